@@ -1,0 +1,91 @@
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { BuildError, BuildErrorCodes } from './errors.js';
+
+/** The file names a plugin's entry may have, in the order they are looked for. */
+export const ENTRY_NAMES = ['index.ts', 'index.mts', 'index.tsx', 'index.js', 'index.mjs'];
+
+/** A plugin found on disk, ready to bundle. */
+export interface PluginSource {
+  name: string;
+  version: string;
+  dir: string;
+  entry: string;
+}
+
+/** Filters on plugin names, as regular expressions (Go's `--include` and `--exclude`). */
+export interface NameFilter {
+  include?: RegExp | undefined;
+  exclude?: RegExp | undefined;
+}
+
+/**
+ * Finds the plugins under `pluginDir`: the directory itself when it has an
+ * entry file, otherwise each subdirectory that has one. Names are directory
+ * names; versions come from a package.json beside the entry.
+ */
+export function discoverPlugins(pluginDir: string, filter: NameFilter = {}): PluginSource[] {
+  const root = resolve(pluginDir);
+  if (!existsSync(root) || !statSync(root).isDirectory()) {
+    throw new BuildError(BuildErrorCodes.NO_PLUGINS, `the plugin directory ${pluginDir} does not exist or is not a directory.`);
+  }
+  const own = findEntry(root);
+  const candidates =
+    own !== undefined
+      ? [root]
+      : readdirSync(root, { withFileTypes: true })
+          .filter((d) => d.isDirectory() && !d.name.startsWith('.') && d.name !== 'node_modules')
+          .map((d) => join(root, d.name))
+          .sort();
+  const found: PluginSource[] = [];
+  for (const dir of candidates) {
+    const name = basename(dir);
+    if (filter.include !== undefined && !filter.include.test(name)) continue;
+    if (filter.exclude !== undefined && filter.exclude.test(name)) continue;
+    const entry = findEntry(dir);
+    if (entry === undefined) {
+      if (own === undefined) continue;
+      throw new BuildError(BuildErrorCodes.NO_ENTRY, `plugin "${name}" has no entry file (${ENTRY_NAMES.join(', ')}).`, {
+        plugin: name,
+      });
+    }
+    if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(name)) {
+      throw new BuildError(
+        BuildErrorCodes.NO_ENTRY,
+        `"${name}" is not a valid plugin name: use letters, digits, "_", "-" and ".". Rename the directory.`,
+        { plugin: name },
+      );
+    }
+    found.push({ name, version: readVersion(dir), dir, entry });
+  }
+  if (found.length === 0) {
+    throw new BuildError(
+      BuildErrorCodes.NO_PLUGINS,
+      `no plugin found in ${pluginDir}${filter.include || filter.exclude ? ' that --include/--exclude allow' : ''}: ` +
+        `a plugin is a directory with an entry file (${ENTRY_NAMES.join(', ')}).`,
+    );
+  }
+  return found;
+}
+
+function findEntry(dir: string): string | undefined {
+  for (const name of ENTRY_NAMES) {
+    const path = join(dir, name);
+    if (existsSync(path)) return path;
+  }
+  return undefined;
+}
+
+function readVersion(dir: string): string {
+  const path = join(dir, 'package.json');
+  if (!existsSync(path)) return '0.0.0';
+  try {
+    const pkg = JSON.parse(readFileSync(path, 'utf8')) as { version?: unknown };
+    return typeof pkg.version === 'string' && pkg.version !== '' ? pkg.version : '0.0.0';
+  } catch (error) {
+    throw new BuildError(BuildErrorCodes.NO_ENTRY, `${path} is not valid JSON: ${(error as Error).message}`, {
+      plugin: basename(dir),
+      cause: error,
+    });
+  }
+}

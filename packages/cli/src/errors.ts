@@ -1,0 +1,45 @@
+import { HotswapError } from '@hotswap/core';
+
+/** The stable codes of the errors `hotswap build` raises. */
+export const BuildErrorCodes = {
+  NO_PLUGINS: 'HOTSWAP_BUILD_NO_PLUGINS',
+  NO_ENTRY: 'HOTSWAP_BUILD_NO_ENTRY',
+  NO_DEFINITION: 'HOTSWAP_BUILD_NO_DEFINITION',
+  BUNDLE_FAILED: 'HOTSWAP_BUILD_FAILED',
+  OUTSIDE_MODULE: 'HOTSWAP_BUILD_OUTSIDE_MODULE',
+  OUTPUT_UNWRITABLE: 'HOTSWAP_BUILD_OUTPUT_UNWRITABLE',
+  BAD_FLAG: 'HOTSWAP_BUILD_BAD_FLAG',
+  BAD_OPTION: 'HOTSWAP_BUILD_BAD_OPTION',
+} as const;
+
+/** One of the stable codes of {@link BuildError}. */
+export type BuildErrorCode = (typeof BuildErrorCodes)[keyof typeof BuildErrorCodes];
+
+/** Where in a source file a build error points. */
+export interface SourceLocation {
+  file: string;
+  line: number;
+  column: number;
+  lineText: string;
+}
+
+/**
+ * A build that failed. Nothing was written to the output directory. For
+ * bundling errors, `locations` lists each error's place and `formatted` is
+ * esbuild's own report with code frames.
+ */
+export class BuildError extends HotswapError {
+  readonly locations: readonly SourceLocation[];
+  readonly formatted: string;
+
+  constructor(
+    code: BuildErrorCode,
+    message: string,
+    options: { plugin?: string; cause?: unknown; locations?: SourceLocation[]; formatted?: string } = {},
+  ) {
+    super(code, message, { plugin: options.plugin, stage: 'build', cause: options.cause });
+    this.name = 'BuildError';
+    this.locations = options.locations ?? [];
+    this.formatted = options.formatted ?? '';
+  }
+}

@@ -1,0 +1,123 @@
+import { createHash } from 'node:crypto';
+import { ErrorCodes, HotswapError } from './errors.js';
+
+/** The file name suffix of every artifact: `world.hotswap.js`. */
+export const ARTIFACT_SUFFIX = '.hotswap.js';
+
+/** The version of the artifact format this core reads and writes. */
+export const ARTIFACT_FORMAT = 1;
+
+const HEADER = '// hotswap-artifact ';
+
+/** What `hotswap build` records about one plugin, at the top of its artifact. */
+export interface Manifest {
+  /** The artifact format, {@link ARTIFACT_FORMAT}. */
+  format: number;
+  /** The plugin's name: its directory name. */
+  name: string;
+  /** The plugin's version, from its package.json (`0.0.0` when it has none). */
+  version: string;
+  /** `sha256-` and the hex digest of the bundle that follows the manifest line. */
+  hash: string;
+  /** The version of `@hotswap/core` the plugin was built against. */
+  core: string;
+  /** Modules the bundle takes from the host at load time instead of bundling them. */
+  shared: string[];
+  /** A stamp unique to this build. */
+  buildStamp: string;
+  /** When the build ran, ISO 8601. */
+  builtAt: string;
+  /** The entry file, relative to the plugin directory. */
+  entry: string;
+}
+
+/** An artifact read from disk and checked: its manifest and its bundle. */
+export interface Artifact {
+  manifest: Manifest;
+  /** The CommonJS bundle, with its inline source map. */
+  code: string;
+  /** Where it was read from, or a name for it when it came from elsewhere. */
+  path: string;
+  /**
+   * The digest of the whole artifact, manifest line included. Two artifacts
+   * are the same version only when their digests match: a rebuild of
+   * unchanged sources has a new build stamp, so it is a new version.
+   */
+  digest: string;
+}
+
+/** The content hash of a bundle, as the manifest records it. */
+export function hashBundle(code: string): string {
+  return `sha256-${createHash('sha256').update(code).digest('hex')}`;
+}
+
+/** Writes an artifact's text: one manifest line, then the bundle. */
+export function encodeArtifact(manifest: Omit<Manifest, 'hash' | 'format'>, code: string): string {
+  const full: Manifest = { format: ARTIFACT_FORMAT, ...manifest, hash: hashBundle(code) };
+  return `${HEADER}${JSON.stringify(full)}\n${code}`;
+}
+
+/**
+ * Reads an artifact's text and checks it: the manifest line parses, has every
+ * field, and its hash matches the bundle. Throws a {@link HotswapError}
+ * (`HOTSWAP_ARTIFACT_INVALID` or `HOTSWAP_ARTIFACT_HASH_MISMATCH`) otherwise.
+ */
+export function decodeArtifact(text: string, path: string): Artifact {
+  const invalid = (why: string): HotswapError =>
+    new HotswapError(
+      ErrorCodes.ARTIFACT_INVALID,
+      `${path} is not a hotswap artifact: ${why}. Rebuild it with \`hotswap build\`.`,
+      { stage: 'verify' },
+    );
+  if (!text.startsWith(HEADER)) throw invalid('it does not start with the manifest line');
+  const newline = text.indexOf('\n');
+  if (newline < 0) throw invalid('it ends after the manifest line');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text.slice(HEADER.length, newline));
+  } catch (error) {
+    throw invalid(`its manifest is not JSON (${(error as Error).message})`);
+  }
+  const manifest = checkManifest(parsed, invalid);
+  const code = text.slice(newline + 1);
+  const actual = hashBundle(code);
+  if (actual !== manifest.hash) {
+    throw new HotswapError(
+      ErrorCodes.ARTIFACT_HASH_MISMATCH,
+      `${path}: the bundle does not match its manifest's hash (the file is truncated, still being written, or was altered). ` +
+        `Expected ${manifest.hash.slice(0, 19)}…, got ${actual.slice(0, 19)}…. Copy the artifact again or rebuild it.`,
+      { plugin: manifest.name, stage: 'verify' },
+    );
+  }
+  return { manifest, code, path, digest: createHash('sha256').update(text).digest('hex') };
+}
+
+function checkManifest(value: unknown, invalid: (why: string) => HotswapError): Manifest {
+  if (typeof value !== 'object' || value === null) throw invalid('its manifest is not an object');
+  const m = value as Record<string, unknown>;
+  if (m['format'] !== ARTIFACT_FORMAT) {
+    throw invalid(`its format is ${String(m['format'])}, this core reads format ${ARTIFACT_FORMAT}`);
+  }
+  for (const key of ['name', 'version', 'hash', 'core', 'buildStamp', 'builtAt', 'entry'] as const) {
+    if (typeof m[key] !== 'string' || m[key] === '') throw invalid(`its manifest has no "${key}"`);
+  }
+  if (!Array.isArray(m['shared']) || !m['shared'].every((s) => typeof s === 'string')) {
+    throw invalid('its manifest has no "shared" list');
+  }
+  if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(m['name'] as string)) {
+    throw invalid(`its plugin name ${JSON.stringify(m['name'])} is not a valid name`);
+  }
+  return value as Manifest;
+}
+
+/**
+ * Whether an artifact built against core `built` can run on core `running`:
+ * the same major version, and for 0.x the same minor version too.
+ */
+export function isCoreCompatible(built: string, running: string): boolean {
+  const a = /^(\d+)\.(\d+)\./.exec(built);
+  const b = /^(\d+)\.(\d+)\./.exec(running);
+  if (a === null || b === null) return false;
+  if (a[1] !== b[1]) return false;
+  return a[1] !== '0' || a[2] === b[2];
+}

@@ -1,0 +1,106 @@
+/**
+ * Every failure the framework reports is a {@link HotswapError} with a stable
+ * `code`. The codes are grouped by the area that raises them; docs/errors.md
+ * lists each one with what to do about it, and a test keeps the two in step.
+ */
+export const ErrorCodes = {
+  // The plugin directory and the artifacts in it.
+  PLUGIN_DIR_MISSING: 'HOTSWAP_PLUGIN_DIR_MISSING',
+  PLUGIN_DIR_UNREADABLE: 'HOTSWAP_PLUGIN_DIR_UNREADABLE',
+  PLUGIN_DIR_EMPTY: 'HOTSWAP_PLUGIN_DIR_EMPTY',
+  DUPLICATE_PLUGIN: 'HOTSWAP_DUPLICATE_PLUGIN',
+  WHITELIST_MISSING: 'HOTSWAP_WHITELIST_MISSING',
+  ARTIFACT_INVALID: 'HOTSWAP_ARTIFACT_INVALID',
+  ARTIFACT_HASH_MISMATCH: 'HOTSWAP_ARTIFACT_HASH_MISMATCH',
+  ARTIFACT_INCOMPATIBLE: 'HOTSWAP_ARTIFACT_INCOMPATIBLE',
+  // Evaluating a plugin's code.
+  SHARED_MODULE_MISSING: 'HOTSWAP_SHARED_MODULE_MISSING',
+  EVALUATE_FAILED: 'HOTSWAP_EVALUATE_FAILED',
+  PLUGIN_INVALID: 'HOTSWAP_PLUGIN_INVALID',
+  // The lifecycle hooks.
+  HOOK_FAILED: 'HOTSWAP_HOOK_FAILED',
+  HOOK_TIMEOUT: 'HOTSWAP_HOOK_TIMEOUT',
+  // The reload as a whole.
+  NOT_LOADED: 'HOTSWAP_NOT_LOADED',
+  ALREADY_LOADED: 'HOTSWAP_ALREADY_LOADED',
+  RELOAD_VETOED: 'HOTSWAP_RELOAD_VETOED',
+  RELOAD_CALLBACK_FAILED: 'HOTSWAP_RELOAD_CALLBACK_FAILED',
+  INVALID_OPTION: 'HOTSWAP_INVALID_OPTION',
+  // Calling into plugins.
+  PLUGIN_NOT_FOUND: 'HOTSWAP_PLUGIN_NOT_FOUND',
+  FUNC_NOT_FOUND: 'HOTSWAP_FUNC_NOT_FOUND',
+} as const;
+
+/** One of the stable error codes of the core runtime. */
+export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
+
+/** The step of a reload, or of a call, at which an error happened. */
+export type Stage =
+  | 'scan'
+  | 'verify'
+  | 'evaluate'
+  | 'reloadable'
+  | 'export'
+  | 'import'
+  | 'onLoad'
+  | 'vault'
+  | 'onInit'
+  | 'onFree'
+  | 'callback'
+  | 'invoke'
+  | 'build';
+
+const BRAND = Symbol.for('hotswap.error');
+
+/** What every {@link HotswapError} may carry besides its message. */
+export interface HotswapErrorOptions {
+  /** The plugin the error is about, when there is one. */
+  plugin?: string | undefined;
+  /** The step at which it happened. */
+  stage?: Stage | undefined;
+  /** The underlying error. */
+  cause?: unknown;
+}
+
+/**
+ * The base class of every error raised by hotswap. Test for it with
+ * {@link isHotswapError}, which also works for errors raised by another copy
+ * of the framework, where `instanceof` does not.
+ */
+export class HotswapError extends Error {
+  /** A stable identifier such as `HOTSWAP_HOOK_FAILED`. */
+  readonly code: string;
+  /** The plugin the error is about, when there is one. */
+  readonly plugin: string | undefined;
+  /** The step at which it happened, when it applies. */
+  readonly stage: Stage | undefined;
+
+  constructor(code: string, message: string, options: HotswapErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'HotswapError';
+    this.code = code;
+    this.plugin = options.plugin;
+    this.stage = options.stage;
+    Object.defineProperty(this, BRAND, { value: true });
+  }
+}
+
+/** True for any error raised by hotswap, whichever copy of it raised it. */
+export function isHotswapError(value: unknown): value is HotswapError {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as Record<symbol, unknown>)[BRAND] === true &&
+    typeof (value as { code?: unknown }).code === 'string'
+  );
+}
+
+/** A short description of any thrown value, for messages. */
+export function describe(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  try {
+    return String(error);
+  } catch {
+    return Object.prototype.toString.call(error);
+  }
+}

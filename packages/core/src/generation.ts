@@ -1,0 +1,96 @@
+import { ErrorCodes, HotswapError } from './errors.js';
+import type { HostTypes } from './plugin.js';
+import type { PluginInfo, PluginVersion } from './version.js';
+import type { Vault } from './vault.js';
+
+/** The result of one plugin's call in `invokeEach`. */
+export interface EachResult {
+  plugin: string;
+  result: unknown;
+}
+
+/**
+ * The set of plugin versions that serve together (Go's `PluginManager`).
+ * A generation never changes: a reload builds a new one and the swapper
+ * swaps it in whole.
+ */
+export class Generation<T extends HostTypes = HostTypes> {
+  /** 1 for the first load, then one more for each successful reload. */
+  readonly id: number;
+  /** What the plugins of this generation share. */
+  readonly vault: Vault<T>;
+  readonly #plugins: readonly PluginVersion[];
+  readonly #byName: ReadonlyMap<string, PluginVersion>;
+
+  /** @internal Made by the swapper. `plugins` is in dependency order. */
+  constructor(id: number, plugins: readonly PluginVersion[], vault: Vault<T>) {
+    this.id = id;
+    this.vault = vault;
+    this.#plugins = plugins;
+    this.#byName = new Map(plugins.map((p) => [p.name.toLowerCase(), p]));
+  }
+
+  /** The plugins in dependency order: each after every plugin it imports. */
+  get plugins(): readonly PluginInfo[] {
+    return this.#plugins;
+  }
+
+  /** The plugin of that name, compared without case, or undefined. */
+  find(name: string): PluginInfo | undefined {
+    return this.#byName.get(name.toLowerCase());
+  }
+
+  /**
+   * Calls function `fn` of plugin `plugin` (Go's `InvokeFunc`). Returns what
+   * the function returns, a promise included; the plugin's own errors reach
+   * the caller unchanged.
+   */
+  invoke(plugin: string, fn: string, ...params: unknown[]): unknown {
+    return this.#version(plugin).invoke(fn, params);
+  }
+
+  /**
+   * Calls `fn` on every plugin that offers it, in dependency order, one after
+   * the other (awaiting each). Plugins without `fn` are skipped; the first
+   * error stops the walk and is thrown.
+   */
+  invokeEach(fn: string, ...params: unknown[]): Promise<EachResult[]> {
+    return this.#each(this.#plugins, fn, params);
+  }
+
+  /** As {@link invokeEach}, in reverse dependency order. */
+  invokeEachBackward(fn: string, ...params: unknown[]): Promise<EachResult[]> {
+    return this.#each([...this.#plugins].reverse(), fn, params);
+  }
+
+  /** @internal The versions, for the swapper. */
+  get versions(): readonly PluginVersion[] {
+    return this.#plugins;
+  }
+
+  /** @internal */
+  versionOf(name: string): PluginVersion | undefined {
+    return this.#byName.get(name.toLowerCase());
+  }
+
+  async #each(order: readonly PluginVersion[], fn: string, params: unknown[]): Promise<EachResult[]> {
+    const results: EachResult[] = [];
+    for (const version of order) {
+      if (!version.offers(fn)) continue;
+      results.push({ plugin: version.name, result: await version.invoke(fn, params) });
+    }
+    return results;
+  }
+
+  #version(name: string): PluginVersion {
+    const version = this.#byName.get(name.toLowerCase());
+    if (version === undefined) {
+      throw new HotswapError(
+        ErrorCodes.PLUGIN_NOT_FOUND,
+        `generation ${this.id} has no plugin "${name}". It has: ${this.#plugins.map((p) => p.name).join(', ') || 'none'}.`,
+        { plugin: name, stage: 'invoke' },
+      );
+    }
+    return version;
+  }
+}

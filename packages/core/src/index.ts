@@ -1,0 +1,34 @@
+export { Swapper } from './swapper.js';
+export type { ReloadOptions, SwapperEvents, SwapperOptions } from './swapper.js';
+export { Generation } from './generation.js';
+export type { EachResult } from './generation.js';
+export { Vault } from './vault.js';
+export { definePlugin } from './plugin.js';
+export type {
+  BagOf,
+  DataOf,
+  ExtensionOf,
+  FunctionTable,
+  HostTypes,
+  ImportSpec,
+  MaybePromise,
+  PluginContext,
+  PluginDefinition,
+} from './plugin.js';
+export type { PluginInfo, VersionState } from './version.js';
+export type { HookEvent, PluginDetail, PluginStatus, ReloadCallback, ReloadDetails } from './reload.js';
+export type { VersionEvent } from './retire.js';
+export { ErrorCodes, HotswapError, isHotswapError } from './errors.js';
+export type { ErrorCode, HotswapErrorOptions, Stage } from './errors.js';
+export { consoleLogger, silentLogger } from './logger.js';
+export type { Logger } from './logger.js';
+export {
+  ARTIFACT_FORMAT,
+  ARTIFACT_SUFFIX,
+  decodeArtifact,
+  encodeArtifact,
+  hashBundle,
+  isCoreCompatible,
+} from './artifact.js';
+export type { Artifact, Manifest } from './artifact.js';
+export { CORE_MODULE, CORE_VERSION } from './meta.js';

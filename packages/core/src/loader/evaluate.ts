@@ -1,0 +1,73 @@
+import { builtinModules, createRequire } from 'node:module';
+import { dirname } from 'node:path';
+import { compileFunction } from 'node:vm';
+import type { Artifact } from '../artifact.js';
+import { describe, ErrorCodes, HotswapError } from '../errors.js';
+import { validateDefinition, type PluginDefinition } from '../plugin.js';
+
+const nodeRequire = createRequire(import.meta.url);
+const builtins = new Set(builtinModules);
+
+const PARAMS = ['exports', 'require', 'module', '__filename', '__dirname'];
+
+/** Modules the host hands to its plugins, by the specifier the plugins import. */
+export type SharedModules = ReadonlyMap<string, unknown>;
+
+/**
+ * Evaluates an artifact's bundle in the host's own realm and returns the
+ * plugin definition it default-exports.
+ *
+ * The bundle is compiled with `vm.compileFunction`, not `import()` or
+ * `require()`: neither module cache keeps a reference, so once the host drops
+ * the version, its code and data are collected (an `import()` with a
+ * cache-busting query keeps every version forever). `require` inside the
+ * bundle resolves shared modules to the host's own instances and Node
+ * built-ins to Node's; everything else was bundled at build time.
+ */
+export function evaluateArtifact(artifact: Artifact, shared: SharedModules): PluginDefinition {
+  const { name } = artifact.manifest;
+  for (const specifier of artifact.manifest.shared) {
+    if (!shared.has(specifier)) {
+      throw new HotswapError(
+        ErrorCodes.SHARED_MODULE_MISSING,
+        `plugin "${name}" imports the shared module "${specifier}", which the host does not provide. ` +
+          `Pass it in the swapper's \`shared\` option: shared: { '${specifier}': await import('${specifier}') }.`,
+        { plugin: name, stage: 'evaluate' },
+      );
+    }
+  }
+  const pluginRequire = (specifier: string): unknown => {
+    if (shared.has(specifier)) return shared.get(specifier);
+    const bare = specifier.startsWith('node:') ? specifier.slice(5) : specifier;
+    if (builtins.has(bare)) return nodeRequire(specifier);
+    throw new Error(
+      `plugin "${name}" requires "${specifier}", which is neither a shared module nor a Node built-in. ` +
+        `Bundle it (remove it from --shared) or add it to the swapper's shared modules.`,
+    );
+  };
+  const module: { exports: unknown } = { exports: {} };
+  try {
+    const fn = compileFunction(artifact.code, PARAMS, { filename: artifact.path }) as (
+      this: unknown,
+      ...args: unknown[]
+    ) => void;
+    fn.call(module.exports, module.exports, pluginRequire, module, artifact.path, dirname(artifact.path));
+  } catch (error) {
+    throw new HotswapError(
+      ErrorCodes.EVALUATE_FAILED,
+      `plugin "${name}" threw while its top-level code ran: ${describe(error)}`,
+      { plugin: name, stage: 'evaluate', cause: error },
+    );
+  }
+  const exports = module.exports as { default?: unknown } | null;
+  const definition = exports !== null && typeof exports === 'object' && 'default' in exports ? exports.default : undefined;
+  const problem = validateDefinition(definition);
+  if (problem !== undefined) {
+    throw new HotswapError(
+      ErrorCodes.PLUGIN_INVALID,
+      `plugin "${name}" is not a valid plugin: ${problem}.`,
+      { plugin: name, stage: 'evaluate' },
+    );
+  }
+  return definition as PluginDefinition;
+}

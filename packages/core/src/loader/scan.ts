@@ -1,0 +1,113 @@
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ARTIFACT_SUFFIX, decodeArtifact, isCoreCompatible, type Artifact } from '../artifact.js';
+import { ErrorCodes, HotswapError } from '../errors.js';
+import { CORE_VERSION } from '../meta.js';
+
+/**
+ * Reads every artifact in a plugin directory, checks each, and applies the
+ * whitelist. The result is sorted by plugin name. Throws a typed error for a
+ * directory that is missing, unreadable or empty, for an artifact that fails
+ * its checks, for two artifacts of one name (case-insensitive), and for a
+ * whitelisted name with no artifact.
+ */
+export async function scanPluginDir(dir: string, whitelist?: readonly string[]): Promise<Artifact[]> {
+  const files = await listArtifacts(dir);
+  const wanted = whitelist === undefined ? undefined : new Set(whitelist.map((n) => n.toLowerCase()));
+  const byName = new Map<string, Artifact>();
+  for (const file of files) {
+    const path = join(dir, file);
+    const artifact = decodeArtifact(await readText(path), path);
+    const { name, core } = artifact.manifest;
+    if (!isCoreCompatible(core, CORE_VERSION)) {
+      throw new HotswapError(
+        ErrorCodes.ARTIFACT_INCOMPATIBLE,
+        `${path} was built against @hotswap/core ${core}, which this host's core ${CORE_VERSION} cannot run. ` +
+          `Rebuild the plugin with the hotswap CLI that matches the host.`,
+        { plugin: name, stage: 'verify' },
+      );
+    }
+    const key = name.toLowerCase();
+    if (wanted !== undefined && !wanted.has(key)) continue;
+    const other = byName.get(key);
+    if (other !== undefined) {
+      throw new HotswapError(
+        ErrorCodes.DUPLICATE_PLUGIN,
+        `two artifacts name the plugin "${other.manifest.name}"${other.manifest.name === name ? '' : ` and "${name}"`} ` +
+          `(names are compared without case): ${other.path} and ${path}. Remove one of them.`,
+        { plugin: name, stage: 'scan' },
+      );
+    }
+    byName.set(key, artifact);
+  }
+  if (wanted !== undefined) {
+    for (const name of whitelist ?? []) {
+      if (!byName.has(name.toLowerCase())) {
+        throw new HotswapError(
+          ErrorCodes.WHITELIST_MISSING,
+          `the whitelist names plugin "${name}" but ${dir} has no artifact for it. Build it, or remove it from the whitelist.`,
+          { plugin: name, stage: 'scan' },
+        );
+      }
+    }
+  }
+  if (byName.size === 0) {
+    throw new HotswapError(
+      ErrorCodes.PLUGIN_DIR_EMPTY,
+      `${dir} holds no plugin artifact (*${ARTIFACT_SUFFIX})${wanted === undefined ? '' : ' that the whitelist allows'}. ` +
+        `Build plugins into it with \`hotswap build <pluginDir> ${dir}\`.`,
+      { stage: 'scan' },
+    );
+  }
+  return [...byName.values()].sort((a, b) => compareNames(a.manifest.name, b.manifest.name));
+}
+
+/** Orders plugin names case-insensitively, then by code point, so the order never depends on the file system. */
+export function compareNames(a: string, b: string): number {
+  const x = a.toLowerCase();
+  const y = b.toLowerCase();
+  if (x !== y) return x < y ? -1 : 1;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+async function listArtifacts(dir: string): Promise<string[]> {
+  try {
+    const info = await stat(dir);
+    if (!info.isDirectory()) {
+      throw new HotswapError(ErrorCodes.PLUGIN_DIR_MISSING, `the plugin directory ${dir} is not a directory.`, {
+        stage: 'scan',
+      });
+    }
+    const names = await readdir(dir);
+    return names.filter((n) => n.endsWith(ARTIFACT_SUFFIX)).sort();
+  } catch (error) {
+    throw dirError(dir, error);
+  }
+}
+
+async function readText(path: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    throw dirError(path, error);
+  }
+}
+
+function dirError(path: string, error: unknown): unknown {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT' || code === 'ENOTDIR') {
+    return new HotswapError(
+      ErrorCodes.PLUGIN_DIR_MISSING,
+      `${path} does not exist. Check the swapper's pluginDir, or build plugins into it first.`,
+      { stage: 'scan', cause: error },
+    );
+  }
+  if (code === 'EACCES' || code === 'EPERM') {
+    return new HotswapError(
+      ErrorCodes.PLUGIN_DIR_UNREADABLE,
+      `${path} cannot be read (${code}). Give the host's user read access to it.`,
+      { stage: 'scan', cause: error },
+    );
+  }
+  return error;
+}

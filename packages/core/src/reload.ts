@@ -1,0 +1,239 @@
+import type { Artifact } from './artifact.js';
+import { describe, ErrorCodes, HotswapError, type Stage } from './errors.js';
+import { Generation } from './generation.js';
+import { runHook } from './hooks.js';
+import { evaluateArtifact, type SharedModules } from './loader/evaluate.js';
+import type { Logger } from './logger.js';
+import type { HostTypes, ImportSpec } from './plugin.js';
+import { PluginVersion } from './version.js';
+import type { Vault } from './vault.js';
+
+/** What a reload did with one plugin. */
+export type PluginStatus = 'loaded' | 'unchanged' | 'not-reloadable' | 're-linked' | 'removed';
+
+/** One plugin's line in {@link ReloadDetails}. */
+export interface PluginDetail {
+  name: string;
+  status: PluginStatus;
+  /** The version serving after the reload (for `removed`, the one that retired). */
+  version: string;
+  /** The version it replaced, when it replaced one. */
+  previousVersion?: string;
+  buildStamp: string;
+  /** Milliseconds per step for this plugin: evaluate, reloadable, export, import, onLoad, onInit. */
+  timings: Record<string, number>;
+}
+
+/** What a load or reload did, per plugin (Go's `Details`). */
+export interface ReloadDetails {
+  /** The id of the generation now serving. */
+  generation: number;
+  plugins: PluginDetail[];
+  /** Milliseconds from the start of the reload to the swap. */
+  durationMs: number;
+}
+
+/**
+ * Runs after a new generation is ready and before it is swapped in. Return
+ * `false` to veto the reload; throwing also fails it. Either way the new
+ * versions get OnFree and the current generation keeps serving.
+ */
+export type ReloadCallback<T extends HostTypes = HostTypes> = (
+  next: Generation<T>,
+  previous: Generation<T> | undefined,
+) => void | boolean | Promise<void | boolean>;
+
+/** A step of a hook, reported as the `hook` event. */
+export interface HookEvent {
+  plugin: string;
+  version: string;
+  stage: Stage;
+  durationMs: number;
+}
+
+/** Everything one reload needs; the swapper fills it. */
+export interface ReloadInput<T extends HostTypes> {
+  id: number;
+  previous: Generation<T> | undefined;
+  artifacts: readonly Artifact[];
+  data: unknown;
+  shared: SharedModules;
+  makeVault: () => Vault<T>;
+  hookTimeout: number;
+  log: Logger;
+  callbacks: readonly ReloadCallback<T>[];
+  onHook: (event: HookEvent) => void;
+}
+
+/** A generation ready to be swapped in, and the versions the swap retires. */
+export interface PreparedReload<T extends HostTypes> {
+  generation: Generation<T>;
+  details: PluginDetail[];
+  retired: PluginVersion[];
+}
+
+/**
+ * Builds the next generation as a transaction: evaluates the changed and new
+ * plugins, runs their hooks in order (Reloadable, Export, Import, OnLoad,
+ * vault, OnInit), then the reload callbacks. If any step fails, every new
+ * version whose OnLoad started gets OnFree in reverse order, carried-over
+ * versions get their previous vault back, and the error is thrown: the
+ * previous generation is untouched and keeps serving.
+ */
+export async function prepareReload<T extends HostTypes>(input: ReloadInput<T>): Promise<PreparedReload<T>> {
+  const { previous, log } = input;
+  const vault = input.makeVault();
+  const fresh: PluginVersion[] = [];
+  const carried: PluginVersion[] = [];
+  const status = new Map<PluginVersion, PluginStatus>();
+  const replaced = new Map<PluginVersion, PluginVersion>();
+  try {
+    for (const artifact of input.artifacts) {
+      const current = previous?.versionOf(artifact.manifest.name);
+      const same = current?.digest === artifact.digest;
+      if (current !== undefined && (same || !current.reloadable)) {
+        carried.push(current);
+        status.set(current, same ? 'unchanged' : 'not-reloadable');
+        continue;
+      }
+      const started = performance.now();
+      const definition = evaluateArtifact(artifact, input.shared);
+      const version = new PluginVersion(artifact.manifest, artifact.digest, definition, input.data, vault as Vault, log);
+      version.timings['evaluate'] = performance.now() - started;
+      fresh.push(version);
+      status.set(version, 'loaded');
+      if (current !== undefined) replaced.set(version, current);
+    }
+    const kept = new Set([...carried, ...replaced.values()]);
+    const retired = (previous?.versions ?? []).filter((v) => !kept.has(v));
+
+    for (const version of fresh) {
+      const { definition } = version;
+      const reloadable = definition.reloadable;
+      version.reloadable =
+        typeof reloadable === 'function'
+          ? await hook(input, version, 'reloadable', () => reloadable(version.context))
+          : reloadable !== false;
+      if (definition.export !== undefined) {
+        const exportHook = definition.export;
+        version.exported = await hook(input, version, 'export', () => exportHook(version.context));
+      }
+      const imports = definition.import;
+      if (imports !== undefined) {
+        version.importSpec =
+          typeof imports === 'function'
+            ? await hook(input, version, 'import', () => imports(version.context) as ImportSpec | Promise<ImportSpec>)
+            : imports;
+      }
+    }
+
+    const ordered = [...carried, ...fresh].sort((a, b) => compareByName(a.name, b.name));
+    for (const version of ordered) {
+      if (!fresh.includes(version)) continue;
+      const onLoad = version.definition.onLoad;
+      version.loadStarted = true;
+      if (onLoad !== undefined) await hook(input, version, 'onLoad', () => onLoad(version.context));
+    }
+
+    for (const version of ordered) version.vault = vault as Vault;
+    for (const version of ordered) {
+      const onInit = version.definition.onInit;
+      if (onInit !== undefined) await hook(input, version, 'onInit', () => onInit(version.context));
+    }
+
+    const generation = new Generation<T>(input.id, ordered, vault);
+    for (const callback of input.callbacks) {
+      let verdict: void | boolean;
+      try {
+        verdict = await callback(generation, previous);
+      } catch (error) {
+        throw new HotswapError(
+          ErrorCodes.RELOAD_CALLBACK_FAILED,
+          `a reload callback threw: ${describe(error)}. The reload was rolled back.`,
+          { stage: 'callback', cause: error },
+        );
+      }
+      if (verdict === false) {
+        throw new HotswapError(
+          ErrorCodes.RELOAD_VETOED,
+          'a reload callback vetoed the reload by returning false. The reload was rolled back.',
+          { stage: 'callback' },
+        );
+      }
+    }
+
+    const details: PluginDetail[] = ordered.map((version) => {
+      const before = replaced.get(version);
+      return {
+        name: version.name,
+        status: status.get(version) ?? 'loaded',
+        version: version.version,
+        ...(before === undefined ? {} : { previousVersion: before.version }),
+        buildStamp: version.buildStamp,
+        timings: { ...version.timings },
+      };
+    });
+    for (const version of retired) {
+      if (replaced.has(version)) continue;
+      details.push({
+        name: version.name,
+        status: 'removed',
+        version: version.version,
+        buildStamp: version.buildStamp,
+        timings: {},
+      });
+    }
+    for (const version of [...replaced.values()]) {
+      if (!retired.includes(version)) retired.push(version);
+    }
+    return { generation, details, retired };
+  } catch (error) {
+    await rollback(input, fresh, carried, previous);
+    throw error;
+  }
+}
+
+async function rollback<T extends HostTypes>(
+  input: ReloadInput<T>,
+  fresh: readonly PluginVersion[],
+  carried: readonly PluginVersion[],
+  previous: Generation<T> | undefined,
+): Promise<void> {
+  if (previous !== undefined) {
+    for (const version of carried) version.vault = previous.vault as Vault;
+  }
+  const started = fresh.filter((v) => v.loadStarted).sort((a, b) => compareByName(b.name, a.name));
+  for (const version of fresh) version.abort('the reload that loaded this version failed');
+  for (const version of started) {
+    const onFree = version.definition.onFree;
+    if (onFree === undefined) continue;
+    try {
+      await hook(input, version, 'onFree', () => onFree(version.context));
+    } catch (error) {
+      input.log.error(`rollback: ${describe(error)}`);
+    }
+  }
+  for (const version of fresh) version.state = 'discarded';
+}
+
+async function hook<T extends HostTypes, R>(
+  input: ReloadInput<T>,
+  version: PluginVersion,
+  stage: Stage,
+  fn: () => R | Promise<R>,
+): Promise<R> {
+  const started = performance.now();
+  try {
+    return await runHook(version.name, stage, fn, input.hookTimeout);
+  } finally {
+    const durationMs = performance.now() - started;
+    version.timings[stage] = durationMs;
+    input.onHook({ plugin: version.name, version: version.version, stage, durationMs });
+  }
+}
+
+function compareByName(a: string, b: string): number {
+  const x = a.toLowerCase();
+  const y = b.toLowerCase();
+  return x < y ? -1 : x > y ? 1 : 0;
+}

@@ -1,0 +1,74 @@
+import { describe } from './errors.js';
+import { runHook } from './hooks.js';
+import type { Logger } from './logger.js';
+import type { PluginVersion } from './version.js';
+
+/** A version that was retired or freed, as the events report it. */
+export interface VersionEvent {
+  plugin: string;
+  version: string;
+  buildStamp: string;
+}
+
+/** What retirement needs from the swapper. */
+export interface RetireOptions {
+  freeDelay: number;
+  maxFreeWait: number;
+  hookTimeout: number;
+  log: Logger;
+  onFreed: (event: VersionEvent) => void;
+  onStuck: (event: VersionEvent & { inflight: number }) => void;
+  onFreeFailed: (event: VersionEvent & { error: unknown }) => void;
+}
+
+/**
+ * Retires versions swapped out together: aborts their signals at once, lets
+ * the calls already running in them finish, then, once the free delay has
+ * passed and they have drained (or `maxFreeWait` has run out), runs their
+ * OnFree exactly once each, in reverse dependency order. `versions` is in
+ * dependency order. The returned promise settles when every OnFree has run;
+ * it never rejects.
+ */
+export async function retire(versions: readonly PluginVersion[], options: RetireOptions): Promise<void> {
+  for (const version of versions) {
+    version.state = 'retiring';
+    version.abort(`plugin "${version.name}" ${version.version} retired`);
+  }
+  await delay(options.freeDelay);
+  const drained = Promise.all(versions.map((v) => v.drained()));
+  let timer: NodeJS.Timeout | undefined;
+  const outOfTime = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), options.maxFreeWait);
+    timer.unref();
+  });
+  const outcome = await Promise.race([drained.then(() => 'drained' as const), outOfTime]);
+  clearTimeout(timer);
+  if (outcome === 'timeout') {
+    for (const version of versions) {
+      if (version.inflight > 0) options.onStuck({ ...eventOf(version), inflight: version.inflight });
+    }
+  }
+  for (const version of [...versions].reverse()) {
+    const onFree = version.definition.onFree;
+    if (onFree !== undefined) {
+      try {
+        await runHook(version.name, 'onFree', () => onFree(version.context), options.hookTimeout);
+      } catch (error) {
+        options.log.error(describe(error));
+        options.onFreeFailed({ ...eventOf(version), error });
+      }
+    }
+    version.state = 'freed';
+    options.onFreed(eventOf(version));
+  }
+}
+
+/** The event payload that names a version. */
+export function eventOf(version: PluginVersion): VersionEvent {
+  return { plugin: version.name, version: version.version, buildStamp: version.buildStamp };
+}
+
+function delay(ms: number): Promise<void> {
+  if (ms <= 0) return Promise.resolve();
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}

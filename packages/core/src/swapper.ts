@@ -1,0 +1,296 @@
+import { EventEmitter } from 'eventemitter3';
+import { ErrorCodes, HotswapError, isHotswapError } from './errors.js';
+import type { Generation } from './generation.js';
+import { scanPluginDir } from './loader/scan.js';
+import { consoleLogger, silentLogger, type Logger } from './logger.js';
+import { coreNamespace } from './loader/core-namespace.js';
+import { CORE_MODULE } from './meta.js';
+import type { BagOf, DataOf, ExtensionOf, HostTypes } from './plugin.js';
+import { prepareReload, type HookEvent, type ReloadCallback, type ReloadDetails } from './reload.js';
+import { eventOf, retire, type VersionEvent } from './retire.js';
+import { Vault } from './vault.js';
+import type { PluginVersion } from './version.js';
+
+/** How a swapper is set up. Only `pluginDir` is required. */
+export interface SwapperOptions<T extends HostTypes = HostTypes> {
+  /** The directory that holds the plugin artifacts (`*.hotswap.js`). */
+  pluginDir: string;
+  /**
+   * Modules the host shares with its plugins, by the specifier the plugins
+   * import them with (and build with `--shared`). `@hotswap/core` is always
+   * shared.
+   */
+  shared?: Readonly<Record<string, unknown>>;
+  /** Where the swapper logs; `false` for nowhere. Defaults to stderr, info and above. */
+  logger?: Logger | false;
+  /** Milliseconds a retired version waits, once drained, before its OnFree. Default 1000. */
+  freeDelay?: number;
+  /** Longest a retired version waits for its calls to drain before OnFree runs anyway. Default 60000. */
+  maxFreeWait?: number;
+  /** Longest any one hook may run before the reload fails. Default 10000. */
+  hookTimeout?: number;
+  /** Runs before every swap, the first load included; may veto (Go's `WithReloadCallback`). */
+  reloadCallback?: ReloadCallback<T>;
+  /** Makes the vault's extension object, once per generation (Go's `WithExtensionNewer`). */
+  extension?: () => ExtensionOf<T>;
+  /** The vault's data bag, shared by every generation. Defaults to an empty object. */
+  bag?: BagOf<T>;
+  /** Only these plugins are loaded (names compared without case) (Go's `WithWhitelist`). */
+  whitelist?: readonly string[];
+}
+
+/** Options of one reload. */
+export interface ReloadOptions<T extends HostTypes = HostTypes> {
+  /** One more callback, run after the swapper's own (Go's `ReloadWithCallback`). */
+  callback?: ReloadCallback<T>;
+}
+
+/** The events a swapper emits, with their payloads. */
+export interface SwapperEvents<T extends HostTypes = HostTypes> {
+  /** A load or reload began. */
+  'reload:start': (info: { generation: number }) => void;
+  /** A load or reload swapped in a new generation. */
+  'reload:success': (details: ReloadDetails, generation: Generation<T>) => void;
+  /** A load or reload failed; the current generation keeps serving. */
+  'reload:failure': (error: HotswapError) => void;
+  /** A lifecycle hook of a version finished, or failed. */
+  hook: (event: HookEvent) => void;
+  /** A version was swapped out: its signal is aborted and its calls drain. */
+  'version:retire': (event: VersionEvent) => void;
+  /** A retired version's OnFree has run. */
+  'version:free': (event: VersionEvent) => void;
+  /** A retired version still had calls running when `maxFreeWait` ran out; OnFree runs anyway. */
+  'version:stuck': (event: VersionEvent & { inflight: number }) => void;
+  /** A retired version's OnFree threw. */
+  'version:free-failure': (event: VersionEvent & { error: unknown }) => void;
+}
+
+interface Timing {
+  freeDelay: number;
+  maxFreeWait: number;
+  hookTimeout: number;
+}
+
+const DEFAULTS: Timing = { freeDelay: 1000, maxFreeWait: 60_000, hookTimeout: 10_000 };
+
+/**
+ * What the host holds (Go's `PluginManagerSwapper`): it loads the plugins,
+ * reloads them one reload at a time, and hands out the current generation.
+ *
+ * @example
+ * const swapper = new Swapper<HelloTypes>({ pluginDir: 'bin', shared: { '#g': g } })
+ * await swapper.load({ greeting: 'hi' })
+ * swapper.current.invoke('world', 'hum', 3)
+ */
+export class Swapper<T extends HostTypes = HostTypes> extends EventEmitter<SwapperEvents<T>> {
+  #pluginDir: string;
+  readonly #options: SwapperOptions<T>;
+  readonly #log: Logger;
+  readonly #shared: Map<string, unknown>;
+  readonly #bag: BagOf<T>;
+  #current: Generation<T> | undefined;
+  #reloadCounter = 0;
+  #lastData: unknown;
+  #queue: Promise<unknown> = Promise.resolve();
+  readonly #retiring = new Set<Promise<void>>();
+  #closed = false;
+
+  constructor(options: SwapperOptions<T>) {
+    super();
+    checkOptions(options as SwapperOptions);
+    this.#options = options;
+    this.#pluginDir = options.pluginDir;
+    this.#log = options.logger === false ? silentLogger : (options.logger ?? consoleLogger());
+    this.#shared = new Map(Object.entries(options.shared ?? {}));
+    this.#bag = options.bag ?? ({} as BagOf<T>);
+  }
+
+  /** The generation serving now. Throws `HOTSWAP_NOT_LOADED` before the first load. */
+  get current(): Generation<T> {
+    if (this.#current === undefined) {
+      throw new HotswapError(ErrorCodes.NOT_LOADED, 'no plugins are loaded yet. Call swapper.load(data) first.');
+    }
+    return this.#current;
+  }
+
+  /** How many reloads have succeeded since the first load (Go's `ReloadCounter`). */
+  get reloadCounter(): number {
+    return this.#reloadCounter;
+  }
+
+  /** The directory the next reload reads. */
+  get pluginDir(): string {
+    return this.#pluginDir;
+  }
+
+  /** Points the next reload at another plugin directory (Go's `ResetPluginDir`). */
+  resetPluginDir(dir: string): void {
+    if (typeof dir !== 'string' || dir === '') {
+      throw new HotswapError(ErrorCodes.INVALID_OPTION, 'resetPluginDir needs a non-empty directory path.');
+    }
+    this.#pluginDir = dir;
+  }
+
+  /** Loads the plugins for the first time (Go's `LoadPlugins`). */
+  load(data: DataOf<T>): Promise<ReloadDetails> {
+    return this.#serialize(async () => {
+      if (this.#current !== undefined) {
+        throw new HotswapError(ErrorCodes.ALREADY_LOADED, 'the plugins are already loaded. Call reload() instead.');
+      }
+      return this.#run(data, undefined);
+    });
+  }
+
+  /**
+   * Reads the plugin directory again and swaps in a new generation (Go's
+   * `Reload`). Reloads run one at a time: a call made while another runs
+   * waits for it. `data` defaults to the data of the previous load or reload.
+   * On failure the current generation keeps serving and the error is thrown.
+   */
+  reload(data?: DataOf<T>, options: ReloadOptions<T> = {}): Promise<ReloadDetails> {
+    return this.#serialize(async () => {
+      if (this.#current === undefined) {
+        throw new HotswapError(ErrorCodes.NOT_LOADED, 'reload() was called before load(). Call swapper.load(data) first.');
+      }
+      return this.#run(data === undefined ? this.#lastData : data, options.callback);
+    });
+  }
+
+  /**
+   * Retires the current generation and waits until every retired version has
+   * had its OnFree. The swapper cannot be used afterwards.
+   */
+  async close(): Promise<void> {
+    await this.#serialize(async () => {
+      this.#closed = true;
+      const last = this.#current;
+      this.#current = undefined;
+      if (last !== undefined) this.#retire(last.versions, { ...this.#timing(), freeDelay: 0 });
+    });
+    await Promise.all([...this.#retiring]);
+  }
+
+  /** Resolves when every version retired so far has had its OnFree. */
+  async settled(): Promise<void> {
+    while (this.#retiring.size > 0) await Promise.all([...this.#retiring]);
+  }
+
+  #serialize<R>(task: () => Promise<R>): Promise<R> {
+    const run = this.#queue.then(() => {
+      if (this.#closed) {
+        throw new HotswapError(ErrorCodes.NOT_LOADED, 'the swapper is closed.');
+      }
+      return task();
+    });
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  async #run(data: unknown, extra: ReloadCallback<T> | undefined): Promise<ReloadDetails> {
+    const started = performance.now();
+    const previous = this.#current;
+    const id = previous === undefined ? 1 : previous.id + 1;
+    this.emit('reload:start', { generation: id });
+    try {
+      const artifacts = await scanPluginDir(this.#pluginDir, this.#options.whitelist);
+      const callbacks = [this.#options.reloadCallback, extra].filter((c): c is ReloadCallback<T> => c !== undefined);
+      const prepared = await prepareReload<T>({
+        id,
+        previous,
+        artifacts,
+        data,
+        shared: this.#sharedModules(),
+        makeVault: () => new Vault<T>(this.#options.extension?.() as ExtensionOf<T>, this.#bag),
+        hookTimeout: this.#timing().hookTimeout,
+        log: this.#log,
+        callbacks,
+        onHook: (event) => this.emit('hook', event),
+      });
+      // The swap: from here on every new call reaches the new generation.
+      this.#current = prepared.generation;
+      this.#lastData = data;
+      for (const version of prepared.generation.versions) version.state = 'serving';
+      if (previous !== undefined) this.#reloadCounter++;
+      const details: ReloadDetails = {
+        generation: id,
+        plugins: prepared.details,
+        durationMs: performance.now() - started,
+      };
+      if (prepared.retired.length > 0) {
+        const order = previous?.versions ?? [];
+        this.#retire(
+          order.filter((v) => prepared.retired.includes(v)),
+          this.#timing(),
+        );
+      }
+      this.#log.info(
+        `generation ${id} serving: ${details.plugins.map((p) => `${p.name}@${p.version} ${p.status}`).join(', ')}`,
+      );
+      this.emit('reload:success', details, prepared.generation);
+      return details;
+    } catch (error) {
+      const failure = isHotswapError(error)
+        ? error
+        : new HotswapError(ErrorCodes.HOOK_FAILED, String(error), { cause: error });
+      this.#log.error(`reload failed, generation ${previous?.id ?? 'none'} keeps serving: ${failure.message}`);
+      this.emit('reload:failure', failure);
+      throw failure;
+    }
+  }
+
+  #retire(versions: readonly PluginVersion[], timing: Timing): void {
+    for (const version of versions) this.emit('version:retire', eventOf(version));
+    const done = retire(versions, {
+      ...timing,
+      log: this.#log,
+      onFreed: (event) => this.emit('version:free', event),
+      onStuck: (event) => {
+        this.#log.warn(
+          `plugin "${event.plugin}" ${event.version} still has ${event.inflight} call(s) running after maxFreeWait; running OnFree anyway`,
+        );
+        this.emit('version:stuck', event);
+      },
+      onFreeFailed: (event) => this.emit('version:free-failure', event),
+    }).finally(() => this.#retiring.delete(done));
+    this.#retiring.add(done);
+  }
+
+  #sharedModules(): Map<string, unknown> {
+    const shared = new Map(this.#shared);
+    shared.set(CORE_MODULE, coreNamespace());
+    return shared;
+  }
+
+  #timing(): Timing {
+    return {
+      freeDelay: this.#options.freeDelay ?? DEFAULTS.freeDelay,
+      maxFreeWait: this.#options.maxFreeWait ?? DEFAULTS.maxFreeWait,
+      hookTimeout: this.#options.hookTimeout ?? DEFAULTS.hookTimeout,
+    };
+  }
+}
+
+function checkOptions(options: SwapperOptions): void {
+  const bad = (message: string): never => {
+    throw new HotswapError(ErrorCodes.INVALID_OPTION, message);
+  };
+  if (typeof options !== 'object' || options === null) bad('new Swapper(options) needs an options object.');
+  if (typeof options.pluginDir !== 'string' || options.pluginDir === '') {
+    bad('the swapper needs `pluginDir`: the directory that holds the plugin artifacts.');
+  }
+  for (const key of ['freeDelay', 'maxFreeWait', 'hookTimeout'] as const) {
+    const value = options[key];
+    if (value !== undefined && (typeof value !== 'number' || !Number.isFinite(value) || value < 0)) {
+      bad(`\`${key}\` must be a number of milliseconds, 0 or more; got ${String(value)}.`);
+    }
+  }
+  if (options.whitelist !== undefined && !Array.isArray(options.whitelist)) {
+    bad('`whitelist` must be an array of plugin names.');
+  }
+  if (options.extension !== undefined && typeof options.extension !== 'function') {
+    bad('`extension` must be a function that returns a new extension object.');
+  }
+  if (options.shared !== undefined && (typeof options.shared !== 'object' || options.shared === null)) {
+    bad('`shared` must be an object of module specifiers to module objects.');
+  }
+}

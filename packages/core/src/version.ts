@@ -1,0 +1,160 @@
+import type { Manifest } from './artifact.js';
+import { ErrorCodes, HotswapError } from './errors.js';
+import { isPromiseLike } from './hooks.js';
+import type { Logger } from './logger.js';
+import type { HostTypes, ImportSpec, PluginContext, PluginDefinition } from './plugin.js';
+import type { Vault } from './vault.js';
+
+/**
+ * Where a version is in its life: `loading` while a reload prepares it,
+ * `serving` while a generation holds it, `retiring` once it has been swapped
+ * out (its calls drain), `freed` after its OnFree ran, `discarded` when the
+ * reload that made it failed.
+ */
+export type VersionState = 'loading' | 'serving' | 'retiring' | 'freed' | 'discarded';
+
+/** What a host sees of one loaded version of a plugin. */
+export interface PluginInfo {
+  readonly name: string;
+  readonly version: string;
+  readonly buildStamp: string;
+  readonly hash: string;
+  readonly reloadable: boolean;
+  readonly state: VersionState;
+  /** Calls routed into this version that have not returned or settled yet. */
+  readonly inflight: number;
+  /** What the plugin's Export hook returned. */
+  readonly exported: unknown;
+}
+
+/**
+ * One evaluated version of one plugin, from its load to its OnFree. It owns
+ * the version's definition, context and abort signal, and counts the calls
+ * in flight in it.
+ * @internal
+ */
+export class PluginVersion implements PluginInfo {
+  readonly name: string;
+  readonly version: string;
+  readonly buildStamp: string;
+  readonly hash: string;
+  /** The digest of the whole artifact this version came from. */
+  readonly digest: string;
+  readonly manifest: Manifest;
+  readonly definition: PluginDefinition;
+  readonly context: PluginContext;
+  state: VersionState = 'loading';
+  reloadable = true;
+  exported: unknown = undefined;
+  importSpec: ImportSpec = {};
+  inflight = 0;
+  /** Whether OnLoad was started, so a failed reload knows to give this version OnFree. */
+  loadStarted = false;
+  /** Milliseconds spent in each step, for the reload details. */
+  readonly timings: Record<string, number> = {};
+  vault: Vault;
+  readonly imports: Record<string, unknown> = {};
+  readonly #controller = new AbortController();
+  #onDrained: (() => void) | undefined;
+
+  constructor(manifest: Manifest, digest: string, definition: PluginDefinition, data: unknown, vault: Vault, log: Logger) {
+    this.name = manifest.name;
+    this.version = manifest.version;
+    this.buildStamp = manifest.buildStamp;
+    this.hash = manifest.hash;
+    this.digest = digest;
+    this.manifest = manifest;
+    this.definition = definition;
+    this.vault = vault;
+    const self = this;
+    this.context = {
+      name: manifest.name,
+      version: manifest.version,
+      buildStamp: manifest.buildStamp,
+      data,
+      get vault() {
+        return self.vault;
+      },
+      imports: this.imports,
+      signal: this.#controller.signal,
+      log,
+    } satisfies PluginContext<HostTypes>;
+  }
+
+  /** Aborts the version's signal: it has retired, or the reload that made it failed. */
+  abort(reason: string): void {
+    this.#controller.abort(new Error(reason));
+  }
+
+  /**
+   * Calls a function of this version by name, through its InvokeFunc. The
+   * call counts as in flight until it returns, or until the promise it
+   * returns settles. A plugin's own error reaches the caller unchanged.
+   */
+  invoke(fn: string, params: readonly unknown[]): unknown {
+    const definition = this.definition;
+    this.inflight++;
+    let result: unknown;
+    try {
+      if (definition.invokeFunc !== undefined) {
+        result = definition.invokeFunc(fn, ...params);
+      } else {
+        const functions = definition.functions as Record<string, (...args: unknown[]) => unknown> | undefined;
+        const target = functions?.[fn];
+        if (typeof target !== 'function') {
+          throw new HotswapError(
+            ErrorCodes.FUNC_NOT_FOUND,
+            `plugin "${this.name}" has no function "${fn}". It offers: ${Object.keys(functions ?? {}).join(', ') || 'none'}.`,
+            { plugin: this.name, stage: 'invoke' },
+          );
+        }
+        result = functions![fn]!(...params);
+      }
+    } catch (error) {
+      this.#settled();
+      throw error;
+    }
+    if (!isPromiseLike(result)) {
+      this.#settled();
+      return result;
+    }
+    return Promise.resolve(result).then(
+      (value) => {
+        this.#settled();
+        return value;
+      },
+      (error: unknown) => {
+        this.#settled();
+        throw error;
+      },
+    );
+  }
+
+  /** Whether `invoke(fn)` would reach a function rather than fail with HOTSWAP_FUNC_NOT_FOUND. */
+  offers(fn: string): boolean {
+    if (this.definition.invokeFunc !== undefined) return true;
+    const functions = this.definition.functions as Record<string, unknown> | undefined;
+    return typeof functions?.[fn] === 'function';
+  }
+
+  /** Resolves once no call is in flight in this version. */
+  drained(): Promise<void> {
+    if (this.inflight === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const previous = this.#onDrained;
+      this.#onDrained = () => {
+        previous?.();
+        resolve();
+      };
+    });
+  }
+
+  #settled(): void {
+    this.inflight--;
+    if (this.inflight === 0 && this.#onDrained !== undefined) {
+      const done = this.#onDrained;
+      this.#onDrained = undefined;
+      done();
+    }
+  }
+}
