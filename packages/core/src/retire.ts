@@ -19,6 +19,8 @@ export interface RetireOptions {
   onFreed: (event: VersionEvent) => void;
   onStuck: (event: VersionEvent & { inflight: number }) => void;
   onFreeFailed: (event: VersionEvent & { error: unknown }) => void;
+  /** When aborted, the free delay ends at once: the swapper is closing. */
+  hurry?: AbortSignal;
 }
 
 /**
@@ -34,7 +36,7 @@ export async function retire(versions: readonly PluginVersion[], options: Retire
     version.state = 'retiring';
     version.abort(`plugin "${version.name}" ${version.version} retired`);
   }
-  await delay(options.freeDelay);
+  await delay(options.freeDelay, options.hurry);
   const drained = Promise.all(versions.map((v) => v.drained()));
   let timer: NodeJS.Timeout | undefined;
   const outOfTime = new Promise<'timeout'>((resolve) => {
@@ -68,7 +70,15 @@ export function eventOf(version: PluginVersion): VersionEvent {
   return { plugin: version.name, version: version.version, buildStamp: version.buildStamp };
 }
 
-function delay(ms: number): Promise<void> {
-  if (ms <= 0) return Promise.resolve();
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+function delay(ms: number, hurry: AbortSignal | undefined): Promise<void> {
+  if (ms <= 0 || hurry?.aborted === true) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      hurry?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms).unref();
+    hurry?.addEventListener('abort', done, { once: true });
+  });
 }

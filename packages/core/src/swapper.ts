@@ -94,6 +94,7 @@ export class Swapper<T extends HostTypes = HostTypes> extends EventEmitter<Swapp
   #queue: Promise<unknown> = Promise.resolve();
   readonly #retiring = new Set<Promise<void>>();
   #closed = false;
+  readonly #hurry = new AbortController();
 
   constructor(options: SwapperOptions<T>) {
     super();
@@ -158,11 +159,15 @@ export class Swapper<T extends HostTypes = HostTypes> extends EventEmitter<Swapp
 
   /**
    * Retires the current generation and waits until every retired version has
-   * had its OnFree. The swapper cannot be used afterwards.
+   * had its OnFree: free delays are cut short, but calls still running are
+   * waited for (up to `maxFreeWait`). Call it when the host shuts down; the
+   * swapper cannot load or reload afterwards.
    */
   async close(): Promise<void> {
+    if (this.#closed) return this.settled();
     await this.#serialize(async () => {
       this.#closed = true;
+      this.#hurry.abort();
       const last = this.#current;
       this.#current = undefined;
       if (last !== undefined) this.#retire(last.versions, { ...this.#timing(), freeDelay: 0 });
@@ -216,6 +221,10 @@ export class Swapper<T extends HostTypes = HostTypes> extends EventEmitter<Swapp
         plugins: prepared.details,
         durationMs: performance.now() - started,
       };
+      this.#log.info(
+        `generation ${id} serving: ${details.plugins.map((p) => `${p.name}@${p.version} ${p.status}`).join(', ')}`,
+      );
+      this.emit('reload:success', details, prepared.generation);
       if (prepared.retired.length > 0) {
         const order = previous?.versions ?? [];
         this.#retire(
@@ -223,10 +232,6 @@ export class Swapper<T extends HostTypes = HostTypes> extends EventEmitter<Swapp
           this.#timing(),
         );
       }
-      this.#log.info(
-        `generation ${id} serving: ${details.plugins.map((p) => `${p.name}@${p.version} ${p.status}`).join(', ')}`,
-      );
-      this.emit('reload:success', details, prepared.generation);
       return details;
     } catch (error) {
       const failure = isHotswapError(error)
@@ -251,6 +256,7 @@ export class Swapper<T extends HostTypes = HostTypes> extends EventEmitter<Swapp
         this.emit('version:stuck', event);
       },
       onFreeFailed: (event) => this.emit('version:free-failure', event),
+      hurry: this.#hurry.signal,
     }).finally(() => this.#retiring.delete(done));
     this.#retiring.add(done);
   }
