@@ -124,7 +124,7 @@ describe('failures outside the hooks', () => {
           return false;
         },
       })
-      .catch((e: unknown) => e as HotswapError);
+      .then(() => { throw new Error("the reload should have failed"); }, (e: unknown) => e as HotswapError);
     expect(error.code).toBe(ErrorCodes.RELOAD_VETOED);
     expect(seen).toEqual([2, 1]);
     expect(log).toContain('target:t2:onFree');
@@ -143,7 +143,7 @@ describe('failures outside the hooks', () => {
           throw new Error('not now');
         },
       })
-      .catch((e: unknown) => e as HotswapError);
+      .then(() => { throw new Error("the reload should have failed"); }, (e: unknown) => e as HotswapError);
     expect(error.code).toBe(ErrorCodes.RELOAD_CALLBACK_FAILED);
     expect((error.cause as Error).message).toBe('not now');
     expectOldGenerationServing();

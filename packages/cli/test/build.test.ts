@@ -1,0 +1,199 @@
+// `build()` with real esbuild on real files.
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { BuildError, BuildErrorCodes, build, parseEsbuildFlags } from '@hotswap/cli';
+import { ARTIFACT_SUFFIX, CORE_VERSION, decodeArtifact, isHotswapError } from '@hotswap/core';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { workspace, type Workspace } from '../../../test/helpers/workspace.js';
+
+let ws: Workspace;
+beforeEach(() => {
+  ws = workspace();
+});
+afterEach(() => ws.cleanup());
+
+const plugin = `import { definePlugin } from '@hotswap/core';
+import { helper } from './lib/helper.js';
+export default definePlugin({ functions: { run: () => helper() } });`;
+
+async function buildError(promise: Promise<unknown>): Promise<BuildError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!(error instanceof BuildError)) throw new Error(`expected a BuildError, got ${String(error)}`);
+  expect(isHotswapError(error)).toBe(true);
+  return error;
+}
+
+describe('build', () => {
+  it('writes one artifact per plugin with its manifest and an inline source map', async () => {
+    ws.plugin('alpha', { 'index.ts': plugin, 'lib/helper.ts': `export const helper = (): string => 'alpha';` }, '2.3.4');
+    ws.plugin('beta', { 'index.ts': plugin, 'lib/helper.ts': `export const helper = (): string => 'beta';` });
+    const result = await ws.build({ buildStamp: 'stamp-x' });
+    expect(result.plugins.map((p) => p.name)).toEqual(['alpha', 'beta']);
+    expect(readdirSync(ws.bin).sort()).toEqual(['alpha.hotswap.js', 'beta.hotswap.js']);
+    const path = join(ws.bin, 'alpha.hotswap.js');
+    const artifact = decodeArtifact(readFileSync(path, 'utf8'), path);
+    expect(artifact.manifest).toMatchObject({
+      format: 1,
+      name: 'alpha',
+      version: '2.3.4',
+      core: CORE_VERSION,
+      shared: ['@hotswap/core'],
+      buildStamp: 'stamp-x',
+      entry: 'index.ts',
+    });
+    expect(artifact.manifest.hash).toMatch(/^sha256-[0-9a-f]{64}$/);
+    expect(artifact.code).toContain('require("@hotswap/core")');
+    const map = /\/\/# sourceMappingURL=data:application\/json;charset=utf-8;base64,(\S+)\n$/.exec(artifact.code);
+    expect(map).not.toBeNull();
+    const sources = (JSON.parse(Buffer.from(map![1]!, 'base64').toString()) as { sources: string[] }).sources;
+    expect(sources.some((s) => s.endsWith('alpha/lib/helper.ts'))).toBe(true);
+    expect(result.plugins[0]?.inputs.sort()).toEqual(['index.ts', 'lib/helper.ts']);
+  });
+
+  it('builds a single plugin directory, and filters by --include and --exclude', async () => {
+    ws.plugin('alpha', { 'index.ts': plugin, 'lib/helper.ts': `export const helper = () => 1;` });
+    ws.plugin('beta', { 'index.ts': plugin, 'lib/helper.ts': `export const helper = () => 2;` });
+    ws.plugin('gamma', { 'index.ts': plugin, 'lib/helper.ts': `export const helper = () => 3;` });
+    expect((await build({ pluginDir: join(ws.src, 'beta'), outputDir: ws.bin })).plugins.map((p) => p.name)).toEqual(['beta']);
+    expect((await ws.build({ include: /^(alpha|gamma)$/, exclude: /^gamma$/ })).plugins.map((p) => p.name)).toEqual(['alpha']);
+  });
+
+  it('keeps npm packages in the bundle and node built-ins and shared modules out', async () => {
+    mkdirSync(join(ws.root, 'node_modules', 'tiny-lib'), { recursive: true });
+    writeFileSync(join(ws.root, 'node_modules', 'tiny-lib', 'package.json'), '{"name":"tiny-lib","version":"1.0.0","main":"index.js"}');
+    writeFileSync(join(ws.root, 'node_modules', 'tiny-lib', 'index.js'), 'exports.bold = (s) => "**" + s + "**";');
+    ws.plugin('p', {
+      'index.ts': `import { definePlugin } from '@hotswap/core';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'fs';
+import { bold } from 'tiny-lib';
+import { say } from '#g';
+export default definePlugin({ functions: { run: () => [createHash, readFileSync, bold, say] } });`,
+    });
+    const result = await ws.build({ shared: ['#g'] });
+    const code = readFileSync(result.plugins[0]!.artifact, 'utf8');
+    expect(result.plugins[0]?.manifest.shared).toEqual(['#g', '@hotswap/core']);
+    expect(code).toContain('require("node:crypto")');
+    expect(code).toContain('require("fs")');
+    expect(code).not.toContain('require("tiny-lib")');
+    expect(code).toContain('"**" + s + "**"');
+    expect(result.plugins[0]?.inputs.some((i) => i.includes('node_modules/tiny-lib/index.js'))).toBe(true);
+  });
+
+  it('passes bundler flags after -- to esbuild', async () => {
+    ws.plugin('p', {
+      'index.ts': `import { definePlugin } from '@hotswap/core';
+declare const GREETING: string;
+export default definePlugin({ functions: { greet: () => GREETING } });`,
+    });
+    const result = await ws.build({ bundlerFlags: ['--define:GREETING="hi there"'] });
+    expect(readFileSync(result.plugins[0]!.artifact, 'utf8')).toContain('"hi there"');
+  });
+
+  it('with write: false bundles and checks but writes nothing', async () => {
+    ws.plugin('p', { 'index.ts': plugin, 'lib/helper.ts': `export const helper = () => 1;` });
+    const result = await ws.build({ write: false });
+    expect(result.written).toBe(false);
+    expect(result.plugins).toHaveLength(1);
+    expect(existsSync(ws.bin)).toBe(false);
+  });
+
+  it('with leaveTemps keeps the bundle, map and metafile, and never leaves temporary artifacts', async () => {
+    ws.plugin('p', { 'index.ts': plugin, 'lib/helper.ts': `export const helper = () => 1;` });
+    await ws.build({ leaveTemps: true });
+    expect(readdirSync(join(ws.bin, '.hotswap-temp', 'p')).sort()).toEqual(['bundle.js', 'bundle.js.map', 'meta.json']);
+    expect(readdirSync(ws.bin).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+});
+
+describe('build errors write nothing', () => {
+  it('a syntax error gives file, line, column and a code frame', async () => {
+    ws.plugin('good', { 'index.ts': plugin, 'lib/helper.ts': `export const helper = () => 1;` });
+    ws.plugin('bad', {
+      'index.ts': `import { definePlugin } from '@hotswap/core';\nexport default definePlugin({\n  functions: { run: () => { return 1 +; } },\n});\n`,
+    });
+    const error = await buildError(ws.build());
+    expect(error.code).toBe(BuildErrorCodes.BUNDLE_FAILED);
+    expect(error.plugin).toBe('bad');
+    expect(error.locations[0]).toMatchObject({ line: 3, column: 39 });
+    expect(error.locations[0]?.file).toMatch(/bad\/index\.ts$/);
+    expect(error.message).toMatch(/bad\/index\.ts:3:39: /);
+    expect(error.formatted).toContain('return 1 +; }');
+    expect(error.formatted).toMatch(/\^/);
+    expect(existsSync(ws.bin)).toBe(false);
+  });
+
+  it('an import that does not resolve', async () => {
+    ws.plugin('p', { 'index.ts': `import { definePlugin } from '@hotswap/core';\nimport { x } from './missing.js';\nexport default definePlugin({ functions: { x } });` });
+    const error = await buildError(ws.build());
+    expect(error.code).toBe(BuildErrorCodes.BUNDLE_FAILED);
+    expect(error.message).toContain('Could not resolve "./missing.js"');
+    expect(error.locations[0]).toMatchObject({ line: 2 });
+  });
+
+  it('an entry with no plugin definition', async () => {
+    ws.plugin('p', { 'index.ts': `export const notAPlugin = 1;` });
+    const error = await buildError(ws.build());
+    expect(error.code).toBe(BuildErrorCodes.NO_DEFINITION);
+    expect(error.message).toContain('export default definePlugin');
+  });
+
+  it('a module outside the plugin directory', async () => {
+    writeFileSync(join(ws.src, 'host-code.ts'), 'export const shared = {};');
+    ws.plugin('p', { 'index.ts': `import { definePlugin } from '@hotswap/core';\nimport { shared } from '../host-code.js';\nexport default definePlugin({ functions: { shared: () => shared } });` });
+    const error = await buildError(ws.build());
+    expect(error.code).toBe(BuildErrorCodes.OUTSIDE_MODULE);
+    expect(error.message).toContain('host-code.ts');
+    expect(error.message).toContain('--shared');
+  });
+
+  it('an output directory that is not writable', async () => {
+    ws.plugin('p', { 'index.ts': plugin, 'lib/helper.ts': `export const helper = () => 1;` });
+    writeFileSync(join(ws.root, 'file'), 'not a directory');
+    const error = await buildError(build({ pluginDir: ws.src, outputDir: join(ws.root, 'file', 'bin') }));
+    expect(error.code).toBe(BuildErrorCodes.OUTPUT_UNWRITABLE);
+    if (process.getuid?.() !== 0) {
+      mkdirSync(ws.bin);
+      chmodSync(ws.bin, 0o500);
+      try {
+        expect((await buildError(ws.build())).code).toBe(BuildErrorCodes.OUTPUT_UNWRITABLE);
+        expect(readdirSync(ws.bin)).toEqual([]);
+      } finally {
+        chmodSync(ws.bin, 0o755);
+      }
+    }
+  });
+
+  it('a directory with no plugin, and a plugin with no entry', async () => {
+    expect((await buildError(ws.build())).code).toBe(BuildErrorCodes.NO_PLUGINS);
+    mkdirSync(join(ws.src, 'empty'));
+    expect((await buildError(ws.build())).code).toBe(BuildErrorCodes.NO_PLUGINS);
+    expect((await buildError(ws.build({ include: /^nothing$/ }))).message).toContain('--include');
+  });
+});
+
+describe('bundler flags', () => {
+  it('turns esbuild CLI flags into options', () => {
+    expect(parseEsbuildFlags(['--define:A=1', '--minify', '--target=node22', '--drop:console', '--keep-names=false'])).toEqual({
+      define: { A: '1' },
+      minify: true,
+      target: ['node22'],
+      drop: ['console'],
+      keepNames: false,
+    });
+  });
+
+  it.each(['--format=esm', '--outfile=x.js', '--sourcemap', '--external:lodash', '--bogus', 'plain', '--define:A'])(
+    'refuses %s with HOTSWAP_BUILD_BAD_FLAG',
+    (flag) => {
+      expect(() => parseEsbuildFlags([flag])).toThrowError(expect.objectContaining({ code: BuildErrorCodes.BAD_FLAG }));
+    },
+  );
+});
+
+it('names artifacts <plugin>.hotswap.js', () => {
+  expect(ARTIFACT_SUFFIX).toBe('.hotswap.js');
+});
