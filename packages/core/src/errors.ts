@@ -104,3 +104,10 @@ export function describe(error: unknown): string {
     return Object.prototype.toString.call(error);
   }
 }
+
+/** ` (at file:line:column)` for a message, the file relative to the working directory; empty when unknown. */
+export function where(position: { file: string; line: number; column: number } | undefined): string {
+  if (position === undefined) return '';
+  const file = position.file.startsWith(`${process.cwd()}/`) ? position.file.slice(process.cwd().length + 1) : position.file;
+  return ` (at ${file}:${position.line}:${position.column})`;
+}

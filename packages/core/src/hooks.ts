@@ -1,4 +1,5 @@
-import { describe, ErrorCodes, HotswapError, type Stage } from './errors.js';
+import { describe, ErrorCodes, HotswapError, where, type Stage } from './errors.js';
+import { mapErrorStack } from './loader/source-map.js';
 
 /**
  * Runs one lifecycle hook of one plugin with a time limit. A hook that
@@ -26,7 +27,8 @@ export async function runHook<R>(plugin: string, stage: Stage, hook: () => R | P
     return await Promise.race([result, timeout]);
   } catch (error) {
     if (error instanceof HotswapError && error.code === ErrorCodes.HOOK_TIMEOUT) throw error;
-    throw new HotswapError(ErrorCodes.HOOK_FAILED, `plugin "${plugin}": ${stage} failed: ${describe(error)}`, {
+    const at = mapErrorStack(error);
+    throw new HotswapError(ErrorCodes.HOOK_FAILED, `plugin "${plugin}": ${stage} failed: ${describe(error)}${where(at)}`, {
       plugin,
       stage,
       cause: error,

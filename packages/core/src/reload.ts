@@ -97,8 +97,16 @@ export async function prepareReload<T extends HostTypes>(input: ReloadInput<T>):
         continue;
       }
       const started = performance.now();
-      const definition = evaluateArtifact(artifact, input.shared);
-      const version = new PluginVersion(artifact.manifest, artifact.digest, definition, input.data, vault as Vault, log);
+      const { definition, releaseSourceMap } = evaluateArtifact(artifact, input.shared);
+      const version = new PluginVersion(
+        artifact.manifest,
+        artifact.digest,
+        definition,
+        input.data,
+        vault as Vault,
+        log,
+        releaseSourceMap,
+      );
       version.timings['evaluate'] = performance.now() - started;
       fresh.push(version);
       status.set(version, 'loaded');
@@ -213,7 +221,7 @@ async function rollback<T extends HostTypes>(
       input.log.error(`rollback: ${describe(error)}`);
     }
   }
-  for (const version of fresh) version.state = 'discarded';
+  for (const version of fresh) version.end('discarded');
 }
 
 async function hook<T extends HostTypes, R>(

@@ -60,7 +60,7 @@ export async function retire(versions: readonly PluginVersion[], options: Retire
         options.onFreeFailed({ ...eventOf(version), error });
       }
     }
-    version.state = 'freed';
+    version.end('freed');
     options.onFreed(eventOf(version));
   }
 }

@@ -1,6 +1,7 @@
 import type { Manifest } from './artifact.js';
 import { ErrorCodes, HotswapError } from './errors.js';
 import { isPromiseLike } from './hooks.js';
+import { mapErrorStack } from './loader/source-map.js';
 import type { Logger } from './logger.js';
 import type { HostTypes, ImportSpec, PluginContext, PluginDefinition } from './plugin.js';
 import type { Vault } from './vault.js';
@@ -57,7 +58,18 @@ export class PluginVersion implements PluginInfo {
   readonly #controller = new AbortController();
   #onDrained: (() => void) | undefined;
 
-  constructor(manifest: Manifest, digest: string, definition: PluginDefinition, data: unknown, vault: Vault, log: Logger) {
+  readonly #releaseSourceMap: () => void;
+
+  constructor(
+    manifest: Manifest,
+    digest: string,
+    definition: PluginDefinition,
+    data: unknown,
+    vault: Vault,
+    log: Logger,
+    releaseSourceMap: () => void = () => {},
+  ) {
+    this.#releaseSourceMap = releaseSourceMap;
     this.name = manifest.name;
     this.version = manifest.version;
     this.buildStamp = manifest.buildStamp;
@@ -79,6 +91,12 @@ export class PluginVersion implements PluginInfo {
       signal: this.#controller.signal,
       log,
     } satisfies PluginContext<HostTypes>;
+  }
+
+  /** Marks the version freed or discarded and drops what it alone needed, its source map among them. */
+  end(state: 'freed' | 'discarded'): void {
+    this.state = state;
+    this.#releaseSourceMap();
   }
 
   /** Aborts the version's signal: it has retired, or the reload that made it failed. */
@@ -112,6 +130,7 @@ export class PluginVersion implements PluginInfo {
       }
     } catch (error) {
       this.#settled();
+      mapErrorStack(error);
       throw error;
     }
     if (!isPromiseLike(result)) {
@@ -125,6 +144,7 @@ export class PluginVersion implements PluginInfo {
       },
       (error: unknown) => {
         this.#settled();
+        mapErrorStack(error);
         throw error;
       },
     );

@@ -2,8 +2,9 @@ import { builtinModules, createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { compileFunction } from 'node:vm';
 import type { Artifact } from '../artifact.js';
-import { describe, ErrorCodes, HotswapError } from '../errors.js';
+import { describe, ErrorCodes, HotswapError, where } from '../errors.js';
 import { validateDefinition, type PluginDefinition } from '../plugin.js';
+import { mapErrorStack, registerSourceMap } from './source-map.js';
 
 const nodeRequire = createRequire(import.meta.url);
 const builtins = new Set(builtinModules);
@@ -12,6 +13,12 @@ const PARAMS = ['exports', 'require', 'module', '__filename', '__dirname'];
 
 /** Modules the host hands to its plugins, by the specifier the plugins import. */
 export type SharedModules = ReadonlyMap<string, unknown>;
+
+/** An evaluated bundle: the plugin it defines, and how to drop its source map once the version is gone. */
+export interface Evaluated {
+  definition: PluginDefinition;
+  releaseSourceMap: () => void;
+}
 
 /**
  * Evaluates an artifact's bundle in the host's own realm and returns the
@@ -24,7 +31,7 @@ export type SharedModules = ReadonlyMap<string, unknown>;
  * bundle resolves shared modules to the host's own instances and Node
  * built-ins to Node's; everything else was bundled at build time.
  */
-export function evaluateArtifact(artifact: Artifact, shared: SharedModules): PluginDefinition {
+export function evaluateArtifact(artifact: Artifact, shared: SharedModules): Evaluated {
   const { name } = artifact.manifest;
   for (const specifier of artifact.manifest.shared) {
     if (!shared.has(specifier)) {
@@ -46,16 +53,19 @@ export function evaluateArtifact(artifact: Artifact, shared: SharedModules): Plu
     );
   };
   const module: { exports: unknown } = { exports: {} };
+  const { filename, release } = registerSourceMap(artifact.path, artifact.code);
   try {
-    const fn = compileFunction(artifact.code, PARAMS, { filename: artifact.path }) as (
+    const fn = compileFunction(artifact.code, PARAMS, { filename }) as (
       this: unknown,
       ...args: unknown[]
     ) => void;
     fn.call(module.exports, module.exports, pluginRequire, module, artifact.path, dirname(artifact.path));
   } catch (error) {
+    const at = mapErrorStack(error);
+    release();
     throw new HotswapError(
       ErrorCodes.EVALUATE_FAILED,
-      `plugin "${name}" threw while its top-level code ran: ${describe(error)}`,
+      `plugin "${name}" threw while its top-level code ran: ${describe(error)}${where(at)}`,
       { plugin: name, stage: 'evaluate', cause: error },
     );
   }
@@ -63,11 +73,12 @@ export function evaluateArtifact(artifact: Artifact, shared: SharedModules): Plu
   const definition = exports !== null && typeof exports === 'object' && 'default' in exports ? exports.default : undefined;
   const problem = validateDefinition(definition);
   if (problem !== undefined) {
+    release();
     throw new HotswapError(
       ErrorCodes.PLUGIN_INVALID,
       `plugin "${name}" is not a valid plugin: ${problem}.`,
       { plugin: name, stage: 'evaluate' },
     );
   }
-  return definition as PluginDefinition;
+  return { definition: definition as PluginDefinition, releaseSourceMap: release };
 }

@@ -1,0 +1,112 @@
+import { SourceMap, type SourceMapPayload } from 'node:module';
+import { dirname, isAbsolute, resolve } from 'node:path';
+
+// Node does not apply source maps to code compiled with vm.compileFunction,
+// even under --enable-source-maps, so stacks that pass through the framework
+// are mapped here. Each version registers its bundle under a unique file name
+// and unregisters it when it is freed, so a map lives exactly as long as the
+// version it belongs to.
+
+interface Entry {
+  code: string;
+  artifactDir: string;
+  map?: SourceMap | null;
+}
+
+const entries = new Map<string, Entry>();
+let sequence = 0;
+
+const FRAME = /([^\s()]+\?hotswap=\d+):(\d+):(\d+)/g;
+const MAPPED = Symbol.for('hotswap.stackMapped');
+
+/**
+ * Registers a bundle's inline source map and returns the unique file name to
+ * compile the bundle under, and a function that forgets the map again.
+ */
+export function registerSourceMap(artifactPath: string, code: string): { filename: string; release: () => void } {
+  const filename = `${artifactPath}?hotswap=${++sequence}`;
+  entries.set(filename, { code, artifactDir: dirname(artifactPath) });
+  return { filename, release: () => entries.delete(filename) };
+}
+
+/** A place in a plugin's source. */
+export interface SourcePosition {
+  file: string;
+  line: number;
+  column: number;
+}
+
+/** Maps one position in a registered bundle (1-based line and column) to the plugin's source. */
+export function originalPosition(filename: string, line: number, column: number): SourcePosition | undefined {
+  const entry = entries.get(filename);
+  if (entry === undefined) return undefined;
+  if (entry.map === undefined) entry.map = parse(entry.code);
+  if (entry.map === null) return undefined;
+  const found = entry.map.findEntry(line - 1, column - 1) as Partial<{
+    originalSource: string;
+    originalLine: number;
+    originalColumn: number;
+  }>;
+  if (found.originalSource === undefined || found.originalLine === undefined || found.originalColumn === undefined) {
+    return undefined;
+  }
+  const source = found.originalSource.replace(/^file:\/\//, '');
+  return {
+    file: isAbsolute(source) ? source : resolve(entry.artifactDir, source),
+    line: found.originalLine + 1,
+    column: found.originalColumn + 1,
+  };
+}
+
+/** Rewrites every frame of a stack that points into a registered bundle so it points at the plugin's source. */
+export function mapStack(stack: string): string {
+  return stack.replace(FRAME, (whole, filename: string, line: string, column: string) => {
+    const position = originalPosition(filename, Number(line), Number(column));
+    return position === undefined ? whole : `${position.file}:${position.line}:${position.column}`;
+  });
+}
+
+/**
+ * Maps the stack of an error thrown by plugin code, and of its causes, in
+ * place, and returns the first plugin source position found in it.
+ */
+export function mapErrorStack(error: unknown): SourcePosition | undefined {
+  let first: SourcePosition | undefined;
+  for (let e = error, depth = 0; e instanceof Error && depth < 8; e = e.cause, depth++) {
+    const done = (e as unknown as Record<symbol, SourcePosition | null | undefined>)[MAPPED];
+    if (done !== undefined) {
+      first ??= done ?? undefined;
+      continue;
+    }
+    const stack = e.stack;
+    if (typeof stack !== 'string') continue;
+    FRAME.lastIndex = 0;
+    const match = FRAME.exec(stack);
+    const position = match === null ? undefined : originalPosition(match[1]!, Number(match[2]), Number(match[3]));
+    first ??= position;
+    try {
+      e.stack = mapStack(stack);
+      Object.defineProperty(e, MAPPED, { value: position ?? null });
+    } catch {
+      // A frozen error keeps its stack as it is.
+    }
+  }
+  return first;
+}
+
+function parse(code: string): SourceMap | null {
+  const marker = '//# sourceMappingURL=data:application/json;charset=utf-8;base64,';
+  const at = code.lastIndexOf(marker);
+  if (at < 0) return null;
+  try {
+    const json = Buffer.from(code.slice(at + marker.length).trim(), 'base64').toString('utf8');
+    return new SourceMap(JSON.parse(json) as SourceMapPayload);
+  } catch {
+    return null;
+  }
+}
+
+/** How many bundles have a registered map (for tests: maps must go with their versions). */
+export function registeredSourceMaps(): number {
+  return entries.size;
+}
