@@ -17,6 +17,13 @@ export const ErrorCodes = {
   SHARED_MODULE_MISSING: 'HOTSWAP_SHARED_MODULE_MISSING',
   EVALUATE_FAILED: 'HOTSWAP_EVALUATE_FAILED',
   PLUGIN_INVALID: 'HOTSWAP_PLUGIN_INVALID',
+  // Dependencies between plugins, checked before any OnLoad runs.
+  DEP_UNKNOWN: 'HOTSWAP_DEP_UNKNOWN',
+  DEP_REMOVED: 'HOTSWAP_DEP_REMOVED',
+  DEP_CYCLE: 'HOTSWAP_DEP_CYCLE',
+  DEP_VERSION: 'HOTSWAP_DEP_VERSION',
+  DEP_RANGE_INVALID: 'HOTSWAP_DEP_RANGE_INVALID',
+  DEP_NOT_RELOADABLE: 'HOTSWAP_DEP_NOT_RELOADABLE',
   // The lifecycle hooks.
   HOOK_FAILED: 'HOTSWAP_HOOK_FAILED',
   HOOK_TIMEOUT: 'HOTSWAP_HOOK_TIMEOUT',
@@ -42,6 +49,7 @@ export type Stage =
   | 'reloadable'
   | 'export'
   | 'import'
+  | 'link'
   | 'onLoad'
   | 'vault'
   | 'onInit'

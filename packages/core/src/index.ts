@@ -7,10 +7,12 @@ export { definePlugin } from './plugin.js';
 export type {
   BagOf,
   DataOf,
+  ExportsOf,
   ExtensionOf,
   FunctionTable,
   HostTypes,
   ImportSpec,
+  ImportsOf,
   MaybePromise,
   PluginContext,
   PluginDefinition,

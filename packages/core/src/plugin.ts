@@ -13,6 +13,10 @@ export interface HostTypes {
   extension?: unknown;
   /** The vault's data bag, one object shared by every generation. */
   bag?: object;
+  /** Plugin side: what this plugin imports, by plugin name (types from a shared contract module). */
+  imports?: object;
+  /** Plugin side: what this plugin's Export hook returns to its importers. */
+  exports?: unknown;
 }
 
 /** The `data` type of a {@link HostTypes}. */
@@ -21,6 +25,11 @@ export type DataOf<T extends HostTypes> = T extends { data: infer D } ? D : unkn
 export type ExtensionOf<T extends HostTypes> = T extends { extension: infer E } ? E : unknown;
 /** The `bag` type of a {@link HostTypes}. */
 export type BagOf<T extends HostTypes> = T extends { bag: infer B extends object } ? B : Record<string, unknown>;
+
+/** The `imports` type of a {@link HostTypes}. */
+export type ImportsOf<T extends HostTypes> = T extends { imports: infer I extends object } ? I : Record<string, unknown>;
+/** The `exports` type of a {@link HostTypes}. */
+export type ExportsOf<T extends HostTypes> = T extends { exports: infer E } ? E : unknown;
 
 /** A value, or a promise of it: every hook may be async. */
 export type MaybePromise<T> = T | Promise<T>;
@@ -49,8 +58,11 @@ export interface PluginContext<T extends HostTypes = HostTypes> {
    * is made afresh for each generation, so read it in OnInit, not at load.
    */
   readonly vault: Vault<T>;
-  /** What the plugins this version imports exported, by plugin name. */
-  readonly imports: Readonly<Record<string, unknown>>;
+  /**
+   * What the plugins this version imports exported, by the names its Import
+   * declared. Filled before OnLoad; typed by `imports` of the plugin's types.
+   */
+  readonly imports: Readonly<ImportsOf<T>>;
   /** Aborted when this version retires: stop timers, loops and listeners on it. */
   readonly signal: AbortSignal;
   /** The swapper's logger. */
@@ -69,7 +81,7 @@ export interface PluginDefinition<T extends HostTypes = HostTypes, Fns extends F
    */
   reloadable?: boolean | ((ctx: PluginContext<T>) => MaybePromise<boolean>);
   /** The object other plugins receive when they import this one (Go's `Export`). */
-  export?: (ctx: PluginContext<T>) => unknown;
+  export?: (ctx: PluginContext<T>) => MaybePromise<ExportsOf<T>>;
   /** The plugins this one imports, with a semver range on each (Go's `Import`). */
   import?: ImportSpec | ((ctx: PluginContext<T>) => MaybePromise<ImportSpec>);
   /** Runs once when this version is loaded, before it serves (Go's `OnLoad`). */

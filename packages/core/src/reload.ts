@@ -2,7 +2,9 @@ import type { Artifact } from './artifact.js';
 import { describe, ErrorCodes, HotswapError, type Stage } from './errors.js';
 import { Generation } from './generation.js';
 import { runHook } from './hooks.js';
+import { dependentsOf, linkOrder } from './link.js';
 import { evaluateArtifact, type SharedModules } from './loader/evaluate.js';
+import { compareNames } from './loader/scan.js';
 import type { Logger } from './logger.js';
 import type { HostTypes, ImportSpec } from './plugin.js';
 import { PluginVersion } from './version.js';
@@ -87,59 +89,93 @@ export async function prepareReload<T extends HostTypes>(input: ReloadInput<T>):
   const carried: PluginVersion[] = [];
   const status = new Map<PluginVersion, PluginStatus>();
   const replaced = new Map<PluginVersion, PluginVersion>();
+  const members = new Map<string, PluginVersion>();
+  const artifacts = new Map(input.artifacts.map((a) => [a.manifest.name.toLowerCase(), a]));
+
+  // Evaluates one artifact and runs the hooks that come before linking: Reloadable, Export, Import.
+  const evaluate = async (artifact: Artifact, current: PluginVersion | undefined, why: PluginStatus): Promise<void> => {
+    const started = performance.now();
+    const { definition, releaseSourceMap } = evaluateArtifact(artifact, input.shared);
+    const version = new PluginVersion(
+      artifact.manifest,
+      artifact.digest,
+      definition,
+      input.data,
+      vault as Vault,
+      log,
+      releaseSourceMap,
+    );
+    version.timings['evaluate'] = performance.now() - started;
+    fresh.push(version);
+    status.set(version, why);
+    if (current !== undefined) replaced.set(version, current);
+    members.set(version.name.toLowerCase(), version);
+    const reloadable = definition.reloadable;
+    version.reloadable =
+      typeof reloadable === 'function'
+        ? await hook(input, version, 'reloadable', () => reloadable(version.context))
+        : reloadable !== false;
+    if (definition.export !== undefined) {
+      const exportHook = definition.export;
+      version.exported = await hook(input, version, 'export', () => exportHook(version.context));
+    }
+    const imports = definition.import;
+    if (imports !== undefined) {
+      const spec =
+        typeof imports === 'function'
+          ? await hook(input, version, 'import', () => imports(version.context) as ImportSpec | Promise<ImportSpec>)
+          : imports;
+      if (typeof spec !== 'object' || spec === null) {
+        throw new HotswapError(ErrorCodes.HOOK_FAILED, `plugin "${version.name}": import must return an object of plugin names to semver ranges.`, {
+          plugin: version.name,
+          stage: 'import',
+        });
+      }
+      version.importSpec = spec;
+    }
+  };
+
   try {
     for (const artifact of input.artifacts) {
       const current = previous?.versionOf(artifact.manifest.name);
       const same = current?.digest === artifact.digest;
       if (current !== undefined && (same || !current.reloadable)) {
         carried.push(current);
+        members.set(current.name.toLowerCase(), current);
         status.set(current, same ? 'unchanged' : 'not-reloadable');
         continue;
       }
-      const started = performance.now();
-      const { definition, releaseSourceMap } = evaluateArtifact(artifact, input.shared);
-      const version = new PluginVersion(
-        artifact.manifest,
-        artifact.digest,
-        definition,
-        input.data,
-        vault as Vault,
-        log,
-        releaseSourceMap,
-      );
-      version.timings['evaluate'] = performance.now() - started;
-      fresh.push(version);
-      status.set(version, 'loaded');
-      if (current !== undefined) replaced.set(version, current);
+      await evaluate(artifact, current, 'loaded');
+    }
+
+    // Re-link: a carried-over plugin that imports a new version, directly or
+    // not, is evaluated afresh from its unchanged artifact, so that no serving
+    // plugin holds a retired version's exports.
+    for (;;) {
+      const stale = [...dependentsOf(members, new Set(fresh))].filter((v) => carried.includes(v) && v.reloadable);
+      if (stale.length === 0) break;
+      for (const version of stale.sort((a, b) => compareNames(a.name, b.name))) {
+        carried.splice(carried.indexOf(version), 1);
+        status.delete(version);
+        await evaluate(artifacts.get(version.name.toLowerCase())!, version, 're-linked');
+      }
+    }
+
+    const ordered = linkOrder(members, new Set((previous?.versions ?? []).map((v) => v.name.toLowerCase())));
+    for (const version of fresh) {
+      for (const name of Object.keys(version.importSpec)) {
+        version.imports[name] = members.get(name.toLowerCase())!.exported;
+      }
     }
     const kept = new Set([...carried, ...replaced.values()]);
     const retired = (previous?.versions ?? []).filter((v) => !kept.has(v));
 
-    for (const version of fresh) {
-      const { definition } = version;
-      const reloadable = definition.reloadable;
-      version.reloadable =
-        typeof reloadable === 'function'
-          ? await hook(input, version, 'reloadable', () => reloadable(version.context))
-          : reloadable !== false;
-      if (definition.export !== undefined) {
-        const exportHook = definition.export;
-        version.exported = await hook(input, version, 'export', () => exportHook(version.context));
-      }
-      const imports = definition.import;
-      if (imports !== undefined) {
-        version.importSpec =
-          typeof imports === 'function'
-            ? await hook(input, version, 'import', () => imports(version.context) as ImportSpec | Promise<ImportSpec>)
-            : imports;
-      }
-    }
-
-    const ordered = [...carried, ...fresh].sort((a, b) => compareByName(a.name, b.name));
+    let loadCounter = 0;
     for (const version of ordered) {
       if (!fresh.includes(version)) continue;
       const onLoad = version.definition.onLoad;
       version.loadStarted = true;
+      version.loadOrder = loadCounter++;
       if (onLoad !== undefined) await hook(input, version, 'onLoad', () => onLoad(version.context));
     }
 
@@ -210,7 +246,8 @@ async function rollback<T extends HostTypes>(
   if (previous !== undefined) {
     for (const version of carried) version.vault = previous.vault as Vault;
   }
-  const started = fresh.filter((v) => v.loadStarted).sort((a, b) => compareByName(b.name, a.name));
+  // OnFree in the reverse of the order OnLoad ran in.
+  const started = fresh.filter((v) => v.loadStarted).sort((a, b) => b.loadOrder - a.loadOrder);
   for (const version of fresh) version.abort('the reload that loaded this version failed');
   for (const version of started) {
     const onFree = version.definition.onFree;
@@ -238,10 +275,4 @@ async function hook<T extends HostTypes, R>(
     version.timings[stage] = durationMs;
     input.onHook({ plugin: version.name, version: version.version, stage, durationMs });
   }
-}
-
-function compareByName(a: string, b: string): number {
-  const x = a.toLowerCase();
-  const y = b.toLowerCase();
-  return x < y ? -1 : x > y ? 1 : 0;
 }

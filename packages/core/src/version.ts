@@ -51,6 +51,8 @@ export class PluginVersion implements PluginInfo {
   inflight = 0;
   /** Whether OnLoad was started, so a failed reload knows to give this version OnFree. */
   loadStarted = false;
+  /** The position of this version's OnLoad in its reload, so a rollback frees in reverse. */
+  loadOrder = 0;
   /** Milliseconds spent in each step, for the reload details. */
   readonly timings: Record<string, number> = {};
   vault: Vault;
@@ -87,7 +89,7 @@ export class PluginVersion implements PluginInfo {
       get vault() {
         return self.vault;
       },
-      imports: this.imports,
+      imports: this.imports as PluginContext['imports'],
       signal: this.#controller.signal,
       log,
     } satisfies PluginContext<HostTypes>;
