@@ -49,7 +49,7 @@ it('maps a plain throw reaching the caller of invoke to the .ts line and column'
   expect(frames[1]).toMatch(/at fail \(.*\/plugins\/p\/index\.ts:4:9\)/);
   expect(frames[2]).toMatch(/\/plugins\/p\/index\.ts:13:17\)/);
   expect(error?.stack).not.toContain('hotswap.js');
-  const rejected = await (swapper.current.invoke('p', 'later') as Promise<unknown>).catch((e: unknown) => e as Error);
+  const rejected: Error = await (swapper.current.invoke('p', 'later') as Promise<never>).catch((e: unknown) => e as Error);
   expect(rejected.stack).toMatch(/at fail \(.*\/plugins\/p\/index\.ts:4:9\)/);
 });
 
