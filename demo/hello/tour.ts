@@ -12,11 +12,11 @@ const here = dirname(fileURLToPath(import.meta.url));
 const work = join(here, '.tour');
 const env = {
   ...process.env,
-  HELLO_PLUGINS: join(work, 'plugins'),
-  HELLO_BIN: join(work, 'bin'),
-  HELLO_PID_FILE: join(work, 'host.pid'),
-  HELLO_INTERVAL_MS: '1000',
-  HELLO_FREE_DELAY_MS: '500',
+  DEMO_PLUGINS: join(work, 'plugins'),
+  DEMO_BIN: join(work, 'bin'),
+  DEMO_PID_FILE: join(work, 'host.pid'),
+  DEMO_INTERVAL_MS: '1000',
+  DEMO_FREE_DELAY_MS: '500',
 };
 const STEP_TIMEOUT_MS = 60_000;
 
@@ -25,7 +25,7 @@ const step = (text: string): void => {
 };
 
 rmSync(work, { recursive: true, force: true });
-cpSync(join(here, 'plugins'), env.HELLO_PLUGINS, { recursive: true });
+cpSync(join(here, 'plugins'), env.DEMO_PLUGINS, { recursive: true });
 
 step('./run.sh: build the framework and plugin `world`, start the host');
 const host = spawn(join(here, 'run.sh'), { cwd: here, env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -82,7 +82,7 @@ const oldStamp = loaded[1] ?? fail('no build stamp');
 await waitFor(/<world\.hum> Hello, world /, 'heartbeat from version 1');
 
 step("edit .tour/plugins/world/index.ts: 'Hello, world' → 'Hello again, world'");
-const source = join(env.HELLO_PLUGINS, 'world', 'index.ts');
+const source = join(env.DEMO_PLUGINS, 'world', 'index.ts');
 const before = readFileSync(source, 'utf8');
 const after = before.replace("const message = 'Hello, world';", "const message = 'Hello again, world';");
 if (after === before) fail(`could not find the message in ${source}`);

@@ -1,5 +1,6 @@
 // The host's shared module: the host and every plugin see this one instance
 // (plugins import it as `#g` and are built with `--shared '#g'`).
+export { say } from '../../kit/index.ts';
 
 /** The types the hello host shares with its plugins. */
 export interface HelloTypes {
@@ -8,8 +9,3 @@ export interface HelloTypes {
 
 /** How many hums all versions of all plugins have made: it survives reloads because it lives in the host. */
 export const stats = { hums: 0 };
-
-/** Prints one line, prefixed with the time. */
-export function say(line: string): void {
-  process.stdout.write(`${new Date().toISOString().slice(11, 23)} ${line}\n`);
-}

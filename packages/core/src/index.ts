@@ -34,3 +34,5 @@ export {
 } from './artifact.js';
 export type { Artifact, Manifest } from './artifact.js';
 export { CORE_MODULE, CORE_VERSION } from './meta.js';
+export { reloadOnSignal } from './triggers/signal.js';
+export type { SignalTriggerOptions, Trigger } from './triggers/signal.js';

@@ -1,0 +1,32 @@
+// The extension host: the vault's extension object is the host's own type,
+// made afresh for each generation; plugin cat fills its `meow` in OnInit
+// and the host calls it on every heartbeat.
+import { reloadOnSignal, Swapper } from '@hotswap/core';
+import * as g from '#g';
+import { logger, onShutdown, say, settings } from '../../kit/index.ts';
+
+const swapper = new Swapper<g.ExtensionTypes>({
+  pluginDir: settings.pluginDir,
+  shared: { '#g': g },
+  freeDelay: settings.freeDelayMs,
+  logger,
+  extension: () => ({ meow: undefined }),
+});
+await swapper.load(undefined);
+const trigger = reloadOnSignal(swapper, {
+  pidFile: settings.pidFile,
+  onReload: (r) => say('details' in r ? `[host] reload #${swapper.reloadCounter} done` : '[host] reload failed; the current plugins keep serving'),
+});
+say(`[host] pid ${process.pid} written to ${settings.pidFile}; send SIGUSR1 to reload`);
+
+const heartbeat = setInterval(() => {
+  const { meow } = swapper.current.vault.extension;
+  if (meow === undefined) say('[host] no plugin filled meow');
+  else meow(1 + Math.floor(Math.random() * 3));
+}, settings.intervalMs);
+
+onShutdown(async () => {
+  clearInterval(heartbeat);
+  trigger.stop();
+  await swapper.close();
+});

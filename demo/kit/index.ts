@@ -1,0 +1,44 @@
+// What every demo host needs and no demo is about: printing, settings from
+// the environment, and a clean shutdown. Each demo's shared module `g`
+// re-exports `say`, so plugins print through the host's own function.
+import type { Logger } from '@hotswap/core';
+
+/** Prints one line, prefixed with the time. */
+export function say(line: string): void {
+  process.stdout.write(`${new Date().toISOString().slice(11, 23)} ${line}\n`);
+}
+
+/** The swapper's log, on stdout beside everything else. */
+export const logger: Logger = {
+  debug() {},
+  info: (m) => say(`[hotswap] ${m}`),
+  warn: (m) => say(`[hotswap] warn ${m}`),
+  error: (m) => say(`[hotswap] error ${m}`),
+};
+
+/** The settings run.sh and the tests pass to a demo host (see ../lib.sh). */
+export const settings = {
+  pluginDir: process.env['DEMO_BIN'] ?? 'bin',
+  pidFile: process.env['DEMO_PID_FILE'] ?? '.run/host.pid',
+  intervalMs: Number(process.env['DEMO_INTERVAL_MS'] ?? 3000),
+  freeDelayMs: Number(process.env['DEMO_FREE_DELAY_MS'] ?? 1000),
+};
+
+/** Runs `close` on SIGTERM or SIGINT, then exits 0 (1 if it throws). */
+export function onShutdown(close: () => Promise<void>): void {
+  const stop = (signal: string): void => {
+    say(`[host] ${signal}: shutting down`);
+    close().then(
+      () => {
+        say('[host] bye');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        say(`[host] shutdown failed: ${String(error)}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+}

@@ -1,0 +1,29 @@
+# Sourced by every demo's run.sh and reload.sh.
+#   DEMO_PLUGINS      plugin sources          (default: plugins)
+#   DEMO_BIN          artifact directory      (default: bin)
+#   DEMO_PID_FILE     the host's pid file     (default: .run/host.pid)
+#   DEMO_INTERVAL_MS  time between heartbeats (default: 3000)
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+plugins="${DEMO_PLUGINS:-plugins}"
+bin="${DEMO_BIN:-bin}"
+pid_file="${DEMO_PID_FILE:-.run/host.pid}"
+
+# The hotswap command of this workspace.
+hotswap() {
+  node "$root/packages/cli/bin/hotswap.js" "$@"
+}
+
+# Compiles the framework's packages (a no-op when they are up to date).
+build_framework() {
+  "$root/node_modules/.bin/tsc" -b "$root/packages/core" "$root/packages/cli"
+}
+
+# Sends SIGUSR1 to the running host, which reloads its plugins.
+signal_host() {
+  if [[ ! -s "$pid_file" ]]; then
+    echo "no running host: $pid_file is missing (start it with ./run.sh)" >&2
+    exit 1
+  fi
+  kill -USR1 "$(cat "$pid_file")"
+  echo "sent SIGUSR1 to host $(cat "$pid_file")"
+}

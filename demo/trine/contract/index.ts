@@ -1,0 +1,14 @@
+// The contract between the trine plugins: interfaces only, so every import
+// of it is erased at build time and no plugin carries a copy.
+
+/** What alpha exports. */
+export interface AlphaApi {
+  /** Prints alpha's line and returns its build stamp. */
+  pulse(): string;
+}
+
+/** What beta exports: it answers through alpha. */
+export interface BetaApi {
+  /** Prints beta's line, then alpha's; returns both stamps. */
+  pulse(): string;
+}

@@ -1,0 +1,2 @@
+// The trine host's shared module (plugins import it as `#g`).
+export { say } from '../../kit/index.ts';

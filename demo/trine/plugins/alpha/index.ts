@@ -1,0 +1,14 @@
+import { definePlugin } from '@hotswap/core';
+import type { AlphaApi } from '#contract';
+import { say } from '#g';
+
+export default definePlugin<{ exports: AlphaApi }>({
+  export: (ctx) => ({
+    pulse() {
+      say(`  <alpha.pulse> alpha ${ctx.version}, build ${ctx.buildStamp}`);
+      return ctx.buildStamp;
+    },
+  }),
+  onLoad: (ctx) => say(`<alpha.onLoad> build ${ctx.buildStamp}`),
+  onFree: (ctx) => say(`<alpha.onFree> build ${ctx.buildStamp}`),
+});
