@@ -3,6 +3,7 @@ export type { ReloadOptions, SwapperEvents, SwapperOptions } from './swapper.js'
 export { Generation } from './generation.js';
 export type { EachResult } from './generation.js';
 export { Vault } from './vault.js';
+export type { PluginHandle } from './handle.js';
 export { definePlugin } from './plugin.js';
 export type {
   BagOf,

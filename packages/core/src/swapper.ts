@@ -5,7 +5,8 @@ import { scanPluginDir } from './loader/scan.js';
 import { consoleLogger, silentLogger, type Logger } from './logger.js';
 import { coreNamespace } from './loader/core-namespace.js';
 import { CORE_MODULE } from './meta.js';
-import type { BagOf, DataOf, ExtensionOf, HostTypes } from './plugin.js';
+import { makeHandle, type PluginHandle } from './handle.js';
+import type { BagOf, DataOf, ExtensionOf, FunctionTable, HostTypes } from './plugin.js';
 import { prepareReload, type HookEvent, type ReloadCallback, type ReloadDetails } from './reload.js';
 import { eventOf, retire, type VersionEvent } from './retire.js';
 import { Vault } from './vault.js';
@@ -122,6 +123,14 @@ export class Swapper<T extends HostTypes = HostTypes> extends EventEmitter<Swapp
   /** The directory the next reload reads. */
   get pluginDir(): string {
     return this.#pluginDir;
+  }
+
+  /**
+   * A typed handle on plugin `name` that always calls the version serving at
+   * the time of the call. `Fns` is the type of the plugin's `functions`.
+   */
+  handle<Fns extends FunctionTable>(name: string): PluginHandle<Fns> {
+    return makeHandle<T, Fns>(name, () => this.current);
   }
 
   /** Points the next reload at another plugin directory (Go's `ResetPluginDir`). */
