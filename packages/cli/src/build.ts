@@ -6,6 +6,7 @@ import * as esbuild from 'esbuild';
 import { discoverPlugins, type NameFilter, type PluginSource } from './discover.js';
 import { BuildError, BuildErrorCodes, type SourceLocation } from './errors.js';
 import { parseEsbuildFlags } from './esbuild-flags.js';
+import { DEFAULT_LIVE_PREFIX, findLiveNames, liveEntry, type LiveName } from './live.js';
 
 /** What to build and how; `hotswap build` fills it from its flags. */
 export interface BuildOptions {
@@ -27,6 +28,12 @@ export interface BuildOptions {
   leaveTemps?: boolean;
   /** The build stamp recorded in every artifact of this build. Defaults to a new one. */
   buildStamp?: string;
+  /**
+   * Exports whose name starts with this (compared without case), in any module
+   * of a plugin, are its live functions and live types (Go's `--livePrefix`).
+   * Default `live_`.
+   */
+  livePrefix?: string;
   /** Bundler flags in esbuild's CLI syntax, as given after `--`. */
   bundlerFlags?: readonly string[];
   /** Called as each plugin is built. */
@@ -68,10 +75,14 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   const extra = parseEsbuildFlags(options.bundlerFlags ?? []);
   const shared = [...new Set([CORE_MODULE, ...(options.shared ?? [])])];
   const buildStamp = options.buildStamp ?? newBuildStamp();
+  const livePrefix = options.livePrefix ?? DEFAULT_LIVE_PREFIX;
+  if (!/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(livePrefix)) {
+    throw new BuildError(BuildErrorCodes.BAD_OPTION, `the live prefix ${JSON.stringify(livePrefix)} is not the start of an identifier.`);
+  }
   const outputDir = resolve(options.outputDir);
   const bundles: Bundle[] = [];
   for (const source of sources) {
-    const bundle = await bundlePlugin(source, { ...options, shared, extra, buildStamp, outputDir });
+    const bundle = await bundlePlugin(source, { ...options, shared, extra, buildStamp, outputDir, livePrefix });
     bundles.push(bundle);
   }
   const write = options.write !== false;
@@ -97,6 +108,7 @@ interface BundleSettings {
   extra: esbuild.BuildOptions;
   buildStamp: string;
   outputDir: string;
+  livePrefix: string;
   debug?: boolean | undefined;
   leaveTemps?: boolean | undefined;
 }
@@ -105,26 +117,36 @@ async function bundlePlugin(source: PluginSource, settings: BundleSettings): Pro
   const started = performance.now();
   const artifact = join(settings.outputDir, `${source.name}${ARTIFACT_SUFFIX}`);
   await checkDefinition(source);
+  const options = (entry: Pick<esbuild.BuildOptions, 'entryPoints' | 'stdin'>): esbuild.BuildOptions & { write: false; metafile: true } => ({
+    minifySyntax: settings.debug !== true,
+    keepNames: true,
+    legalComments: 'inline',
+    target: 'node20',
+    ...settings.extra,
+    ...entry,
+    outfile: artifact,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    sourcemap: 'external',
+    sourcesContent: true,
+    write: false,
+    metafile: true,
+    logLevel: 'silent',
+    external: settings.shared,
+  });
   let result: esbuild.BuildResult<{ write: false; metafile: true }>;
+  let live: LiveName[] = [];
   try {
-    result = await esbuild.build({
-      minifySyntax: settings.debug !== true,
-      keepNames: true,
-      legalComments: 'inline',
-      target: 'node20',
-      ...settings.extra,
-      entryPoints: [source.entry],
-      outfile: artifact,
-      bundle: true,
-      platform: 'node',
-      format: 'cjs',
-      sourcemap: 'external',
-      sourcesContent: true,
-      write: false,
-      metafile: true,
-      logLevel: 'silent',
-      external: settings.shared,
-    });
+    result = await esbuild.build(options({ entryPoints: [source.entry] }));
+    live = await findLiveNames(source.dir, settings.livePrefix);
+    if (live.length > 0) {
+      // Bundle again from an entry that also exports every live name, wherever it is defined.
+      const contents = liveEntry(relative(source.dir, source.entry).split(sep).join('/'), live);
+      result = await esbuild.build(
+        options({ stdin: { contents, resolveDir: source.dir, sourcefile: 'hotswap-live-entry.ts', loader: 'ts' } }),
+      );
+    }
   } catch (error) {
     throw await bundleError(source, error);
   }
@@ -156,6 +178,7 @@ async function bundlePlugin(source: PluginSource, settings: BundleSettings): Pro
     buildStamp: settings.buildStamp,
     builtAt: new Date().toISOString(),
     entry: relative(source.dir, source.entry).split(sep).join('/'),
+    live: live.map((l) => l.name),
   };
   const text = encodeArtifact(manifest, code);
   const full = JSON.parse(text.slice(text.indexOf('{'), text.indexOf('\n'))) as Manifest;

@@ -17,6 +17,7 @@ export const ExitCodes = {
 /** Go's flag names, accepted as spelled there. */
 const GO_FLAGS: Record<string, string> = {
   '--leaveTemps': '--leave-temps',
+  '--livePrefix': '--live-prefix',
 };
 
 /**
@@ -46,6 +47,7 @@ export async function main(argv: readonly string[], io: { out?: NodeJS.WritableS
     .option('--exclude <regex>', 'skip plugins whose name matches')
     .option('--debug', 'do not minify: easier to read and step through', false)
     .option('--no-bundle', 'check and bundle, but write no artifact')
+    .option('--live-prefix <prefix>', 'exports starting with this (any case) are live functions and types', 'live_')
     .option('--leave-temps', 'keep bundle, source map and metafile in <outputDir>/.hotswap-temp/', false)
     .addOption(new Option('--stamp <stamp>', 'the build stamp to record (default: time and random digits)'))
     .option('-v, --verbose', 'list every bundled file', false)
@@ -65,6 +67,7 @@ Examples:
         debug: flags.debug,
         write: flags.bundle,
         leaveTemps: flags.leaveTemps,
+        livePrefix: flags.livePrefix,
         bundlerFlags,
         onPlugin: (plugin) => out.write(describePlugin(plugin, flags.verbose, color)),
       };
@@ -104,6 +107,7 @@ interface BuildFlags {
   debug: boolean;
   bundle: boolean;
   leaveTemps: boolean;
+  livePrefix: string;
   stamp?: string;
   verbose: boolean;
 }
@@ -126,7 +130,8 @@ function normalize(argv: readonly string[]): string[] {
 function describePlugin(plugin: BuiltPlugin, verbose: boolean, color: ReturnType<typeof paint>): string {
   const size = plugin.bytes >= 1024 ? `${(plugin.bytes / 1024).toFixed(1)} KB` : `${plugin.bytes} B`;
   const shared = plugin.manifest.shared.length > 0 ? color.dim(` shared: ${plugin.manifest.shared.join(', ')}`) : '';
-  let line = `${color.green('✔')} ${color.bold(plugin.name)} ${plugin.version} → ${relative(process.cwd(), plugin.artifact)} ${color.dim(`(${size}, ${Math.round(plugin.durationMs)} ms)`)}${shared}\n`;
+  const live = plugin.manifest.live.length > 0 ? color.dim(` live: ${plugin.manifest.live.join(', ')}`) : '';
+  let line = `${color.green('✔')} ${color.bold(plugin.name)} ${plugin.version} → ${relative(process.cwd(), plugin.artifact)} ${color.dim(`(${size}, ${Math.round(plugin.durationMs)} ms)`)}${shared}${live}\n`;
   if (verbose) line += plugin.inputs.map((i) => `    ${color.dim(i)}\n`).join('');
   return line;
 }

@@ -4,6 +4,9 @@ import { ErrorCodes, HotswapError } from './errors.js';
 /** The file name suffix of every artifact: `world.hotswap.js`. */
 export const ARTIFACT_SUFFIX = '.hotswap.js';
 
+/** The export of a bundle that gathers the plugin's live functions and types by name. */
+export const LIVE_EXPORT = '__hotswapLive';
+
 /** The version of the artifact format this core reads and writes. */
 export const ARTIFACT_FORMAT = 1;
 
@@ -29,6 +32,8 @@ export interface Manifest {
   builtAt: string;
   /** The entry file, relative to the plugin directory. */
   entry: string;
+  /** The names of the plugin's live functions and live types, from any of its modules. */
+  live: string[];
 }
 
 /** An artifact read from disk and checked: its manifest and its bundle. */
@@ -101,8 +106,9 @@ function checkManifest(value: unknown, invalid: (why: string) => HotswapError): 
   for (const key of ['name', 'version', 'hash', 'core', 'buildStamp', 'builtAt', 'entry'] as const) {
     if (typeof m[key] !== 'string' || m[key] === '') throw invalid(`its manifest has no "${key}"`);
   }
-  if (!Array.isArray(m['shared']) || !m['shared'].every((s) => typeof s === 'string')) {
-    throw invalid('its manifest has no "shared" list');
+  for (const key of ['shared', 'live'] as const) {
+    const list = m[key];
+    if (!Array.isArray(list) || !list.every((s) => typeof s === 'string')) throw invalid(`its manifest has no "${key}" list`);
   }
   if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(m['name'] as string)) {
     throw invalid(`its plugin name ${JSON.stringify(m['name'])} is not a valid name`);

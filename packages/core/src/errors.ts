@@ -24,6 +24,10 @@ export const ErrorCodes = {
   DEP_VERSION: 'HOTSWAP_DEP_VERSION',
   DEP_RANGE_INVALID: 'HOTSWAP_DEP_RANGE_INVALID',
   DEP_NOT_RELOADABLE: 'HOTSWAP_DEP_NOT_RELOADABLE',
+  // Live functions, live types and live data.
+  LIVE_COLLISION: 'HOTSWAP_LIVE_COLLISION',
+  LIVE_NOT_FOUND: 'HOTSWAP_LIVE_NOT_FOUND',
+  LIVE_DATA_UNSUPPORTED: 'HOTSWAP_LIVE_DATA_UNSUPPORTED',
   // The lifecycle hooks.
   HOOK_FAILED: 'HOTSWAP_HOOK_FAILED',
   HOOK_TIMEOUT: 'HOTSWAP_HOOK_TIMEOUT',
@@ -52,6 +56,7 @@ export type Stage =
   | 'link'
   | 'onLoad'
   | 'vault'
+  | 'live'
   | 'onInit'
   | 'onFree'
   | 'callback'

@@ -2,7 +2,9 @@ export { Swapper } from './swapper.js';
 export type { ReloadOptions, SwapperEvents, SwapperOptions } from './swapper.js';
 export { Generation } from './generation.js';
 export type { EachResult } from './generation.js';
-export { Vault } from './vault.js';
+export { LiveData, Vault } from './vault.js';
+export type { LiveFunction } from './vault.js';
+export type { LiveClass } from './live/data.js';
 export type { PluginHandle } from './handle.js';
 export { definePlugin } from './plugin.js';
 export type {
@@ -32,6 +34,7 @@ export {
   encodeArtifact,
   hashBundle,
   isCoreCompatible,
+  LIVE_EXPORT,
 } from './artifact.js';
 export type { Artifact, Manifest } from './artifact.js';
 export { CORE_MODULE, CORE_VERSION } from './meta.js';

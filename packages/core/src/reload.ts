@@ -95,7 +95,7 @@ export async function prepareReload<T extends HostTypes>(input: ReloadInput<T>):
   // Evaluates one artifact and runs the hooks that come before linking: Reloadable, Export, Import.
   const evaluate = async (artifact: Artifact, current: PluginVersion | undefined, why: PluginStatus): Promise<void> => {
     const started = performance.now();
-    const { definition, releaseSourceMap } = evaluateArtifact(artifact, input.shared);
+    const { definition, live, releaseSourceMap } = evaluateArtifact(artifact, input.shared);
     const version = new PluginVersion(
       artifact.manifest,
       artifact.digest,
@@ -106,6 +106,7 @@ export async function prepareReload<T extends HostTypes>(input: ReloadInput<T>):
       releaseSourceMap,
     );
     version.timings['evaluate'] = performance.now() - started;
+    version.live = live;
     fresh.push(version);
     status.set(version, why);
     if (current !== undefined) replaced.set(version, current);
@@ -179,6 +180,13 @@ export async function prepareReload<T extends HostTypes>(input: ReloadInput<T>):
       if (onLoad !== undefined) await hook(input, version, 'onLoad', () => onLoad(version.context));
     }
 
+    // The vault's live functions and types are exactly the new generation's.
+    const owners = new Map<string, string>();
+    for (const version of ordered) {
+      for (const [name, value] of Object.entries(version.live)) {
+        vault.addLive(version.name, name, value, owners, (fn) => version.tracked(fn));
+      }
+    }
     for (const version of ordered) version.vault = vault as Vault;
     for (const version of ordered) {
       const onInit = version.definition.onInit;

@@ -57,7 +57,14 @@ export class PluginVersion implements PluginInfo {
   readonly timings: Record<string, number> = {};
   vault: Vault;
   readonly imports: Record<string, unknown> = {};
+  /** The live functions and types this version's bundle defines, by name. */
+  live: Readonly<Record<string, unknown>> = {};
   readonly #controller = new AbortController();
+
+  /** Aborted when this version retires, or when the reload that made it fails. */
+  get signal(): AbortSignal {
+    return this.#controller.signal;
+  }
   #onDrained: (() => void) | undefined;
 
   readonly #releaseSourceMap: () => void;
@@ -80,19 +87,7 @@ export class PluginVersion implements PluginInfo {
     this.manifest = manifest;
     this.definition = definition;
     this.vault = vault;
-    const self = this;
-    this.context = {
-      name: manifest.name,
-      version: manifest.version,
-      buildStamp: manifest.buildStamp,
-      data,
-      get vault() {
-        return self.vault;
-      },
-      imports: this.imports as PluginContext['imports'],
-      signal: this.#controller.signal,
-      log,
-    } satisfies PluginContext<HostTypes>;
+    this.context = new VersionContext(this, data, log);
   }
 
   /** Marks the version freed or discarded and drops what it alone needed, its source map among them. */
@@ -135,6 +130,32 @@ export class PluginVersion implements PluginInfo {
       mapErrorStack(error);
       throw error;
     }
+    return this.#track(result);
+  }
+
+  /**
+   * `fn` wrapped so each call counts as in flight in this version. Made here,
+   * not in a caller's scope, so the wrapper holds this version and `fn` only.
+   */
+  tracked(fn: (...args: never[]) => unknown): (...params: never[]) => unknown {
+    return (...params) => this.call(fn, params);
+  }
+
+  /** Calls one of this version's functions (a live function, say), counting it as in flight like `invoke`. */
+  call(target: (...args: never[]) => unknown, params: readonly unknown[]): unknown {
+    this.inflight++;
+    let result: unknown;
+    try {
+      result = (target as (...args: unknown[]) => unknown)(...params);
+    } catch (error) {
+      this.#settled();
+      mapErrorStack(error);
+      throw error;
+    }
+    return this.#track(result);
+  }
+
+  #track(result: unknown): unknown {
     if (!isPromiseLike(result)) {
       this.#settled();
       return result;
@@ -178,5 +199,42 @@ export class PluginVersion implements PluginInfo {
       this.#onDrained = undefined;
       done();
     }
+  }
+}
+
+// A class rather than an object literal made in the constructor: a literal's
+// getters would keep the constructor's arguments alive, among them the vault
+// of the generation that first loaded the version.
+class VersionContext implements PluginContext<HostTypes> {
+  readonly #version: PluginVersion;
+  readonly data: unknown;
+  readonly log: Logger;
+  readonly signal: AbortSignal;
+
+  constructor(version: PluginVersion, data: unknown, log: Logger) {
+    this.#version = version;
+    this.data = data;
+    this.log = log;
+    this.signal = version.signal;
+  }
+
+  get name(): string {
+    return this.#version.name;
+  }
+
+  get version(): string {
+    return this.#version.version;
+  }
+
+  get buildStamp(): string {
+    return this.#version.buildStamp;
+  }
+
+  get vault(): Vault {
+    return this.#version.vault;
+  }
+
+  get imports(): PluginContext['imports'] {
+    return this.#version.imports;
   }
 }

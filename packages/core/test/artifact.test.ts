@@ -9,6 +9,7 @@ const manifest: Omit<Manifest, 'hash' | 'format'> = {
   buildStamp: 'stamp',
   builtAt: '2026-01-01T00:00:00.000Z',
   entry: 'index.ts',
+  live: [],
 };
 const code = '"use strict";\nmodule.exports = { default: {} };\n';
 

@@ -16,6 +16,7 @@ function version(name: string, definition: PluginDefinition): PluginVersion {
     buildStamp: 's',
     builtAt: '',
     entry: 'index.ts',
+    live: [],
   };
   return new PluginVersion(manifest, name, definition, undefined, new Vault(undefined, {}), silentLogger);
 }

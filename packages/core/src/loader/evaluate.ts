@@ -1,7 +1,7 @@
 import { builtinModules, createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { compileFunction } from 'node:vm';
-import type { Artifact } from '../artifact.js';
+import { LIVE_EXPORT, type Artifact } from '../artifact.js';
 import { describe, ErrorCodes, HotswapError, where } from '../errors.js';
 import { validateDefinition, type PluginDefinition } from '../plugin.js';
 import { mapErrorStack, registerSourceMap } from './source-map.js';
@@ -17,6 +17,8 @@ export type SharedModules = ReadonlyMap<string, unknown>;
 /** An evaluated bundle: the plugin it defines, and how to drop its source map once the version is gone. */
 export interface Evaluated {
   definition: PluginDefinition;
+  /** The plugin's live functions and types by name, from every module that defines one. */
+  live: Record<string, unknown>;
   releaseSourceMap: () => void;
 }
 
@@ -80,5 +82,10 @@ export function evaluateArtifact(artifact: Artifact, shared: SharedModules): Eva
       { plugin: name, stage: 'evaluate' },
     );
   }
-  return { definition: definition as PluginDefinition, releaseSourceMap: release };
+  const live = (exports as Record<string, unknown>)[LIVE_EXPORT];
+  return {
+    definition: definition as PluginDefinition,
+    live: typeof live === 'object' && live !== null ? { ...(live as Record<string, unknown>) } : {},
+    releaseSourceMap: release,
+  };
 }
