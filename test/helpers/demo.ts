@@ -18,7 +18,7 @@ export interface Demo {
   cleanup(): Promise<void>;
 }
 
-export function demo(name: string, settings: { intervalMs?: number; freeDelayMs?: number } = {}): Demo {
+export function demo(name: string, settings: { intervalMs?: number; freeDelayMs?: number; env?: Record<string, string> } = {}): Demo {
   const dir = fileURLToPath(new URL(`../../demo/${name}/`, import.meta.url));
   const work = mkdtempSync(join(tmpdir(), `hotswap-${name}-`));
   const env = {
@@ -27,6 +27,7 @@ export function demo(name: string, settings: { intervalMs?: number; freeDelayMs?
     DEMO_PID_FILE: join(work, 'host.pid'),
     DEMO_INTERVAL_MS: String(settings.intervalMs ?? 300),
     DEMO_FREE_DELAY_MS: String(settings.freeDelayMs ?? 100),
+    ...settings.env,
   };
   const children: Child[] = [];
   return {

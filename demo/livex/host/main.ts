@@ -1,0 +1,52 @@
+// The livex host: a job queue ticks every 50 ms and hands each due job to
+// the extension's onJob (filled by guardian). The heartbeat asks guardian
+// for a roll call or a fire job in turn. Reload between queueing and
+// handling, and the job runs the new version's code.
+import { reloadOnSignal, Swapper } from '@hotswap/core';
+import * as g from '#g';
+import { logger, onShutdown, say, settings } from '../../kit/index.ts';
+
+const swapper = new Swapper<g.LivexTypes>({
+  pluginDir: settings.pluginDir,
+  shared: { '#g': g },
+  freeDelay: settings.freeDelayMs,
+  logger,
+  extension: () => ({ onJob: undefined }),
+});
+await swapper.load(undefined);
+const trigger = reloadOnSignal(swapper, {
+  pidFile: settings.pidFile,
+  onReload: (r) => say('details' in r ? `[host] reload #${swapper.reloadCounter} done` : '[host] reload failed; the current plugins keep serving'),
+});
+say(`[host] pid ${process.pid} written to ${settings.pidFile}; send SIGUSR1 to reload`);
+
+const queue = setInterval(() => {
+  const now = Date.now();
+  for (let i = 0; i < g.jobs.length; ) {
+    const job = g.jobs[i]!;
+    if (job.due > now) {
+      i++;
+      continue;
+    }
+    g.jobs.splice(i, 1);
+    try {
+      const { onJob } = swapper.current.vault.extension;
+      if (onJob === undefined) say(`[host] no plugin handles jobs; dropped ${job.name}`);
+      else onJob(job);
+    } catch (error) {
+      say(`[host] job ${job.name} failed: ${String(error)}`);
+    }
+  }
+}, 50);
+
+let beat = 0;
+const heartbeat = setInterval(() => {
+  swapper.current.invoke('guardian', beat++ % 2 === 0 ? 'MakeRollCall' : 'Fire');
+}, settings.intervalMs);
+
+onShutdown(async () => {
+  clearInterval(heartbeat);
+  clearInterval(queue);
+  trigger.stop();
+  await swapper.close();
+});

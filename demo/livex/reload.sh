@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# ./reload.sh [plugin...]: rebuilds the named plugins (all of them when none
+# is named) with a new build stamp and tells the running host to reload.
+set -euo pipefail
+cd "$(dirname "$0")"
+source ../lib.sh
+if [[ $# -gt 0 ]]; then
+  only="^($(IFS='|'; echo "$*"))\$"
+  hotswap build "$plugins" "$bin" --shared '#g' --include "$only"
+else
+  hotswap build "$plugins" "$bin" --shared '#g'
+fi
+signal_host
