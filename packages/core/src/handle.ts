@@ -13,7 +13,7 @@ type Result<F> = F extends (...params: never[]) => infer R ? R : never;
  * serving now. Get one with `swapper.handle<Functions>('name')`, where
  * `Functions` is the type of the plugin's `functions` (from a shared contract
  * module). The handle is cheap to keep: it looks the plugin up again only
- * after a swap.
+ * after a swap, and never keeps a retired version alive.
  */
 export interface PluginHandle<Fns extends FunctionTable> {
   /** The plugin's name, as asked for. */
@@ -27,29 +27,38 @@ export interface PluginHandle<Fns extends FunctionTable> {
   fn<K extends keyof Fns & string>(fn: K): (...params: Params<Fns[K]>) => Result<Fns[K]>;
 }
 
+/** @internal What a handle caches; the swapper clears it at every swap. */
+export interface HandleCache {
+  clear(): void;
+}
+
 /** @internal Made by `Swapper.handle`; `current` reads the swapper's generation. */
 export function makeHandle<T extends HostTypes, Fns extends FunctionTable>(
   name: string,
   current: () => Generation<T>,
-): PluginHandle<Fns> {
-  let generation: Generation<T> | undefined;
-  let version: PluginVersion | undefined;
-  const resolve = (): PluginVersion => {
-    const now = current();
-    if (now !== generation || version === undefined) {
-      const found = now.versionOf(name);
-      if (found === undefined) {
-        throw new HotswapError(ErrorCodes.PLUGIN_NOT_FOUND, `generation ${now.id} has no plugin "${name}".`, {
-          plugin: name,
-          stage: 'invoke',
-        });
-      }
-      generation = now;
-      version = found;
-    }
-    return version;
+): { handle: PluginHandle<Fns>; cache: HandleCache } {
+  // The cached version lives in `cache`, which every closure below uses: the
+  // cache, weakly held by the swapper, lives exactly as long as they do.
+  const cache: HandleCache & { version: PluginVersion | undefined } = {
+    version: undefined,
+    clear() {
+      this.version = undefined;
+    },
   };
-  return {
+  const resolve = (): PluginVersion => {
+    if (cache.version !== undefined) return cache.version;
+    const now = current();
+    const found = now.versionOf(name);
+    if (found === undefined) {
+      throw new HotswapError(ErrorCodes.PLUGIN_NOT_FOUND, `generation ${now.id} has no plugin "${name}".`, {
+        plugin: name,
+        stage: 'invoke',
+      });
+    }
+    cache.version = found;
+    return found;
+  };
+  const handle: PluginHandle<Fns> = {
     name,
     invoke(fn, ...params) {
       return resolve().invoke(fn, params) as Result<Fns[typeof fn]>;
@@ -58,4 +67,5 @@ export function makeHandle<T extends HostTypes, Fns extends FunctionTable>(
       return (...params) => resolve().invoke(fn, params) as Result<Fns[typeof fn]>;
     },
   };
+  return { handle, cache };
 }

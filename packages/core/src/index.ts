@@ -1,5 +1,6 @@
 export { Swapper } from './swapper.js';
-export type { ReloadOptions, SwapperEvents, SwapperOptions } from './swapper.js';
+export type { ReloadOptions, SwapperEvents, SwapperOptions, SwapperStatus } from './swapper.js';
+export type { CensusState, LeakEvent, VersionStatus } from './census.js';
 export { Generation } from './generation.js';
 export type { EachResult } from './generation.js';
 export { LiveData, Vault } from './vault.js';

@@ -1,4 +1,5 @@
 import type { Artifact } from './artifact.js';
+import type { Census } from './census.js';
 import { describe, ErrorCodes, HotswapError, type Stage } from './errors.js';
 import { Generation } from './generation.js';
 import { runHook } from './hooks.js';
@@ -65,6 +66,9 @@ export interface ReloadInput<T extends HostTypes> {
   log: Logger;
   callbacks: readonly ReloadCallback<T>[];
   onHook: (event: HookEvent) => void;
+  census: Census;
+  /** How long after a failed version's rollback to check that it was collected; `false` never. */
+  leakTimeout: number | false;
 }
 
 /** A generation ready to be swapped in, and the versions the swap retires. */
@@ -95,7 +99,7 @@ export async function prepareReload<T extends HostTypes>(input: ReloadInput<T>):
   // Evaluates one artifact and runs the hooks that come before linking: Reloadable, Export, Import.
   const evaluate = async (artifact: Artifact, current: PluginVersion | undefined, why: PluginStatus): Promise<void> => {
     const started = performance.now();
-    const { definition, live, releaseSourceMap } = evaluateArtifact(artifact, input.shared);
+    const { definition, owner, live, releaseSourceMap } = evaluateArtifact(artifact, input.shared);
     const version = new PluginVersion(
       artifact.manifest,
       artifact.digest,
@@ -107,6 +111,7 @@ export async function prepareReload<T extends HostTypes>(input: ReloadInput<T>):
     );
     version.timings['evaluate'] = performance.now() - started;
     version.live = live;
+    version.censusId = input.census.add(version, owner);
     fresh.push(version);
     status.set(version, why);
     if (current !== undefined) replaced.set(version, current);
@@ -266,7 +271,10 @@ async function rollback<T extends HostTypes>(
       input.log.error(`rollback: ${describe(error)}`);
     }
   }
-  for (const version of fresh) version.end('discarded');
+  for (const version of fresh) {
+    version.end('discarded');
+    input.census.freed(version.censusId, input.leakTimeout);
+  }
 }
 
 async function hook<T extends HostTypes, R>(

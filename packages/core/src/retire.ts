@@ -16,7 +16,8 @@ export interface RetireOptions {
   maxFreeWait: number;
   hookTimeout: number;
   log: Logger;
-  onFreed: (event: VersionEvent) => void;
+  onDrained: (version: PluginVersion) => void;
+  onFreed: (version: PluginVersion) => void;
   onStuck: (event: VersionEvent & { inflight: number }) => void;
   onFreeFailed: (event: VersionEvent & { error: unknown }) => void;
   /** When aborted, the free delay ends at once: the swapper is closing. */
@@ -36,14 +37,23 @@ export async function retire(versions: readonly PluginVersion[], options: Retire
     version.state = 'retiring';
     version.abort(`plugin "${version.name}" ${version.version} retired`);
   }
-  await delay(options.freeDelay, options.hurry);
-  const drained = Promise.all(versions.map((v) => v.drained()));
+  // OnFree waits for both: the free delay, and the calls to drain (or maxFreeWait to run out).
+  const drained = Promise.all(
+    versions.map((v) =>
+      v.drained().then(() => {
+        if (v.state === 'retiring') options.onDrained(v);
+      }),
+    ),
+  );
   let timer: NodeJS.Timeout | undefined;
   const outOfTime = new Promise<'timeout'>((resolve) => {
     timer = setTimeout(() => resolve('timeout'), options.maxFreeWait);
     timer.unref();
   });
-  const outcome = await Promise.race([drained.then(() => 'drained' as const), outOfTime]);
+  const [, outcome] = await Promise.all([
+    delay(options.freeDelay, options.hurry),
+    Promise.race([drained.then(() => 'drained' as const), outOfTime]),
+  ]);
   clearTimeout(timer);
   if (outcome === 'timeout') {
     for (const version of versions) {
@@ -61,7 +71,7 @@ export async function retire(versions: readonly PluginVersion[], options: Retire
       }
     }
     version.end('freed');
-    options.onFreed(eventOf(version));
+    options.onFreed(version);
   }
 }
 

@@ -5,7 +5,8 @@ import { scanPluginDir } from './loader/scan.js';
 import { consoleLogger, silentLogger, type Logger } from './logger.js';
 import { coreNamespace } from './loader/core-namespace.js';
 import { CORE_MODULE } from './meta.js';
-import { makeHandle, type PluginHandle } from './handle.js';
+import { Census, type LeakEvent, type VersionStatus } from './census.js';
+import { makeHandle, type HandleCache, type PluginHandle } from './handle.js';
 import type { BagOf, DataOf, ExtensionOf, FunctionTable, HostTypes } from './plugin.js';
 import { prepareReload, type HookEvent, type ReloadCallback, type ReloadDetails } from './reload.js';
 import { eventOf, retire, type VersionEvent } from './retire.js';
@@ -38,6 +39,32 @@ export interface SwapperOptions<T extends HostTypes = HostTypes> {
   bag?: BagOf<T>;
   /** Only these plugins are loaded (names compared without case) (Go's `WithWhitelist`). */
   whitelist?: readonly string[];
+  /**
+   * Milliseconds after a version's OnFree to check that it was garbage
+   * collected; one still alive is reported (`version:leak` and a warning).
+   * `false` turns the check off. Default 30000.
+   */
+  leakTimeout?: number | false;
+}
+
+/** What the swapper is doing and has done: `swapper.status()`. */
+export interface SwapperStatus {
+  /** The id of the serving generation, or undefined before the first load and after close. */
+  generation: number | undefined;
+  /** Successful reloads since the first load. */
+  reloadCount: number;
+  /** Versions serving now, with their calls in flight. */
+  serving: VersionStatus[];
+  /** Versions swapped out whose calls are draining or whose OnFree has not run yet. */
+  retiring: VersionStatus[];
+  /** Versions whose OnFree ran, not yet garbage-collected. */
+  freed: VersionStatus[];
+  /** Versions found alive after `leakTimeout`. */
+  leaked: VersionStatus[];
+  /** How many versions were garbage-collected in all. */
+  collected: number;
+  /** The last load or reload: its details, or its error. */
+  lastReload?: { ok: true; at: number; details: ReloadDetails } | { ok: false; at: number; code: string; message: string };
 }
 
 /** Options of one reload. */
@@ -56,14 +83,22 @@ export interface SwapperEvents<T extends HostTypes = HostTypes> {
   'reload:failure': (error: HotswapError) => void;
   /** A lifecycle hook of a version finished, or failed. */
   hook: (event: HookEvent) => void;
+  /** A new version was swapped in and serves. */
+  'version:load': (event: VersionEvent) => void;
   /** A version was swapped out: its signal is aborted and its calls drain. */
   'version:retire': (event: VersionEvent) => void;
+  /** A retired version has no call in flight any more. */
+  'version:drain': (event: VersionEvent) => void;
   /** A retired version's OnFree has run. */
   'version:free': (event: VersionEvent) => void;
   /** A retired version still had calls running when `maxFreeWait` ran out; OnFree runs anyway. */
   'version:stuck': (event: VersionEvent & { inflight: number }) => void;
   /** A retired version's OnFree threw. */
   'version:free-failure': (event: VersionEvent & { error: unknown }) => void;
+  /** A freed version was garbage-collected: its memory is back. */
+  'version:collect': (event: VersionEvent) => void;
+  /** A freed version was still alive `leakTimeout` after its OnFree: something pins it. */
+  'version:leak': (event: LeakEvent) => void;
 }
 
 interface Timing {
@@ -73,6 +108,7 @@ interface Timing {
 }
 
 const DEFAULTS: Timing = { freeDelay: 1000, maxFreeWait: 60_000, hookTimeout: 10_000 };
+const DEFAULT_LEAK_TIMEOUT = 30_000;
 
 /**
  * What the host holds (Go's `PluginManagerSwapper`): it loads the plugins,
@@ -96,6 +132,9 @@ export class Swapper<T extends HostTypes = HostTypes> extends EventEmitter<Swapp
   readonly #retiring = new Set<Promise<void>>();
   #closed = false;
   readonly #hurry = new AbortController();
+  readonly #census: Census;
+  readonly #handles = new Set<WeakRef<HandleCache>>();
+  #lastReload: SwapperStatus['lastReload'];
 
   constructor(options: SwapperOptions<T>) {
     super();
@@ -105,6 +144,27 @@ export class Swapper<T extends HostTypes = HostTypes> extends EventEmitter<Swapp
     this.#log = options.logger === false ? silentLogger : (options.logger ?? consoleLogger());
     this.#shared = new Map(Object.entries(options.shared ?? {}));
     this.#bag = options.bag ?? ({} as BagOf<T>);
+    this.#census = new Census(
+      this.#log,
+      (v) => this.emit('version:collect', { plugin: v.plugin, version: v.version, buildStamp: v.buildStamp }),
+      (event) => this.emit('version:leak', event),
+    );
+  }
+
+  /** A snapshot of every version from serving to collected, and of the last reload. */
+  status(): SwapperStatus {
+    const { versions, collected } = this.#census.snapshot();
+    const pick = (state: VersionStatus['state']): VersionStatus[] => versions.filter((v) => v.state === state);
+    return {
+      generation: this.#current?.id,
+      reloadCount: this.#reloadCounter,
+      serving: pick('serving'),
+      retiring: pick('retiring'),
+      freed: pick('freed'),
+      leaked: pick('leaked'),
+      collected,
+      ...(this.#lastReload === undefined ? {} : { lastReload: this.#lastReload }),
+    };
   }
 
   /** The generation serving now. Throws `HOTSWAP_NOT_LOADED` before the first load. */
@@ -130,7 +190,9 @@ export class Swapper<T extends HostTypes = HostTypes> extends EventEmitter<Swapp
    * the time of the call. `Fns` is the type of the plugin's `functions`.
    */
   handle<Fns extends FunctionTable>(name: string): PluginHandle<Fns> {
-    return makeHandle<T, Fns>(name, () => this.current);
+    const { handle, cache } = makeHandle<T, Fns>(name, () => this.current);
+    this.#handles.add(new WeakRef(cache));
+    return handle;
   }
 
   /** Points the next reload at another plugin directory (Go's `ResetPluginDir`). */
@@ -179,6 +241,7 @@ export class Swapper<T extends HostTypes = HostTypes> extends EventEmitter<Swapp
       this.#hurry.abort();
       const last = this.#current;
       this.#current = undefined;
+      this.#invalidateHandles();
       if (last !== undefined) this.#retire(last.versions, { ...this.#timing(), freeDelay: 0 });
     });
     await Promise.all([...this.#retiring]);
@@ -219,11 +282,18 @@ export class Swapper<T extends HostTypes = HostTypes> extends EventEmitter<Swapp
         log: this.#log,
         callbacks,
         onHook: (event) => this.emit('hook', event),
+        census: this.#census,
+        leakTimeout: this.#leakTimeout(),
       });
       // The swap: from here on every new call reaches the new generation.
       this.#current = prepared.generation;
+      this.#invalidateHandles();
       this.#lastData = data;
-      for (const version of prepared.generation.versions) version.state = 'serving';
+      for (const version of prepared.generation.versions) {
+        if (version.state === 'loading') this.emit('version:load', eventOf(version));
+        version.state = 'serving';
+        this.#census.mark(version.censusId, 'serving');
+      }
       if (previous !== undefined) this.#reloadCounter++;
       const details: ReloadDetails = {
         generation: id,
@@ -233,6 +303,7 @@ export class Swapper<T extends HostTypes = HostTypes> extends EventEmitter<Swapp
       this.#log.info(
         `generation ${id} serving: ${details.plugins.map((p) => `${p.name}@${p.version} ${p.status}`).join(', ')}`,
       );
+      this.#lastReload = { ok: true, at: Date.now(), details };
       this.emit('reload:success', details, prepared.generation);
       if (prepared.retired.length > 0) {
         const order = previous?.versions ?? [];
@@ -246,6 +317,7 @@ export class Swapper<T extends HostTypes = HostTypes> extends EventEmitter<Swapp
       const failure = isHotswapError(error)
         ? error
         : new HotswapError(ErrorCodes.HOOK_FAILED, String(error), { cause: error });
+      this.#lastReload = { ok: false, at: Date.now(), code: failure.code, message: failure.message };
       this.#log.error(`reload failed, generation ${previous?.id ?? 'none'} keeps serving: ${failure.message}`);
       this.emit('reload:failure', failure);
       throw failure;
@@ -253,11 +325,19 @@ export class Swapper<T extends HostTypes = HostTypes> extends EventEmitter<Swapp
   }
 
   #retire(versions: readonly PluginVersion[], timing: Timing): void {
-    for (const version of versions) this.emit('version:retire', eventOf(version));
+    for (const version of versions) {
+      this.#census.mark(version.censusId, 'retiring');
+      this.emit('version:retire', eventOf(version));
+    }
+    const leakTimeout = this.#leakTimeout();
     const done = retire(versions, {
       ...timing,
       log: this.#log,
-      onFreed: (event) => this.emit('version:free', event),
+      onDrained: (version) => this.emit('version:drain', eventOf(version)),
+      onFreed: (version) => {
+        this.#census.freed(version.censusId, leakTimeout);
+        this.emit('version:free', eventOf(version));
+      },
       onStuck: (event) => {
         this.#log.warn(
           `plugin "${event.plugin}" ${event.version} still has ${event.inflight} call(s) running after maxFreeWait; running OnFree anyway`,
@@ -268,6 +348,19 @@ export class Swapper<T extends HostTypes = HostTypes> extends EventEmitter<Swapp
       hurry: this.#hurry.signal,
     }).finally(() => this.#retiring.delete(done));
     this.#retiring.add(done);
+  }
+
+  #leakTimeout(): number | false {
+    return this.#options.leakTimeout ?? DEFAULT_LEAK_TIMEOUT;
+  }
+
+  // Handles cache the version they call; a swap must not leave them holding a retired one.
+  #invalidateHandles(): void {
+    for (const ref of this.#handles) {
+      const cache = ref.deref();
+      if (cache === undefined) this.#handles.delete(ref);
+      else cache.clear();
+    }
   }
 
   #sharedModules(): Map<string, unknown> {
@@ -292,6 +385,10 @@ function checkOptions(options: SwapperOptions): void {
   if (typeof options !== 'object' || options === null) bad('new Swapper(options) needs an options object.');
   if (typeof options.pluginDir !== 'string' || options.pluginDir === '') {
     bad('the swapper needs `pluginDir`: the directory that holds the plugin artifacts.');
+  }
+  const leak = options.leakTimeout;
+  if (leak !== undefined && leak !== false && (typeof leak !== 'number' || !Number.isFinite(leak) || leak < 0)) {
+    bad(`\`leakTimeout\` must be a number of milliseconds or false; got ${String(leak)}.`);
   }
   for (const key of ['freeDelay', 'maxFreeWait', 'hookTimeout'] as const) {
     const value = options[key];

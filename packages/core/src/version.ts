@@ -51,6 +51,8 @@ export class PluginVersion implements PluginInfo {
   inflight = 0;
   /** Whether OnLoad was started, so a failed reload knows to give this version OnFree. */
   loadStarted = false;
+  /** This version's id in the swapper's census. */
+  censusId = 0;
   /** The position of this version's OnLoad in its reload, so a rollback frees in reverse. */
   loadOrder = 0;
   /** Milliseconds spent in each step, for the reload details. */

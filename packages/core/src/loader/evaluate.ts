@@ -9,7 +9,12 @@ import { mapErrorStack, registerSourceMap } from './source-map.js';
 const nodeRequire = createRequire(import.meta.url);
 const builtins = new Set(builtinModules);
 
-const PARAMS = ['exports', 'require', 'module', '__filename', '__dirname'];
+const OWNER = '__hotswapOwner';
+const PARAMS = ['exports', 'require', 'module', '__filename', '__dirname', OWNER];
+// A closure that names the owner makes V8 keep it in the bundle's top-level
+// scope, which every function of the plugin holds on to: the owner is then
+// collected exactly when the last of the version's code and data is.
+const KEEP_OWNER = `\n;(() => ${OWNER});\n`;
 
 /** Modules the host hands to its plugins, by the specifier the plugins import. */
 export type SharedModules = ReadonlyMap<string, unknown>;
@@ -17,6 +22,8 @@ export type SharedModules = ReadonlyMap<string, unknown>;
 /** An evaluated bundle: the plugin it defines, and how to drop its source map once the version is gone. */
 export interface Evaluated {
   definition: PluginDefinition;
+  /** An object that lives exactly as long as anything of this version does: watch it to see the version collected. */
+  owner: object;
   /** The plugin's live functions and types by name, from every module that defines one. */
   live: Record<string, unknown>;
   releaseSourceMap: () => void;
@@ -56,12 +63,13 @@ export function evaluateArtifact(artifact: Artifact, shared: SharedModules): Eva
   };
   const module: { exports: unknown } = { exports: {} };
   const { filename, release } = registerSourceMap(artifact.path, artifact.code);
+  const owner = { plugin: name, version: artifact.manifest.version, buildStamp: artifact.manifest.buildStamp };
   try {
-    const fn = compileFunction(artifact.code, PARAMS, { filename }) as (
+    const fn = compileFunction(artifact.code + KEEP_OWNER, PARAMS, { filename }) as (
       this: unknown,
       ...args: unknown[]
     ) => void;
-    fn.call(module.exports, module.exports, pluginRequire, module, artifact.path, dirname(artifact.path));
+    fn.call(module.exports, module.exports, pluginRequire, module, artifact.path, dirname(artifact.path), owner);
   } catch (error) {
     const at = mapErrorStack(error);
     release();
@@ -85,6 +93,7 @@ export function evaluateArtifact(artifact: Artifact, shared: SharedModules): Eva
   const live = (exports as Record<string, unknown>)[LIVE_EXPORT];
   return {
     definition: definition as PluginDefinition,
+    owner,
     live: typeof live === 'object' && live !== null ? { ...(live as Record<string, unknown>) } : {},
     releaseSourceMap: release,
   };

@@ -99,7 +99,8 @@ function parse(code: string): SourceMap | null {
   const at = code.lastIndexOf(marker);
   if (at < 0) return null;
   try {
-    const json = Buffer.from(code.slice(at + marker.length).trim(), 'base64').toString('utf8');
+    const end = code.indexOf('\n', at);
+    const json = Buffer.from(code.slice(at + marker.length, end < 0 ? undefined : end).trim(), 'base64').toString('utf8');
     return new SourceMap(JSON.parse(json) as SourceMapPayload);
   } catch {
     return null;

@@ -1,0 +1,141 @@
+import type { Logger } from './logger.js';
+import type { PluginVersion } from './version.js';
+
+/** Where a version is, as the status snapshot reports it. */
+export type CensusState = 'loading' | 'serving' | 'retiring' | 'freed' | 'collected' | 'leaked';
+
+/** One version in the status snapshot. */
+export interface VersionStatus {
+  plugin: string;
+  version: string;
+  buildStamp: string;
+  state: CensusState;
+  /** Calls in flight (loading, serving and retiring versions only). */
+  inflight?: number;
+  /** When OnFree ran, ms since the epoch. */
+  freedAt?: number;
+}
+
+/** A version that a leak check found alive, as the `version:leak` event reports it. */
+export interface LeakEvent {
+  plugin: string;
+  version: string;
+  buildStamp: string;
+  /** Milliseconds since its OnFree. */
+  sinceFreeMs: number;
+}
+
+interface Record_ {
+  plugin: string;
+  version: string;
+  buildStamp: string;
+  state: CensusState;
+  freedAt?: number;
+  /** Only while serving or retiring: a freed version must not be held. */
+  live?: PluginVersion;
+}
+
+const HISTORY = 100;
+
+/**
+ * Keeps track of every version from load to garbage collection without
+ * keeping any of them alive once freed. Collection is seen through a
+ * finalizer on an object that lives exactly as long as the version's own
+ * code and data (see loader/evaluate.ts), not on anything the framework holds.
+ */
+export class Census {
+  readonly #records = new Map<number, Record_>();
+  readonly #registry: FinalizationRegistry<number>;
+  #collected = 0;
+  #next = 0;
+
+  constructor(
+    private readonly log: Logger,
+    private readonly onCollected: (status: VersionStatus) => void,
+    private readonly onLeak: (event: LeakEvent) => void,
+  ) {
+    this.#registry = new FinalizationRegistry((id) => this.#finalized(id));
+  }
+
+  /** Starts tracking a freshly evaluated version; `owner` lives as long as its code and data. */
+  add(version: PluginVersion, owner: object): number {
+    const id = ++this.#next;
+    this.#records.set(id, {
+      plugin: version.name,
+      version: version.version,
+      buildStamp: version.buildStamp,
+      state: 'loading',
+      live: version,
+    });
+    this.#registry.register(owner, id);
+    return id;
+  }
+
+  /** The version serves, or retires (its calls drain). */
+  mark(id: number, state: 'serving' | 'retiring'): void {
+    const record = this.#records.get(id);
+    if (record !== undefined && record.state !== 'collected') record.state = state;
+  }
+
+  /**
+   * The version's OnFree ran (or its reload failed). Drops the version and,
+   * if `leakTimeout` is set, checks after that long that it was collected.
+   */
+  freed(id: number, leakTimeout: number | false): void {
+    const record = this.#records.get(id);
+    if (record === undefined || record.state === 'collected') return;
+    record.state = 'freed';
+    record.freedAt = Date.now();
+    delete record.live;
+    if (leakTimeout === false) return;
+    setTimeout(() => void this.#check(id), leakTimeout).unref();
+  }
+
+  /** Every tracked version, oldest first, with the last {@link HISTORY} collected ones. */
+  snapshot(): { versions: VersionStatus[]; collected: number } {
+    const versions = [...this.#records.values()].map((r) => ({
+      plugin: r.plugin,
+      version: r.version,
+      buildStamp: r.buildStamp,
+      state: r.state,
+      ...(r.live === undefined ? {} : { inflight: r.live.inflight }),
+      ...(r.freedAt === undefined ? {} : { freedAt: r.freedAt }),
+    }));
+    return { versions, collected: this.#collected };
+  }
+
+  async #check(id: number): Promise<void> {
+    const gc = (globalThis as { gc?: () => void }).gc;
+    if (gc !== undefined) {
+      // Where the host runs with --expose-gc, collect first so only real leaks are reported.
+      gc();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    const record = this.#records.get(id);
+    if (record?.state !== 'freed') return;
+    record.state = 'leaked';
+    const event: LeakEvent = {
+      plugin: record.plugin,
+      version: record.version,
+      buildStamp: record.buildStamp,
+      sinceFreeMs: Date.now() - (record.freedAt ?? Date.now()),
+    };
+    this.log.warn(
+      `plugin "${event.plugin}" ${event.version} (build ${event.buildStamp}) is still in memory ${event.sinceFreeMs} ms after its OnFree: ` +
+        'something keeps it alive — a timer or interval it never cleared, a listener on a host object, or a host reference to its functions or generation.',
+    );
+    this.onLeak(event);
+  }
+
+  #finalized(id: number): void {
+    const record = this.#records.get(id);
+    if (record === undefined) return;
+    record.state = 'collected';
+    delete record.live;
+    this.#collected++;
+    this.onCollected({ plugin: record.plugin, version: record.version, buildStamp: record.buildStamp, state: 'collected' });
+    // Keep a bounded history of collected versions.
+    const collected = [...this.#records].filter(([, r]) => r.state === 'collected');
+    for (const [old] of collected.slice(0, Math.max(0, collected.length - HISTORY))) this.#records.delete(old);
+  }
+}

@@ -1,0 +1,187 @@
+// Retirement: calls in flight finish on the old version, OnFree waits for
+// them (up to maxFreeWait), the abort signal stops timers, freed versions
+// are collected, and those that are not are reported by name.
+import { ErrorCodes, Swapper, type LeakEvent, type SwapperOptions, type VersionEvent } from '@hotswap/core';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { workspace, type Workspace } from '../helpers/workspace.js';
+
+let ws: Workspace;
+let swapper: Swapper;
+let log: string[];
+const gc = (globalThis as { gc?: () => void }).gc!;
+
+function make(options: Partial<SwapperOptions> = {}): Swapper {
+  swapper = new Swapper({ pluginDir: ws.bin, shared: { 'test-log': { log } }, logger: false, freeDelay: 0, ...options });
+  return swapper;
+}
+
+beforeEach(() => {
+  ws = workspace();
+  log = [];
+});
+afterEach(async () => {
+  await swapper.close().catch(() => undefined);
+  ws.cleanup();
+});
+
+const slow = (label: string, extra = ''): string => `import { definePlugin } from '@hotswap/core';
+import { log } from 'test-log';
+const label = ${JSON.stringify(label)};
+export default definePlugin({
+  onFree() { log.push(label + ' onFree'); },
+  functions: {
+    whoami: () => label,
+    slow: async (ms: number) => { log.push(label + ' slow start'); await new Promise((r) => setTimeout(r, ms)); log.push(label + ' slow end'); return label; },
+    never: () => new Promise(() => {}),
+  },
+  ${extra}
+});`;
+
+async function until(check: () => boolean, what: string, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    gc();
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe('drain', () => {
+  it('a call started on v1 finishes on v1 after the swap; OnFree of v1 waits for it; new calls reach v2', async () => {
+    ws.plugin('p', { 'index.ts': slow('v1') });
+    await ws.build({ shared: ['test-log'] });
+    make();
+    await swapper.load(undefined);
+    const inFlight = swapper.current.invoke('p', 'slow', 150) as Promise<string>;
+
+    ws.plugin('p', { 'index.ts': slow('v2') });
+    await ws.build({ shared: ['test-log'] });
+    const drained: string[] = [];
+    swapper.on('version:drain', (e) => drained.push(e.buildStamp));
+    await swapper.reload();
+    expect(swapper.current.invoke('p', 'whoami')).toBe('v2');
+    const status = swapper.status();
+    expect(status.retiring).toEqual([expect.objectContaining({ plugin: 'p', state: 'retiring', inflight: 1 })]);
+    expect(status.serving).toEqual([expect.objectContaining({ plugin: 'p', state: 'serving', inflight: 0 })]);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(log).not.toContain('v1 onFree');
+
+    expect(await inFlight).toBe('v1');
+    await swapper.settled();
+    expect(log).toEqual(['v1 slow start', 'v1 slow end', 'v1 onFree']);
+    expect(drained).toHaveLength(1);
+  });
+
+  it('a call that never settles does not hold OnFree past maxFreeWait, and the event names it', async () => {
+    ws.plugin('p', { 'index.ts': slow('v1') });
+    await ws.build({ shared: ['test-log'], buildStamp: 's1' });
+    make({ maxFreeWait: 100 });
+    await swapper.load(undefined);
+    void swapper.current.invoke('p', 'never');
+    const stuck: Array<VersionEvent & { inflight: number }> = [];
+    swapper.on('version:stuck', (e) => stuck.push(e));
+    ws.plugin('p', { 'index.ts': slow('v2') });
+    await ws.build({ shared: ['test-log'], buildStamp: 's2' });
+    await swapper.reload();
+    await swapper.settled();
+    expect(stuck).toEqual([{ plugin: 'p', version: '1.0.0', buildStamp: 's1', inflight: 1 }]);
+    expect(log).toEqual(['v1 onFree']);
+  });
+});
+
+describe('abort signal, collection and leak report', () => {
+  const ticking = (label: string, clearsOnAbort: boolean): string =>
+    slow(
+      label,
+      `onLoad(ctx) {
+    const ballast = new Array(50000).fill(label);
+    const timer = setInterval(() => { if (ballast.length === 0) log.push('never'); }, 5);
+    ${clearsOnAbort ? `ctx.signal.addEventListener('abort', () => { clearInterval(timer); log.push(label + ' aborted'); }, { once: true });` : ''}
+  },`,
+    );
+
+  it('aborts the signal at retirement: a plugin that clears its interval is collected', async () => {
+    ws.plugin('p', { 'index.ts': ticking('v1', true) });
+    await ws.build({ shared: ['test-log'], buildStamp: 's1' });
+    make({ leakTimeout: 200 });
+    const collected: string[] = [];
+    const leaked: LeakEvent[] = [];
+    swapper.on('version:collect', (e) => collected.push(e.buildStamp));
+    swapper.on('version:leak', (e) => leaked.push(e));
+    await swapper.load(undefined);
+    await ws.build({ shared: ['test-log'], buildStamp: 's2' });
+    await swapper.reload();
+    expect(log).toContain('v1 aborted');
+    await swapper.settled();
+    await until(() => collected.includes('s1'), 'v1 to be collected');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(leaked).toEqual([]);
+    expect(swapper.status().collected).toBe(1);
+  });
+
+  it('reports a plugin that leaves an interval running as leaked, by name and version', async () => {
+    ws.plugin('leaky', { 'index.ts': ticking('v1', false) }, '2.1.0');
+    await ws.build({ shared: ['test-log'], buildStamp: 's1' });
+    make({ leakTimeout: 100 });
+    const leaked: LeakEvent[] = [];
+    swapper.on('version:leak', (e) => leaked.push(e));
+    await swapper.load(undefined);
+    await ws.build({ shared: ['test-log'], buildStamp: 's2' });
+    await swapper.reload();
+    await swapper.settled();
+    await until(() => leaked.length > 0, 'a leak report');
+    expect(leaked).toEqual([{ plugin: 'leaky', version: '2.1.0', buildStamp: 's1', sinceFreeMs: expect.any(Number) as number }]);
+    expect(leaked[0]!.sinceFreeMs).toBeGreaterThanOrEqual(100);
+    expect(swapper.status().leaked).toEqual([expect.objectContaining({ plugin: 'leaky', version: '2.1.0', state: 'leaked' })]);
+  });
+});
+
+describe('status', () => {
+  it('reports serving, freed and collected versions, the reload count and the last reload', async () => {
+    ws.plugin('p', { 'index.ts': slow('v1') });
+    await ws.build({ shared: ['test-log'], buildStamp: 's1' });
+    make({ leakTimeout: false });
+    expect(swapper.status()).toEqual({ generation: undefined, reloadCount: 0, serving: [], retiring: [], freed: [], leaked: [], collected: 0 });
+    await swapper.load(undefined);
+    await ws.build({ shared: ['test-log'], buildStamp: 's2' });
+    await swapper.reload();
+    await swapper.settled();
+    let status = swapper.status();
+    expect(status.generation).toBe(2);
+    expect(status.reloadCount).toBe(1);
+    expect(status.serving.map((v) => v.buildStamp)).toEqual(['s2']);
+    expect(status.lastReload).toMatchObject({ ok: true, details: { generation: 2 } });
+    await until(() => swapper.status().collected === 1, 'v1 to be collected');
+    status = swapper.status();
+    expect(status.freed).toEqual([]);
+
+    ws.plugin('p', { 'index.ts': slow('v3', `onLoad() { throw new Error('bad'); },`) });
+    await ws.build({ shared: ['test-log'], buildStamp: 's3' });
+    await swapper.reload().catch(() => undefined);
+    expect(swapper.status().lastReload).toMatchObject({ ok: false, code: ErrorCodes.HOOK_FAILED });
+    expect(swapper.status().serving.map((v) => v.buildStamp)).toEqual(['s2']);
+  });
+});
+
+describe('handles', () => {
+  it('reach the newest version after a reload and do not keep the old one alive', async () => {
+    ws.plugin('p', { 'index.ts': slow('v1') });
+    await ws.build({ shared: ['test-log'], buildStamp: 's1' });
+    make();
+    const collected: string[] = [];
+    swapper.on('version:collect', (e) => collected.push(e.buildStamp));
+    await swapper.load(undefined);
+    const handle = swapper.handle<{ whoami(): string; slow(ms: number): Promise<string> }>('p');
+    const whoami = handle.fn('whoami');
+    expect(handle.invoke('whoami')).toBe('v1');
+    expect(whoami()).toBe('v1');
+    ws.plugin('p', { 'index.ts': slow('v2') });
+    await ws.build({ shared: ['test-log'], buildStamp: 's2' });
+    await swapper.reload();
+    await swapper.settled();
+    await until(() => collected.includes('s1'), 'v1 to be collected while the handle lives');
+    expect(whoami()).toBe('v2');
+    expect(await handle.invoke('slow', 1)).toBe('v2');
+    expect(() => swapper.handle('nope').invoke('x')).toThrowError(expect.objectContaining({ code: ErrorCodes.PLUGIN_NOT_FOUND }));
+  });
+});
