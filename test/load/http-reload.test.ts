@@ -53,7 +53,7 @@ async function drive(reloadEvery: number, seconds: number): Promise<Run> {
     duration: seconds,
     requests: [
       {
-        onResponse: (_status: number, body: string, _context: unknown, headers?: Record<string, string | string[]>) => {
+        onResponse: (_status, body, _context, headers) => {
           const header = String(headers?.['x-version'] ?? '');
           const stamp = body.split(' ')[0] ?? '';
           versions.add(stamp);
