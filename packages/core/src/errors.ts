@@ -31,6 +31,7 @@ export const ErrorCodes = {
   // The lifecycle hooks.
   HOOK_FAILED: 'HOTSWAP_HOOK_FAILED',
   HOOK_TIMEOUT: 'HOTSWAP_HOOK_TIMEOUT',
+  HANDOFF_FAILED: 'HOTSWAP_HANDOFF_FAILED',
   // The reload as a whole.
   NOT_LOADED: 'HOTSWAP_NOT_LOADED',
   ALREADY_LOADED: 'HOTSWAP_ALREADY_LOADED',
@@ -58,6 +59,8 @@ export type Stage =
   | 'vault'
   | 'live'
   | 'onInit'
+  | 'giveState'
+  | 'takeState'
   | 'onFree'
   | 'callback'
   | 'invoke'

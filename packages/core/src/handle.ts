@@ -15,7 +15,7 @@ type Result<F> = F extends (...params: never[]) => infer R ? R : never;
  * module). The handle is cheap to keep: it looks the plugin up again only
  * after a swap, and never keeps a retired version alive.
  */
-export interface PluginHandle<Fns extends FunctionTable> {
+export interface PluginHandle<Fns extends FunctionTable<Fns>> {
   /** The plugin's name, as asked for. */
   readonly name: string;
   /** Calls `fn` on the serving version, with its argument and result types. */
@@ -33,7 +33,7 @@ export interface HandleCache {
 }
 
 /** @internal Made by `Swapper.handle`; `current` reads the swapper's generation. */
-export function makeHandle<T extends HostTypes, Fns extends FunctionTable>(
+export function makeHandle<T extends HostTypes, Fns extends FunctionTable<Fns>>(
   name: string,
   current: () => Generation<T>,
 ): { handle: PluginHandle<Fns>; cache: HandleCache } {

@@ -20,6 +20,8 @@ export type {
   MaybePromise,
   PluginContext,
   PluginDefinition,
+  Predecessor,
+  StateOf,
 } from './plugin.js';
 export type { PluginInfo, VersionState } from './version.js';
 export type { HookEvent, PluginDetail, PluginStatus, ReloadCallback, ReloadDetails } from './reload.js';

@@ -17,6 +17,8 @@ export interface HostTypes {
   imports?: object;
   /** Plugin side: what this plugin's Export hook returns to its importers. */
   exports?: unknown;
+  /** Plugin side: the in-memory state a version hands to its successor (see `giveState`). */
+  state?: unknown;
 }
 
 /** The `data` type of a {@link HostTypes}. */
@@ -31,11 +33,28 @@ export type ImportsOf<T extends HostTypes> = T extends { imports: infer I extend
 /** The `exports` type of a {@link HostTypes}. */
 export type ExportsOf<T extends HostTypes> = T extends { exports: infer E } ? E : unknown;
 
+/** The `state` type of a {@link HostTypes}. */
+export type StateOf<T extends HostTypes> = T extends { state: infer S } ? S : unknown;
+
+/** What a successor is told about the state it takes. */
+export interface Predecessor {
+  /** The state the previous version gave, not yet checked: validate it before use. */
+  state: unknown;
+  /** The previous version's semver version, to convert from older or newer shapes. */
+  version: string;
+  /** The previous version's build stamp. */
+  buildStamp: string;
+}
+
 /** A value, or a promise of it: every hook may be async. */
 export type MaybePromise<T> = T | Promise<T>;
 
-/** Functions a plugin offers to `invoke` by name. */
-export type FunctionTable = Record<string, (...params: never[]) => unknown>;
+/**
+ * Functions a plugin offers to `invoke` by name. `FunctionTable<F>` checks
+ * that every member of `F` is a function, so an interface from a contract
+ * module (which has no index signature) fits too.
+ */
+export type FunctionTable<F = Record<string, unknown>> = { [K in keyof F]: (...params: never[]) => unknown };
 
 /** Plugin names mapped to the semver range of the version each must have (`*` for any). */
 export type ImportSpec = Record<string, string>;
@@ -73,7 +92,7 @@ export interface PluginContext<T extends HostTypes = HostTypes> {
  * A plugin: the seven functions of Go's hotswap, every one optional and any
  * of them async. docs/plugin-contract.md maps each to its Go name.
  */
-export interface PluginDefinition<T extends HostTypes = HostTypes, Fns extends FunctionTable = FunctionTable> {
+export interface PluginDefinition<T extends HostTypes = HostTypes, Fns extends FunctionTable<Fns> = FunctionTable> {
   /**
    * Whether later builds of this plugin may replace this version (Go's
    * `Reloadable`). Defaults to true. A plugin that is not reloadable is
@@ -100,6 +119,21 @@ export interface PluginDefinition<T extends HostTypes = HostTypes, Fns extends F
   invokeFunc?: (name: string, ...params: unknown[]) => unknown;
   /** Functions callable by name through the default `invokeFunc`. */
   functions?: Fns;
+  /**
+   * Gives this version's in-memory state to its successor (Erlang's
+   * `code_change`, the old half). Runs synchronously at the swap, on the
+   * version being replaced (or re-linked), just before the successor takes
+   * it; must not change the state. Not called if the successor has no
+   * `takeState`.
+   */
+  giveState?: (ctx: PluginContext<T>) => StateOf<T>;
+  /**
+   * Takes the state the previous version gave, converting it from
+   * `previous.version`'s shape, upward or downward. Runs synchronously at the
+   * swap; throwing fails the reload, and the previous version keeps serving
+   * with its state untouched.
+   */
+  takeState?: (previous: Predecessor, ctx: PluginContext<T>) => void;
 }
 
 const HOOK_KEYS = new Set([
@@ -111,6 +145,8 @@ const HOOK_KEYS = new Set([
   'onFree',
   'invokeFunc',
   'functions',
+  'giveState',
+  'takeState',
 ]);
 
 /**
@@ -123,7 +159,7 @@ const HOOK_KEYS = new Set([
  *   functions: { hum(repeat: number) { return 'hum '.repeat(repeat) } },
  * })
  */
-export function definePlugin<T extends HostTypes = HostTypes, Fns extends FunctionTable = FunctionTable>(
+export function definePlugin<T extends HostTypes = HostTypes, Fns extends FunctionTable<Fns> = FunctionTable>(
   definition: PluginDefinition<T, Fns>,
 ): PluginDefinition<T, Fns> {
   return definition;
@@ -144,7 +180,7 @@ export function validateDefinition(value: unknown): string | undefined {
       return `unknown key "${key}" in the plugin definition${near === undefined ? '' : ` (did you mean "${near}"?)`}; the keys are ${[...HOOK_KEYS].join(', ')}`;
     }
   }
-  for (const key of ['export', 'onLoad', 'onInit', 'onFree', 'invokeFunc'] as const) {
+  for (const key of ['export', 'onLoad', 'onInit', 'onFree', 'invokeFunc', 'giveState', 'takeState'] as const) {
     if (record[key] !== undefined && typeof record[key] !== 'function') {
       return `"${key}" must be a function, got ${typeof record[key]}`;
     }

@@ -1,8 +1,9 @@
 import type { Artifact } from './artifact.js';
 import type { Census } from './census.js';
-import { describe, ErrorCodes, HotswapError, type Stage } from './errors.js';
+import { describe, ErrorCodes, HotswapError, where, type Stage } from './errors.js';
 import { Generation } from './generation.js';
-import { runHook } from './hooks.js';
+import { isPromiseLike, runHook } from './hooks.js';
+import { mapErrorStack } from './loader/source-map.js';
 import { dependentsOf, linkOrder } from './link.js';
 import { evaluateArtifact, type SharedModules } from './loader/evaluate.js';
 import { compareNames } from './loader/scan.js';
@@ -76,6 +77,15 @@ export interface PreparedReload<T extends HostTypes> {
   generation: Generation<T>;
   details: PluginDetail[];
   retired: PluginVersion[];
+  /**
+   * Hands the state of each replaced version to its successor. Synchronous:
+   * the swapper calls it and swaps in the same tick, so no call runs between
+   * a version giving its state and its successor taking it. Throws
+   * `HOTSWAP_HANDOFF_FAILED`; then call `abandon()`.
+   */
+  handOver(): void;
+  /** Rolls the prepared generation back: its new versions get OnFree. */
+  abandon(): Promise<void>;
 }
 
 /**
@@ -243,10 +253,48 @@ export async function prepareReload<T extends HostTypes>(input: ReloadInput<T>):
     for (const version of [...replaced.values()]) {
       if (!retired.includes(version)) retired.push(version);
     }
-    return { generation, details, retired };
+    const successors = ordered.filter((v) => replaced.has(v) && v.definition.takeState !== undefined);
+    return {
+      generation,
+      details,
+      retired,
+      handOver: () => {
+        for (const next of successors) handOver(replaced.get(next)!, next);
+      },
+      abandon: () => rollback(input, fresh, carried, previous),
+    };
   } catch (error) {
     await rollback(input, fresh, carried, previous);
     throw error;
+  }
+}
+
+function handOver(previous: PluginVersion, next: PluginVersion): void {
+  let state: unknown;
+  const give = previous.definition.giveState;
+  const fail = (stage: 'giveState' | 'takeState', plugin: PluginVersion, error: unknown): HotswapError => {
+    const at = mapErrorStack(error);
+    return new HotswapError(
+      ErrorCodes.HANDOFF_FAILED,
+      `plugin "${plugin.name}": ${stage} failed handing state from ${previous.version} to ${next.version}: ${describe(error)}${where(at)}. ` +
+        `The reload was rolled back; ${previous.version} keeps serving with its state.`,
+      { plugin: plugin.name, stage, cause: error },
+    );
+  };
+  try {
+    state = give === undefined ? undefined : give(previous.context);
+  } catch (error) {
+    throw fail('giveState', previous, error);
+  }
+  if (isPromiseLike(state)) throw fail('giveState', previous, new Error('giveState returned a promise; it must be synchronous'));
+  try {
+    const result: unknown = next.definition.takeState!(
+      { state, version: previous.version, buildStamp: previous.buildStamp },
+      next.context,
+    );
+    if (isPromiseLike(result)) throw new Error('takeState returned a promise; it must be synchronous');
+  } catch (error) {
+    throw fail('takeState', next, error);
   }
 }
 

@@ -189,7 +189,7 @@ export class Swapper<T extends HostTypes = HostTypes> extends EventEmitter<Swapp
    * A typed handle on plugin `name` that always calls the version serving at
    * the time of the call. `Fns` is the type of the plugin's `functions`.
    */
-  handle<Fns extends FunctionTable>(name: string): PluginHandle<Fns> {
+  handle<Fns extends FunctionTable<Fns> = FunctionTable>(name: string): PluginHandle<Fns> {
     const { handle, cache } = makeHandle<T, Fns>(name, () => this.current);
     this.#handles.add(new WeakRef(cache));
     return handle;
@@ -285,7 +285,13 @@ export class Swapper<T extends HostTypes = HostTypes> extends EventEmitter<Swapp
         census: this.#census,
         leakTimeout: this.#leakTimeout(),
       });
-      // The swap: from here on every new call reaches the new generation.
+      try {
+        prepared.handOver();
+      } catch (error) {
+        await prepared.abandon();
+        throw error;
+      }
+      // The swap, in the same tick as the handoff: from here on every new call reaches the new generation.
       this.#current = prepared.generation;
       this.#invalidateHandles();
       this.#lastData = data;

@@ -1,0 +1,31 @@
+// The handoff host: every heartbeat some users visit and the store prints
+// its summary. The store's state lives in the plugin, yet survives every
+// reload: each version hands it to the next, which converts its shape.
+import { reloadOnSignal, Swapper } from '@hotswap/core';
+import * as g from '#g';
+import { logger, onShutdown, say, settings } from '../../kit/index.ts';
+
+const swapper = new Swapper({ pluginDir: settings.pluginDir, shared: { '#g': g }, freeDelay: settings.freeDelayMs, logger });
+await swapper.load(undefined);
+const sessions = swapper.handle<g.SessionFunctions>('sessions');
+const trigger = reloadOnSignal(swapper, {
+  pidFile: settings.pidFile,
+  onReload: (r) => say('details' in r ? `[host] reload #${swapper.reloadCounter}: sessions ${r.details.plugins[0]?.version}` : `[host] reload failed; the store keeps serving`),
+});
+say(`[host] pid ${process.pid} written to ${settings.pidFile}; send SIGUSR1 to reload`);
+
+const people: Array<[string, string]> = [['ann', 'Ann Lee'], ['bo', 'Bo Van Dam'], ['cy', 'Cy Young']];
+let visits = 0;
+const heartbeat = setInterval(() => {
+  const [id, name] = people[visits % people.length]!;
+  sessions.invoke('visit', id, name);
+  visits++;
+  const version = swapper.current.find('sessions')?.version ?? '?';
+  say(`[host] visits made ${visits}, store ${version} counts ${sessions.invoke('total')}: ${sessions.invoke('summary')}`);
+}, settings.intervalMs);
+
+onShutdown(async () => {
+  clearInterval(heartbeat);
+  trigger.stop();
+  await swapper.close();
+});
