@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import type { HostTypes } from '../plugin.js';
 import type { ReloadDetails } from '../reload.js';
 import type { Swapper } from '../swapper.js';
+import { coalesce } from './coalesce.js';
 
 /** How {@link reloadOnSignal} behaves. */
 export interface SignalTriggerOptions {
@@ -11,8 +12,11 @@ export interface SignalTriggerOptions {
   /** A file to write this process's pid to, for `kill -USR1 $(cat file)`; removed again by `stop()`. */
   pidFile?: string;
   /** Called with each reload's outcome: its details, or the error (the current generation keeps serving). */
-  onReload?: (result: { details: ReloadDetails } | { error: unknown }) => void;
+  onReload?: (outcome: ReloadOutcome) => void;
 }
+
+/** What a trigger reports of each reload it started: its details, or its error. */
+export type ReloadOutcome = { details: ReloadDetails } | { error: unknown };
 
 /** A running trigger; `stop()` removes the signal handler and the pid file. */
 export interface Trigger {
@@ -28,25 +32,7 @@ export interface Trigger {
  */
 export function reloadOnSignal<T extends HostTypes>(swapper: Swapper<T>, options: SignalTriggerOptions = {}): Trigger {
   const signal = options.signal ?? 'SIGUSR1';
-  let running = false;
-  let again = false;
-  const run = (): void => {
-    if (running) {
-      again = true;
-      return;
-    }
-    running = true;
-    swapper.reload().then(
-      (details) => options.onReload?.({ details }),
-      (error: unknown) => options.onReload?.({ error }),
-    ).finally(() => {
-      running = false;
-      if (again) {
-        again = false;
-        run();
-      }
-    });
-  };
+  const run = coalesce(swapper, options.onReload);
   process.on(signal, run);
   const { pidFile } = options;
   if (pidFile !== undefined) {
