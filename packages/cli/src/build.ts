@@ -36,6 +36,8 @@ export interface BuildOptions {
   livePrefix?: string;
   /** Bundler flags in esbuild's CLI syntax, as given after `--`. */
   bundlerFlags?: readonly string[];
+  /** esbuild contexts to reuse, for incremental rebuilds (see {@link createBuildCache}). */
+  cache?: BuildCache;
   /** Called as each plugin is built. */
   onPlugin?: (plugin: BuiltPlugin) => void;
 }
@@ -111,6 +113,47 @@ interface BundleSettings {
   livePrefix: string;
   debug?: boolean | undefined;
   leaveTemps?: boolean | undefined;
+  cache?: BuildCache | undefined;
+}
+
+/**
+ * esbuild contexts kept between builds of the same plugins, so a rebuild is
+ * incremental (`hotswap watch` keeps one). Dispose it when done.
+ */
+export interface BuildCache {
+  dispose(): Promise<void>;
+}
+
+interface ContextCache extends BuildCache {
+  contexts: Map<string, { key: string; context: esbuild.BuildContext<{ write: false; metafile: true }> }>;
+}
+
+/** A cache for incremental rebuilds: pass it as `cache` to every {@link build}. */
+export function createBuildCache(): BuildCache {
+  const contexts: ContextCache['contexts'] = new Map();
+  const cache: ContextCache = {
+    contexts,
+    async dispose() {
+      await Promise.all([...contexts.values()].map((c) => c.context.dispose()));
+      contexts.clear();
+    },
+  };
+  return cache;
+}
+
+type Bundled = esbuild.BuildResult<{ write: false; metafile: true }>;
+
+async function bundleWith(cache: BuildCache | undefined, name: string, options: esbuild.BuildOptions & { write: false; metafile: true }): Promise<Bundled> {
+  if (cache === undefined) return esbuild.build(options);
+  const { contexts } = cache as ContextCache;
+  const key = JSON.stringify(options);
+  let entry = contexts.get(name);
+  if (entry?.key !== key) {
+    await entry?.context.dispose();
+    entry = { key, context: await esbuild.context(options) };
+    contexts.set(name, entry);
+  }
+  return entry.context.rebuild();
 }
 
 async function bundlePlugin(source: PluginSource, settings: BundleSettings): Promise<Bundle> {
@@ -136,17 +179,22 @@ async function bundlePlugin(source: PluginSource, settings: BundleSettings): Pro
     external: settings.shared,
   });
   let result: esbuild.BuildResult<{ write: false; metafile: true }>;
-  let live: LiveName[] = [];
+  let live: LiveName[];
   try {
-    result = await esbuild.build(options({ entryPoints: [source.entry] }));
     live = await findLiveNames(source.dir, settings.livePrefix);
-    if (live.length > 0) {
-      // Bundle again from an entry that also exports every live name, wherever it is defined.
-      const contents = liveEntry(relative(source.dir, source.entry).split(sep).join('/'), live);
-      result = await esbuild.build(
-        options({ stdin: { contents, resolveDir: source.dir, sourcefile: 'hotswap-live-entry.ts', loader: 'ts' } }),
-      );
-    }
+    // With live names, bundle from an entry that also exports every one of them, wherever it is defined.
+    const entry: Pick<esbuild.BuildOptions, 'entryPoints' | 'stdin'> =
+      live.length === 0
+        ? { entryPoints: [source.entry] }
+        : {
+            stdin: {
+              contents: liveEntry(relative(source.dir, source.entry).split(sep).join('/'), live),
+              resolveDir: source.dir,
+              sourcefile: 'hotswap-live-entry.ts',
+              loader: 'ts',
+            },
+          };
+    result = await bundleWith(settings.cache, source.name, options(entry));
   } catch (error) {
     throw await bundleError(source, error);
   }

@@ -12,6 +12,12 @@ export const BuildErrorCodes = {
   BAD_OPTION: 'HOTSWAP_BUILD_BAD_OPTION',
 } as const;
 
+/** The stable codes of command-line errors that are not build errors. */
+export const CliErrorCodes = {
+  USAGE: 'HOTSWAP_CLI_USAGE',
+  FAILED: 'HOTSWAP_CLI_FAILED',
+} as const;
+
 /** One of the stable codes of {@link BuildError}. */
 export type BuildErrorCode = (typeof BuildErrorCodes)[keyof typeof BuildErrorCodes];
 
@@ -41,5 +47,21 @@ export class BuildError extends HotswapError {
     this.name = 'BuildError';
     this.locations = options.locations ?? [];
     this.formatted = options.formatted ?? '';
+  }
+}
+
+/** A command that ran and failed (exit code 1): a host that cannot be reached, say. */
+export class CliError extends HotswapError {
+  constructor(message: string, code: string = CliErrorCodes.FAILED) {
+    super(code, message);
+    this.name = 'CliError';
+  }
+}
+
+/** A command line that is wrong (exit code 2). */
+export class UsageError extends HotswapError {
+  constructor(message: string) {
+    super(CliErrorCodes.USAGE, message);
+    this.name = 'UsageError';
   }
 }

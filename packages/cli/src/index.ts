@@ -1,8 +1,14 @@
-export { build, newBuildStamp } from './build.js';
-export type { BuildOptions, BuildResult, BuiltPlugin } from './build.js';
+export { build, createBuildCache, newBuildStamp } from './build.js';
+export type { BuildCache, BuildOptions, BuildResult, BuiltPlugin } from './build.js';
+export { watchBuild } from './watch.js';
+export type { BuildWatcher, WatchBuildOptions, WatchEvent } from './watch.js';
+export { initPlugin } from './init.js';
+export type { InitResult } from './init.js';
 export { discoverPlugins, ENTRY_NAMES } from './discover.js';
 export type { NameFilter, PluginSource } from './discover.js';
 export { parseEsbuildFlags } from './esbuild-flags.js';
-export { BuildError, BuildErrorCodes } from './errors.js';
+export { DEFAULT_LIVE_PREFIX } from './live.js';
+export { BuildError, BuildErrorCodes, CliError, CliErrorCodes, UsageError } from './errors.js';
 export type { BuildErrorCode, SourceLocation } from './errors.js';
 export { ExitCodes, main } from './main.js';
+export type { MainIo } from './main.js';

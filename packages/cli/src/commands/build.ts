@@ -1,0 +1,98 @@
+import { relative } from 'node:path';
+import { Option, type Command } from 'commander';
+import { build, type BuildOptions, type BuiltPlugin } from '../build.js';
+import { UsageError } from '../errors.js';
+import type { Io } from '../output.js';
+
+/** The flags `build` and `watch` share. */
+export interface BuildFlags {
+  shared: string[];
+  include?: string;
+  exclude?: string;
+  debug: boolean;
+  bundle: boolean;
+  leaveTemps: boolean;
+  livePrefix: string;
+  stamp?: string;
+  verbose: boolean;
+}
+
+/** Adds the build flags to a command. */
+export function buildFlags(command: Command, withoutBundle = false): Command {
+  command
+    .option('--shared <specifier...>', 'modules the host shares (not bundled); @hotswap/core always is', [])
+    .option('--include <regex>', 'only plugins whose name matches')
+    .option('--exclude <regex>', 'skip plugins whose name matches')
+    .option('--debug', 'do not minify: easier to read and step through', false)
+    .option('--live-prefix <prefix>', 'exports starting with this (any case) are live functions and types', 'live_')
+    .option('--leave-temps', 'keep bundle, source map and metafile in <outputDir>/.hotswap-temp/', false)
+    .addOption(new Option('--stamp <stamp>', 'the build stamp to record (default: time and random digits)'))
+    .option('-v, --verbose', 'list every bundled file', false);
+  if (!withoutBundle) command.option('--no-bundle', 'check and bundle, but write no artifact');
+  return command;
+}
+
+/** Turns parsed flags into build options. */
+export function buildOptions(pluginDir: string, outputDir: string, bundlerFlags: string[], flags: BuildFlags): BuildOptions {
+  const options: BuildOptions = {
+    pluginDir,
+    outputDir,
+    shared: flags.shared,
+    debug: flags.debug,
+    write: flags.bundle !== false,
+    leaveTemps: flags.leaveTemps,
+    livePrefix: flags.livePrefix,
+    bundlerFlags,
+  };
+  if (flags.include !== undefined) options.include = regex(flags.include, '--include');
+  if (flags.exclude !== undefined) options.exclude = regex(flags.exclude, '--exclude');
+  if (flags.stamp !== undefined) options.buildStamp = flags.stamp;
+  return options;
+}
+
+/** One line per built plugin: name, version, artifact, size and time. */
+export function describePlugin(plugin: BuiltPlugin, verbose: boolean, io: Io): string {
+  const { color } = io;
+  const size = plugin.bytes >= 1024 ? `${(plugin.bytes / 1024).toFixed(1)} KB` : `${plugin.bytes} B`;
+  const shared = plugin.manifest.shared.length > 0 ? color.dim(` shared: ${plugin.manifest.shared.join(', ')}`) : '';
+  const live = plugin.manifest.live.length > 0 ? color.dim(` live: ${plugin.manifest.live.join(', ')}`) : '';
+  let line = `${color.green('✔')} ${color.bold(plugin.name)} ${plugin.version} → ${relative(process.cwd(), plugin.artifact)} ${color.dim(`(${size}, ${Math.round(plugin.durationMs)} ms)`)}${shared}${live}\n`;
+  if (verbose) line += plugin.inputs.map((i) => `    ${color.dim(i)}\n`).join('');
+  return line;
+}
+
+/** `hotswap build`. */
+export function registerBuild(program: Command, io: Io): void {
+  buildFlags(
+    program
+      .command('build')
+      .description('Bundle each plugin under <pluginDir> into one artifact in <outputDir>.')
+      .argument('<pluginDir>', 'a plugin directory, or a directory of plugin directories')
+      .argument('<outputDir>', 'where to write <name>.hotswap.js artifacts')
+      .argument('[bundlerFlags...]', 'esbuild flags, after --'),
+  )
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ hotswap build plugins bin
+  $ hotswap build plugins bin --shared '#g' --include '^world$'
+  $ hotswap build plugins/world bin -- --define:GREETING='"hi"' --minify`,
+    )
+    .action(async (pluginDir: string, outputDir: string, bundlerFlags: string[], flags: BuildFlags) => {
+      const options = buildOptions(pluginDir, outputDir, bundlerFlags, flags);
+      options.onPlugin = (plugin) => io.out.write(describePlugin(plugin, flags.verbose, io));
+      const started = performance.now();
+      const result = await build(options);
+      const what = result.written ? `built ${result.plugins.length} plugin(s)` : `checked ${result.plugins.length} plugin(s), wrote nothing`;
+      io.out.write(`${io.color.green('✔')} ${what} in ${Math.round(performance.now() - started)} ms, stamp ${result.buildStamp}\n`);
+    });
+}
+
+function regex(source: string, flag: string): RegExp {
+  try {
+    return new RegExp(source);
+  } catch (error) {
+    throw new UsageError(`${flag} ${source} is not a valid regular expression: ${(error as Error).message}`);
+  }
+}

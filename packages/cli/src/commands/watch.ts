@@ -1,0 +1,46 @@
+import type { Command } from 'commander';
+import type { Io } from '../output.js';
+import { reportError } from '../report.js';
+import { watchBuild } from '../watch.js';
+import { buildFlags, buildOptions, describePlugin, type BuildFlags } from './build.js';
+
+/** `hotswap watch`: rebuilds plugins as their sources change, until interrupted. */
+export function registerWatch(program: Command, io: Io, until: () => Promise<void>): void {
+  buildFlags(
+    program
+      .command('watch')
+      .description('Build every plugin, then rebuild a plugin each time one of its sources changes.')
+      .argument('<pluginDir>', 'a plugin directory, or a directory of plugin directories')
+      .argument('<outputDir>', 'where to write <name>.hotswap.js artifacts')
+      .argument('[bundlerFlags...]', 'esbuild flags, after --'),
+    true,
+  )
+    .addHelpText(
+      'after',
+      `
+A host that calls watchPluginDir(swapper) on <outputDir> reloads each new artifact.
+Stop with Ctrl-C.
+
+Examples:
+  $ hotswap watch plugins bin --shared '#g'`,
+    )
+    .action(async (pluginDir: string, outputDir: string, bundlerFlags: string[], flags: BuildFlags) => {
+      const options = buildOptions(pluginDir, outputDir, bundlerFlags, { ...flags, bundle: true });
+      const watcher = watchBuild({
+        ...options,
+        onBuild: (event) => {
+          const time = io.color.dim(`${new Date().toISOString().slice(11, 19)}`);
+          if (event.kind === 'built') {
+            for (const plugin of event.plugins) io.out.write(`${time} ${describePlugin(plugin, flags.verbose, io)}`);
+          } else {
+            io.err.write(`${time} `);
+            reportError(event.error, io);
+          }
+        },
+      });
+      await watcher.ready;
+      io.out.write(`${io.color.cyan('●')} watching ${pluginDir} → ${outputDir} (Ctrl-C to stop)\n`);
+      await until();
+      await watcher.stop();
+    });
+}

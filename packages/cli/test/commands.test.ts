@@ -1,0 +1,124 @@
+// hotswap inspect, init and reload, and help on every command.
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { ExitCodes, main } from '@hotswap/cli';
+import { serveAdmin, Swapper } from '@hotswap/core';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { workspace, type Workspace } from '../../../test/helpers/workspace.js';
+
+let ws: Workspace;
+beforeEach(() => {
+  ws = workspace();
+});
+afterEach(() => ws.cleanup());
+
+async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out = new PassThrough();
+  const err = new PassThrough();
+  let o = '';
+  let e = '';
+  out.on('data', (d: Buffer) => (o += d.toString()));
+  err.on('data', (d: Buffer) => (e += d.toString()));
+  const code = await main(argv, { out, err });
+  return { code, out: o, err: e };
+}
+
+describe('help', () => {
+  it.each(['build', 'watch', 'inspect', 'init', 'reload'])('hotswap %s --help shows usage and examples', async (command) => {
+    const { code, out } = await run(command, '--help');
+    expect(code).toBe(ExitCodes.OK);
+    expect(out).toContain(`Usage: hotswap ${command}`);
+    expect(out).toMatch(/Examples:\n {2}\$ hotswap /);
+  });
+});
+
+describe('hotswap init', () => {
+  it('writes a typed template that builds and loads as it is', async () => {
+    const dir = join(ws.src, 'greeter');
+    const { code, out } = await run('init', dir);
+    expect(code).toBe(ExitCodes.OK);
+    expect(out).toContain('plugin "greeter" is ready');
+    expect((await run('build', ws.src, ws.bin)).code).toBe(ExitCodes.OK);
+    const swapper = new Swapper({ pluginDir: ws.bin, logger: false });
+    await swapper.load(undefined);
+    expect(swapper.current.invoke('greeter', 'greet', 'Ada')).toBe('Hello, Ada!');
+    expect(swapper.current.find('greeter')?.version).toBe('0.1.0');
+    await swapper.close();
+  });
+
+  it('refuses a directory that is not empty', async () => {
+    ws.plugin('taken', { 'index.ts': 'export default {};' });
+    const { code, err } = await run('init', join(ws.src, 'taken'));
+    expect(code).toBe(ExitCodes.FAILED);
+    expect(err).toContain('is not empty');
+  });
+});
+
+describe('hotswap inspect', () => {
+  it('prints the manifest, or JSON, and exits 1 for a file that is not an artifact', async () => {
+    ws.plugin('world', { 'index.ts': `import { definePlugin } from '@hotswap/core';\nexport const live_x = () => 1;\nexport default definePlugin({});` }, '3.2.1');
+    await ws.build({ buildStamp: 'inspect-me' });
+    const path = join(ws.bin, 'world.hotswap.js');
+    const text = await run('inspect', path);
+    expect(text.code).toBe(ExitCodes.OK);
+    expect(text.out).toMatch(/plugin\s+world 3\.2\.1/);
+    expect(text.out).toMatch(/build stamp\s+inspect-me/);
+    expect(text.out).toMatch(/live\s+live_x/);
+    expect(text.out).toContain('matches the bundle');
+    const json = await run('inspect', path, '--json');
+    expect(JSON.parse(json.out)).toMatchObject({ name: 'world', version: '3.2.1', live: ['live_x'] });
+    writeFileSync(path, 'nope');
+    const bad = await run('inspect', path);
+    expect(bad.code).toBe(ExitCodes.FAILED);
+    expect(bad.err).toContain('HOTSWAP_ARTIFACT_INVALID');
+  });
+});
+
+describe('hotswap reload', () => {
+  it('calls the admin endpoint with the token and prints the details', async () => {
+    ws.plugin('p', { 'index.ts': `import { definePlugin } from '@hotswap/core';\nexport default definePlugin({});` });
+    await ws.build();
+    const swapper = new Swapper({ pluginDir: ws.bin, logger: false, freeDelay: 0 });
+    await swapper.load(undefined);
+    const token = 'x'.repeat(24);
+    const admin = await serveAdmin(swapper, { token });
+    try {
+      await ws.build();
+      const ok = await run('reload', '--url', admin.url, '--token', token);
+      expect(ok.code).toBe(ExitCodes.OK);
+      expect(ok.out).toMatch(/generation 2 serving/);
+      expect(ok.out).toMatch(/p 1\.0\.0 loaded/);
+      const denied = await run('reload', '--url', admin.url, '--token', 'y'.repeat(24));
+      expect(denied.code).toBe(ExitCodes.FAILED);
+      expect(denied.err).toContain('the host answered 401');
+    } finally {
+      await admin.close();
+      await swapper.close();
+    }
+  });
+
+  it('signals the process named by a pid file', async () => {
+    const child = spawn(process.execPath, ['-e', "process.on('SIGUSR1', () => { console.log('got it'); process.exit(0); }); setInterval(() => {}, 1000); console.log('ready');"], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    while (!output.includes('ready')) await new Promise((r) => setTimeout(r, 10));
+    const pidFile = join(ws.root, 'host.pid');
+    writeFileSync(pidFile, `${child.pid}\n`);
+    const { code, out } = await run('reload', '--pid-file', pidFile);
+    expect(code).toBe(ExitCodes.OK);
+    expect(out).toContain(`sent SIGUSR1 to host ${child.pid}`);
+    await new Promise((r) => child.on('exit', r));
+    expect(output).toContain('got it');
+  });
+
+  it('exits 2 without a target and 1 when the pid file is missing', async () => {
+    expect((await run('reload')).code).toBe(ExitCodes.USAGE);
+    const missing = await run('reload', '--pid-file', join(ws.root, 'none.pid'));
+    expect(missing.code).toBe(ExitCodes.FAILED);
+    expect(missing.err).toContain('cannot read a pid');
+  });
+});
