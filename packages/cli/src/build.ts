@@ -7,6 +7,7 @@ import { discoverPlugins, type NameFilter, type PluginSource } from './discover.
 import { BuildError, BuildErrorCodes, type SourceLocation } from './errors.js';
 import { parseEsbuildFlags } from './esbuild-flags.js';
 import { DEFAULT_LIVE_PREFIX, findLiveNames, liveEntry, type LiveName } from './live.js';
+import { writeStaticTable, type StaticEntry } from './static.js';
 
 /** What to build and how; `hotswap build` fills it from its flags. */
 export interface BuildOptions {
@@ -36,6 +37,12 @@ export interface BuildOptions {
   livePrefix?: string;
   /** Bundler flags in esbuild's CLI syntax, as given after `--`. */
   bundlerFlags?: readonly string[];
+  /**
+   * Instead of artifacts, write `hotswap.static-plugins.ts` into the output
+   * directory: a table of the plugins for a host to compile in (Go's
+   * `--staticLinking`).
+   */
+  staticLinking?: boolean;
   /** esbuild contexts to reuse, for incremental rebuilds (see {@link createBuildCache}). */
   cache?: BuildCache;
   /** Called as each plugin is built. */
@@ -63,6 +70,8 @@ export interface BuildResult {
   buildStamp: string;
   /** Whether the artifacts were written. */
   written: boolean;
+  /** With `staticLinking`: the table written. */
+  staticTable?: string;
 }
 
 /**
@@ -82,6 +91,20 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     throw new BuildError(BuildErrorCodes.BAD_OPTION, `the live prefix ${JSON.stringify(livePrefix)} is not the start of an identifier.`);
   }
   const outputDir = resolve(options.outputDir);
+  if (options.staticLinking === true) {
+    const entries: StaticEntry[] = [];
+    for (const source of sources) {
+      await checkDefinition(source);
+      entries.push({ source, live: await findLiveNames(source.dir, livePrefix) });
+    }
+    const write = options.write !== false;
+    return {
+      plugins: [],
+      buildStamp,
+      written: write,
+      ...(write ? { staticTable: writeStaticTable(outputDir, entries) } : {}),
+    };
+  }
   const bundles: Bundle[] = [];
   for (const source of sources) {
     const bundle = await bundlePlugin(source, { ...options, shared, extra, buildStamp, outputDir, livePrefix });

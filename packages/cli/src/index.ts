@@ -3,6 +3,8 @@ export type { BuildCache, BuildOptions, BuildResult, BuiltPlugin } from './build
 export { watchBuild } from './watch.js';
 export type { BuildWatcher, WatchBuildOptions, WatchEvent } from './watch.js';
 export { initPlugin } from './init.js';
+export { STATIC_TABLE, writeStaticTable } from './static.js';
+export type { StaticEntry } from './static.js';
 export type { InitResult } from './init.js';
 export { discoverPlugins, ENTRY_NAMES } from './discover.js';
 export type { NameFilter, PluginSource } from './discover.js';

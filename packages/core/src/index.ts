@@ -2,6 +2,7 @@ export { Swapper } from './swapper.js';
 export type { ReloadOptions, SwapperEvents, SwapperOptions, SwapperStatus } from './swapper.js';
 export type { CensusState, LeakEvent, VersionStatus } from './census.js';
 export { Generation } from './generation.js';
+export type { StaticPlugin } from './loader/static.js';
 export type { EachResult } from './generation.js';
 export { LiveData, Vault } from './vault.js';
 export type { LiveFunction } from './vault.js';

@@ -1,11 +1,11 @@
-import type { Artifact } from './artifact.js';
 import type { Census } from './census.js';
 import { describe, ErrorCodes, HotswapError, where, type Stage } from './errors.js';
 import { Generation } from './generation.js';
 import { isPromiseLike, runHook } from './hooks.js';
 import { mapErrorStack } from './loader/source-map.js';
 import { dependentsOf, linkOrder } from './link.js';
-import { evaluateArtifact, type SharedModules } from './loader/evaluate.js';
+import type { SharedModules } from './loader/evaluate.js';
+import type { Loadable } from './loader/static.js';
 import { compareNames } from './loader/scan.js';
 import type { Logger } from './logger.js';
 import type { HostTypes, ImportSpec } from './plugin.js';
@@ -59,7 +59,8 @@ export interface HookEvent {
 export interface ReloadInput<T extends HostTypes> {
   id: number;
   previous: Generation<T> | undefined;
-  artifacts: readonly Artifact[];
+  /** The plugins to serve: artifacts read from disk, or static plugins. */
+  artifacts: readonly Loadable[];
   data: unknown;
   shared: SharedModules;
   makeVault: () => Vault<T>;
@@ -107,9 +108,9 @@ export async function prepareReload<T extends HostTypes>(input: ReloadInput<T>):
   const artifacts = new Map(input.artifacts.map((a) => [a.manifest.name.toLowerCase(), a]));
 
   // Evaluates one artifact and runs the hooks that come before linking: Reloadable, Export, Import.
-  const evaluate = async (artifact: Artifact, current: PluginVersion | undefined, why: PluginStatus): Promise<void> => {
+  const evaluate = async (artifact: Loadable, current: PluginVersion | undefined, why: PluginStatus): Promise<void> => {
     const started = performance.now();
-    const { definition, owner, live, releaseSourceMap } = evaluateArtifact(artifact, input.shared);
+    const { definition, owner, live, releaseSourceMap } = artifact.evaluate(input.shared);
     const version = new PluginVersion(
       artifact.manifest,
       artifact.digest,

@@ -1,7 +1,9 @@
 import { EventEmitter } from 'eventemitter3';
 import { ErrorCodes, HotswapError, isHotswapError } from './errors.js';
 import type { Generation } from './generation.js';
-import { scanPluginDir } from './loader/scan.js';
+import { evaluateArtifact } from './loader/evaluate.js';
+import { compareNames, scanPluginDir } from './loader/scan.js';
+import { fromArtifact, fromStatic, type Loadable, type StaticPlugin } from './loader/static.js';
 import { consoleLogger, silentLogger, type Logger } from './logger.js';
 import { coreNamespace } from './loader/core-namespace.js';
 import { CORE_MODULE } from './meta.js';
@@ -15,8 +17,14 @@ import type { PluginVersion } from './version.js';
 
 /** How a swapper is set up. Only `pluginDir` is required. */
 export interface SwapperOptions<T extends HostTypes = HostTypes> {
-  /** The directory that holds the plugin artifacts (`*.hotswap.js`). */
-  pluginDir: string;
+  /** The directory that holds the plugin artifacts (`*.hotswap.js`). Not needed with `staticPlugins`. */
+  pluginDir?: string;
+  /**
+   * Plugins compiled into the host (the table `hotswap build --static-linking`
+   * writes; Go's `WithStaticPlugins`). The swapper then runs them with the same
+   * lifecycle, dependencies and vault, and refuses to reload.
+   */
+  staticPlugins?: readonly StaticPlugin[];
   /**
    * Modules the host shares with its plugins, by the specifier the plugins
    * import them with (and build with `--shared`). `@hotswap/core` is always
@@ -140,7 +148,7 @@ export class Swapper<T extends HostTypes = HostTypes> extends EventEmitter<Swapp
     super();
     checkOptions(options as SwapperOptions);
     this.#options = options;
-    this.#pluginDir = options.pluginDir;
+    this.#pluginDir = options.pluginDir ?? '';
     this.#log = options.logger === false ? silentLogger : (options.logger ?? consoleLogger());
     this.#shared = new Map(Object.entries(options.shared ?? {}));
     this.#bag = options.bag ?? ({} as BagOf<T>);
@@ -178,6 +186,11 @@ export class Swapper<T extends HostTypes = HostTypes> extends EventEmitter<Swapp
   /** How many reloads have succeeded since the first load (Go's `ReloadCounter`). */
   get reloadCounter(): number {
     return this.#reloadCounter;
+  }
+
+  /** Whether the plugins are statically linked: loaded from `staticPlugins`, never reloaded (Go's `StaticLinkingMode`). */
+  get staticLinkingMode(): boolean {
+    return this.#options.staticPlugins !== undefined;
   }
 
   /** The directory the next reload reads. */
@@ -221,6 +234,13 @@ export class Swapper<T extends HostTypes = HostTypes> extends EventEmitter<Swapp
    */
   reload(data?: DataOf<T>, options: ReloadOptions<T> = {}): Promise<ReloadDetails> {
     return this.#serialize(async () => {
+      if (this.staticLinkingMode) {
+        throw new HotswapError(
+          ErrorCodes.STATIC_RELOAD,
+          'the plugins are statically linked into the host and cannot be reloaded. Run the host with plugin artifacts (pluginDir) to reload.',
+          { stage: 'scan' },
+        );
+      }
       if (this.#current === undefined) {
         throw new HotswapError(ErrorCodes.NOT_LOADED, 'reload() was called before load(). Call swapper.load(data) first.');
       }
@@ -269,7 +289,11 @@ export class Swapper<T extends HostTypes = HostTypes> extends EventEmitter<Swapp
     const id = previous === undefined ? 1 : previous.id + 1;
     this.emit('reload:start', { generation: id });
     try {
-      const artifacts = await scanPluginDir(this.#pluginDir, this.#options.whitelist);
+      const statics = this.#options.staticPlugins;
+      const artifacts =
+        statics === undefined
+          ? (await scanPluginDir(this.#pluginDir, this.#options.whitelist)).map((a) => fromArtifact(a, evaluateArtifact))
+          : staticLoadables(statics, this.#options.whitelist);
       const callbacks = [this.#options.reloadCallback, extra].filter((c): c is ReloadCallback<T> => c !== undefined);
       const prepared = await prepareReload<T>({
         id,
@@ -389,7 +413,9 @@ function checkOptions(options: SwapperOptions): void {
     throw new HotswapError(ErrorCodes.INVALID_OPTION, message);
   };
   if (typeof options !== 'object' || options === null) bad('new Swapper(options) needs an options object.');
-  if (typeof options.pluginDir !== 'string' || options.pluginDir === '') {
+  if (options.staticPlugins !== undefined) {
+    if (!Array.isArray(options.staticPlugins)) bad('`staticPlugins` must be an array (the table hotswap build --static-linking writes).');
+  } else if (typeof options.pluginDir !== 'string' || options.pluginDir === '') {
     bad('the swapper needs `pluginDir`: the directory that holds the plugin artifacts.');
   }
   const leak = options.leakTimeout;
@@ -411,4 +437,31 @@ function checkOptions(options: SwapperOptions): void {
   if (options.shared !== undefined && (typeof options.shared !== 'object' || options.shared === null)) {
     bad('`shared` must be an object of module specifiers to module objects.');
   }
+}
+
+/** The static plugins as loadables, whitelist applied, checked for duplicate names like a directory's artifacts. */
+function staticLoadables(plugins: readonly StaticPlugin[], whitelist: readonly string[] | undefined): Loadable[] {
+  const wanted = whitelist === undefined ? undefined : new Set(whitelist.map((n) => n.toLowerCase()));
+  const seen = new Map<string, string>();
+  const out: Loadable[] = [];
+  for (const plugin of plugins) {
+    const key = plugin.name.toLowerCase();
+    if (seen.has(key)) {
+      throw new HotswapError(ErrorCodes.DUPLICATE_PLUGIN, `two static plugins are named "${seen.get(key)}" and "${plugin.name}" (names are compared without case).`, {
+        plugin: plugin.name,
+        stage: 'scan',
+      });
+    }
+    seen.set(key, plugin.name);
+    if (wanted === undefined || wanted.has(key)) out.push(fromStatic(plugin));
+  }
+  for (const name of whitelist ?? []) {
+    if (!seen.has(name.toLowerCase())) {
+      throw new HotswapError(ErrorCodes.WHITELIST_MISSING, `the whitelist names plugin "${name}" but no static plugin has that name.`, {
+        plugin: name,
+        stage: 'scan',
+      });
+    }
+  }
+  return out.sort((a, b) => compareNames(a.manifest.name, b.manifest.name));
 }

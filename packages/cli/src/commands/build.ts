@@ -13,6 +13,7 @@ export interface BuildFlags {
   bundle: boolean;
   leaveTemps: boolean;
   livePrefix: string;
+  staticLinking?: boolean;
   stamp?: string;
   verbose: boolean;
 }
@@ -28,7 +29,11 @@ export function buildFlags(command: Command, withoutBundle = false): Command {
     .option('--leave-temps', 'keep bundle, source map and metafile in <outputDir>/.hotswap-temp/', false)
     .addOption(new Option('--stamp <stamp>', 'the build stamp to record (default: time and random digits)'))
     .option('-v, --verbose', 'list every bundled file', false);
-  if (!withoutBundle) command.option('--no-bundle', 'check and bundle, but write no artifact');
+  if (!withoutBundle) {
+    command
+      .option('--no-bundle', 'check and bundle, but write no artifact')
+      .option('--static-linking', 'write hotswap.static-plugins.ts (plugins compiled into the host) instead of artifacts', false);
+  }
   return command;
 }
 
@@ -42,6 +47,7 @@ export function buildOptions(pluginDir: string, outputDir: string, bundlerFlags:
     write: flags.bundle !== false,
     leaveTemps: flags.leaveTemps,
     livePrefix: flags.livePrefix,
+    staticLinking: flags.staticLinking === true,
     bundlerFlags,
   };
   if (flags.include !== undefined) options.include = regex(flags.include, '--include');
@@ -77,13 +83,22 @@ export function registerBuild(program: Command, io: Io): void {
 Examples:
   $ hotswap build plugins bin
   $ hotswap build plugins bin --shared '#g' --include '^world$'
-  $ hotswap build plugins/world bin -- --define:GREETING='"hi"' --minify`,
+  $ hotswap build plugins/world bin -- --define:GREETING='"hi"' --minify
+  $ hotswap build plugins src/generated --static-linking`,
     )
     .action(async (pluginDir: string, outputDir: string, bundlerFlags: string[], flags: BuildFlags) => {
       const options = buildOptions(pluginDir, outputDir, bundlerFlags, flags);
       options.onPlugin = (plugin) => io.out.write(describePlugin(plugin, flags.verbose, io));
       const started = performance.now();
       const result = await build(options);
+      if (options.staticLinking === true) {
+        io.out.write(
+          result.staticTable === undefined
+            ? `${io.color.green('✔')} checked the plugins for static linking, wrote nothing\n`
+            : `${io.color.green('✔')} wrote ${relative(process.cwd(), result.staticTable)}: import { staticPlugins } from it and pass them to the Swapper\n`,
+        );
+        return;
+      }
       const what = result.written ? `built ${result.plugins.length} plugin(s)` : `checked ${result.plugins.length} plugin(s), wrote nothing`;
       io.out.write(`${io.color.green('✔')} ${what} in ${Math.round(performance.now() - started)} ms, stamp ${result.buildStamp}\n`);
     });

@@ -1,0 +1,37 @@
+// The slink host: runs plugin dog from its artifact, or, with --static,
+// compiled into the host from static/hotswap.static-plugins.ts (written by
+// `hotswap build --static-linking`). It reloads when the signal file
+// appears — a trigger that needs no Unix signals — and barks every heartbeat
+// through the vault's extension.
+import { reloadOnSignalFile, Swapper } from '@hotswap/core';
+import * as g from '#g';
+import { logger, onShutdown, say, settings } from '../../kit/index.ts';
+
+const linkStatically = process.argv.includes('--static');
+const signalFile = process.env['DEMO_SIGNAL_FILE'] ?? '.run/reload.signal';
+const common = { shared: { '#g': g }, freeDelay: settings.freeDelayMs, logger, extension: () => ({ bark: undefined }) };
+const swapper = linkStatically
+  ? new Swapper<g.SlinkTypes>({ ...common, staticPlugins: (await import('../static/hotswap.static-plugins.js')).staticPlugins })
+  : new Swapper<g.SlinkTypes>({ ...common, pluginDir: settings.pluginDir });
+await swapper.load(undefined);
+say(`[host] static linking mode: ${swapper.staticLinkingMode}`);
+
+const trigger = reloadOnSignalFile(swapper, {
+  path: signalFile,
+  onReload: (r) =>
+    say('details' in r ? `[host] reload #${swapper.reloadCounter} done` : `[host] reload refused: ${(r.error as { code?: string }).code ?? String(r.error)}`),
+});
+await trigger.ready;
+say(`[host] pid ${process.pid}; create ${signalFile} to reload`);
+
+const heartbeat = setInterval(() => {
+  const { bark } = swapper.current.vault.extension;
+  if (bark === undefined) say('[host] nobody filled bark');
+  else bark(1 + Math.floor(Math.random() * 3));
+}, settings.intervalMs);
+
+onShutdown(async () => {
+  clearInterval(heartbeat);
+  trigger.stop();
+  await swapper.close();
+});
