@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createPrivateKey, randomBytes, sign, type KeyObject } from 'node:crypto';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { ARTIFACT_SUFFIX, CORE_MODULE, CORE_VERSION, encodeArtifact, type Manifest } from '@hotswap/core';
@@ -43,6 +43,11 @@ export interface BuildOptions {
    * `--staticLinking`).
    */
   staticLinking?: boolean;
+  /**
+   * An Ed25519 private key (PEM text or KeyObject) to sign every artifact
+   * with; a host with the matching `publicKey` loads only signed artifacts.
+   */
+  signingKey?: string | KeyObject;
   /** esbuild contexts to reuse, for incremental rebuilds (see {@link createBuildCache}). */
   cache?: BuildCache;
   /** Called as each plugin is built. */
@@ -105,9 +110,10 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
       ...(write ? { staticTable: writeStaticTable(outputDir, entries) } : {}),
     };
   }
+  const sign = signer(options.signingKey);
   const bundles: Bundle[] = [];
   for (const source of sources) {
-    const bundle = await bundlePlugin(source, { ...options, shared, extra, buildStamp, outputDir, livePrefix });
+    const bundle = await bundlePlugin(source, { ...options, shared, extra, buildStamp, outputDir, livePrefix, sign });
     bundles.push(bundle);
   }
   const write = options.write !== false;
@@ -137,6 +143,21 @@ interface BundleSettings {
   debug?: boolean | undefined;
   leaveTemps?: boolean | undefined;
   cache?: BuildCache | undefined;
+  sign: ((payload: Buffer) => string) | undefined;
+}
+
+function signer(key: string | KeyObject | undefined): ((payload: Buffer) => string) | undefined {
+  if (key === undefined) return undefined;
+  let object: KeyObject;
+  try {
+    object = typeof key === 'string' ? createPrivateKey(key) : key;
+  } catch (error) {
+    throw new BuildError(BuildErrorCodes.BAD_OPTION, `the signing key is not a private key: ${(error as Error).message}`, { cause: error });
+  }
+  if (object.type !== 'private' || object.asymmetricKeyType !== 'ed25519') {
+    throw new BuildError(BuildErrorCodes.BAD_OPTION, `the signing key must be an Ed25519 private key (hotswap keygen makes one).`);
+  }
+  return (payload) => sign(null, payload, object).toString('base64');
 }
 
 /**
@@ -251,7 +272,7 @@ async function bundlePlugin(source: PluginSource, settings: BundleSettings): Pro
     entry: relative(source.dir, source.entry).split(sep).join('/'),
     live: live.map((l) => l.name),
   };
-  const text = encodeArtifact(manifest, code);
+  const text = encodeArtifact(manifest, code, settings.sign);
   const full = JSON.parse(text.slice(text.indexOf('{'), text.indexOf('\n'))) as Manifest;
   const inputs = Object.keys(result.metafile.inputs).map((i) => {
     const abs = resolve(i);

@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { registerBuild } from './commands/build.js';
 import { registerInit } from './commands/init.js';
 import { registerInspect } from './commands/inspect.js';
+import { registerKeygen } from './commands/keygen.js';
 import { registerReload } from './commands/reload.js';
 import { registerWatch } from './commands/watch.js';
 import { CliErrorCodes } from './errors.js';
@@ -57,6 +58,7 @@ export async function main(argv: readonly string[], options: MainIo = {}): Promi
   registerInspect(program, io);
   registerInit(program, io);
   registerReload(program, io);
+  registerKeygen(program, io);
 
   try {
     await program.parseAsync(normalize(argv), { from: 'user' });

@@ -1,6 +1,6 @@
 // hotswap inspect, init and reload, and help on every command.
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { ExitCodes, main } from '@hotswap/cli';
@@ -26,7 +26,7 @@ async function run(...argv: string[]): Promise<{ code: number; out: string; err:
 }
 
 describe('help', () => {
-  it.each(['build', 'watch', 'inspect', 'init', 'reload'])('hotswap %s --help shows usage and examples', async (command) => {
+  it.each(['build', 'watch', 'inspect', 'init', 'reload', 'keygen'])('hotswap %s --help shows usage and examples', async (command) => {
     const { code, out } = await run(command, '--help');
     expect(code).toBe(ExitCodes.OK);
     expect(out).toContain(`Usage: hotswap ${command}`);
@@ -73,6 +73,24 @@ describe('hotswap inspect', () => {
     const bad = await run('inspect', path);
     expect(bad.code).toBe(ExitCodes.FAILED);
     expect(bad.err).toContain('HOTSWAP_ARTIFACT_INVALID');
+  });
+});
+
+describe('hotswap keygen and build --sign', () => {
+  it('signs artifacts that a host with the public key loads, and inspect says so', async () => {
+    const keys = join(ws.root, 'keys');
+    const made = await run('keygen', keys);
+    expect(made.code).toBe(ExitCodes.OK);
+    expect(statSync(join(keys, 'hotswap-signing.key.pem')).mode & 0o777).toBe(0o600);
+    ws.plugin('p', { 'index.ts': `import { definePlugin } from '@hotswap/core';\nexport default definePlugin({ functions: { ok: () => 'signed' } });` });
+    expect((await run('build', ws.src, ws.bin, '--sign', join(keys, 'hotswap-signing.key.pem'))).code).toBe(ExitCodes.OK);
+    expect((await run('inspect', join(ws.bin, 'p.hotswap.js'))).out).toMatch(/signature\s+Ed25519/);
+    const swapper = new Swapper({ pluginDir: ws.bin, logger: false, publicKey: readFileSync(join(keys, 'hotswap-signing.pub.pem'), 'utf8') });
+    await swapper.load(undefined);
+    expect(swapper.current.invoke('p', 'ok')).toBe('signed');
+    await swapper.close();
+    expect((await run('keygen', keys)).code).toBe(ExitCodes.FAILED);
+    expect((await run('build', ws.src, ws.bin, '--sign', join(keys, 'missing.pem'))).code).toBe(ExitCodes.USAGE);
   });
 });
 

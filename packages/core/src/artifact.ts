@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, verify, type KeyObject } from 'node:crypto';
 import { ErrorCodes, HotswapError } from './errors.js';
 
 /** The file name suffix of every artifact: `world.hotswap.js`. */
@@ -34,6 +34,8 @@ export interface Manifest {
   entry: string;
   /** The names of the plugin's live functions and live types, from any of its modules. */
   live: string[];
+  /** An Ed25519 signature of the rest of the manifest (`hotswap build --sign`), base64. */
+  signature?: string;
 }
 
 /** An artifact read from disk and checked: its manifest and its bundle. */
@@ -56,10 +58,56 @@ export function hashBundle(code: string): string {
   return `sha256-${createHash('sha256').update(code).digest('hex')}`;
 }
 
-/** Writes an artifact's text: one manifest line, then the bundle. */
-export function encodeArtifact(manifest: Omit<Manifest, 'hash' | 'format'>, code: string): string {
+/**
+ * Writes an artifact's text: one manifest line, then the bundle. With
+ * `sign`, the manifest carries a signature of everything else in it, the
+ * bundle's hash included.
+ */
+export function encodeArtifact(
+  manifest: Omit<Manifest, 'hash' | 'format' | 'signature'>,
+  code: string,
+  sign?: (payload: Buffer) => string,
+): string {
   const full: Manifest = { format: ARTIFACT_FORMAT, ...manifest, hash: hashBundle(code) };
+  if (sign !== undefined) full.signature = sign(signingPayload(full));
   return `${HEADER}${JSON.stringify(full)}\n${code}`;
+}
+
+/** The bytes a signature covers: the manifest without its signature, keys sorted. */
+export function signingPayload(manifest: Manifest): Buffer {
+  const { signature: _signature, ...rest } = manifest;
+  const sorted = Object.fromEntries(Object.entries(rest).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return Buffer.from(JSON.stringify(sorted));
+}
+
+/**
+ * Checks an artifact's signature with `publicKey` (an Ed25519 key, PEM or
+ * KeyObject). Throws `HOTSWAP_ARTIFACT_UNSIGNED` or
+ * `HOTSWAP_ARTIFACT_SIGNATURE_INVALID`.
+ */
+export function verifySignature(artifact: Artifact, publicKey: KeyObject): void {
+  const { manifest } = artifact;
+  if (manifest.signature === undefined) {
+    throw new HotswapError(
+      ErrorCodes.ARTIFACT_UNSIGNED,
+      `${artifact.path} is not signed, and this host loads only signed artifacts. Build it with \`hotswap build --sign <privateKey.pem>\`.`,
+      { plugin: manifest.name, stage: 'verify' },
+    );
+  }
+  let ok = false;
+  try {
+    ok = verify(null, signingPayload(manifest), publicKey, Buffer.from(manifest.signature, 'base64'));
+  } catch {
+    ok = false;
+  }
+  if (!ok) {
+    throw new HotswapError(
+      ErrorCodes.ARTIFACT_SIGNATURE_INVALID,
+      `${artifact.path}: its signature does not match this host's public key (signed with another key, or altered after signing). ` +
+        'Rebuild it with the private key that matches the host, or fix the host\'s publicKey.',
+      { plugin: manifest.name, stage: 'verify' },
+    );
+  }
 }
 
 /**
@@ -110,6 +158,7 @@ function checkManifest(value: unknown, invalid: (why: string) => HotswapError): 
     const list = m[key];
     if (!Array.isArray(list) || !list.every((s) => typeof s === 'string')) throw invalid(`its manifest has no "${key}" list`);
   }
+  if (m['signature'] !== undefined && typeof m['signature'] !== 'string') throw invalid('its signature is not a string');
   if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(m['name'] as string)) {
     throw invalid(`its plugin name ${JSON.stringify(m['name'])} is not a valid name`);
   }

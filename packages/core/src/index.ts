@@ -39,6 +39,8 @@ export {
   hashBundle,
   isCoreCompatible,
   LIVE_EXPORT,
+  signingPayload,
+  verifySignature,
 } from './artifact.js';
 export type { Artifact, Manifest } from './artifact.js';
 export { CORE_MODULE, CORE_VERSION } from './meta.js';

@@ -1,8 +1,9 @@
+import { createPublicKey, KeyObject } from 'node:crypto';
 import { EventEmitter } from 'eventemitter3';
 import { ErrorCodes, HotswapError, isHotswapError } from './errors.js';
 import type { Generation } from './generation.js';
 import { evaluateArtifact } from './loader/evaluate.js';
-import { compareNames, scanPluginDir } from './loader/scan.js';
+import { compareNames, scanPluginDir, type Trust } from './loader/scan.js';
 import { fromArtifact, fromStatic, type Loadable, type StaticPlugin } from './loader/static.js';
 import { consoleLogger, silentLogger, type Logger } from './logger.js';
 import { coreNamespace } from './loader/core-namespace.js';
@@ -53,6 +54,13 @@ export interface SwapperOptions<T extends HostTypes = HostTypes> {
    * `false` turns the check off. Default 30000.
    */
   leakTimeout?: number | false;
+  /**
+   * An Ed25519 public key (PEM text or KeyObject): when set, only artifacts
+   * signed with the matching private key (`hotswap build --sign`) load.
+   */
+  publicKey?: string | KeyObject;
+  /** Load from a plugin directory, or artifacts, that every user may write to. Off by default. */
+  allowInsecurePluginDir?: boolean;
 }
 
 /** What the swapper is doing and has done: `swapper.status()`. */
@@ -143,6 +151,7 @@ export class Swapper<T extends HostTypes = HostTypes> extends EventEmitter<Swapp
   readonly #census: Census;
   readonly #handles = new Set<WeakRef<HandleCache>>();
   #lastReload: SwapperStatus['lastReload'];
+  readonly #trust: Trust;
 
   constructor(options: SwapperOptions<T>) {
     super();
@@ -152,6 +161,7 @@ export class Swapper<T extends HostTypes = HostTypes> extends EventEmitter<Swapp
     this.#log = options.logger === false ? silentLogger : (options.logger ?? consoleLogger());
     this.#shared = new Map(Object.entries(options.shared ?? {}));
     this.#bag = options.bag ?? ({} as BagOf<T>);
+    this.#trust = { publicKey: publicKeyOf(options.publicKey), allowInsecureDir: options.allowInsecurePluginDir };
     this.#census = new Census(
       this.#log,
       (v) => this.emit('version:collect', { plugin: v.plugin, version: v.version, buildStamp: v.buildStamp }),
@@ -292,7 +302,7 @@ export class Swapper<T extends HostTypes = HostTypes> extends EventEmitter<Swapp
       const statics = this.#options.staticPlugins;
       const artifacts =
         statics === undefined
-          ? (await scanPluginDir(this.#pluginDir, this.#options.whitelist)).map((a) => fromArtifact(a, evaluateArtifact))
+          ? (await scanPluginDir(this.#pluginDir, this.#options.whitelist, this.#trust)).map((a) => fromArtifact(a, evaluateArtifact))
           : staticLoadables(statics, this.#options.whitelist);
       const callbacks = [this.#options.reloadCallback, extra].filter((c): c is ReloadCallback<T> => c !== undefined);
       const prepared = await prepareReload<T>({
@@ -464,4 +474,18 @@ function staticLoadables(plugins: readonly StaticPlugin[], whitelist: readonly s
     }
   }
   return out.sort((a, b) => compareNames(a.manifest.name, b.manifest.name));
+}
+
+function publicKeyOf(key: string | KeyObject | undefined): KeyObject | undefined {
+  if (key === undefined) return undefined;
+  let object: KeyObject;
+  try {
+    object = key instanceof KeyObject ? key : createPublicKey(key);
+  } catch (error) {
+    throw new HotswapError(ErrorCodes.INVALID_OPTION, `\`publicKey\` is not a public key: ${(error as Error).message}.`, { cause: error });
+  }
+  if (object.asymmetricKeyType !== 'ed25519') {
+    throw new HotswapError(ErrorCodes.INVALID_OPTION, `\`publicKey\` must be an Ed25519 key, got ${String(object.asymmetricKeyType)}.`);
+  }
+  return object;
 }

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { Option, type Command } from 'commander';
 import { build, type BuildOptions, type BuiltPlugin } from '../build.js';
@@ -14,6 +15,7 @@ export interface BuildFlags {
   leaveTemps: boolean;
   livePrefix: string;
   staticLinking?: boolean;
+  sign?: string;
   stamp?: string;
   verbose: boolean;
 }
@@ -27,6 +29,7 @@ export function buildFlags(command: Command, withoutBundle = false): Command {
     .option('--debug', 'do not minify: easier to read and step through', false)
     .option('--live-prefix <prefix>', 'exports starting with this (any case) are live functions and types', 'live_')
     .option('--leave-temps', 'keep bundle, source map and metafile in <outputDir>/.hotswap-temp/', false)
+    .option('--sign <keyFile>', 'sign every artifact with this Ed25519 private key (PEM; see hotswap keygen)')
     .addOption(new Option('--stamp <stamp>', 'the build stamp to record (default: time and random digits)'))
     .option('-v, --verbose', 'list every bundled file', false);
   if (!withoutBundle) {
@@ -53,6 +56,13 @@ export function buildOptions(pluginDir: string, outputDir: string, bundlerFlags:
   if (flags.include !== undefined) options.include = regex(flags.include, '--include');
   if (flags.exclude !== undefined) options.exclude = regex(flags.exclude, '--exclude');
   if (flags.stamp !== undefined) options.buildStamp = flags.stamp;
+  if (flags.sign !== undefined) {
+    try {
+      options.signingKey = readFileSync(flags.sign, 'utf8');
+    } catch (error) {
+      throw new UsageError(`cannot read the signing key ${flags.sign}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    }
+  }
   return options;
 }
 

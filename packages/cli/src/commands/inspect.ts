@@ -28,6 +28,7 @@ export function registerInspect(program: Command, io: Io): void {
         ['shared', manifest.shared.join(', ') || dim('none')],
         ['live', manifest.live.join(', ') || dim('none')],
         ['hash', `${manifest.hash} ${green('✔ matches the bundle')}`],
+        ['signature', manifest.signature === undefined ? dim('unsigned') : 'Ed25519 (check it with the host\'s public key)'],
         ['bundle', `${Buffer.byteLength(artifact.code)} bytes`],
       ];
       for (const [key, value] of rows) io.out.write(`${dim(key.padEnd(12))} ${value}\n`);

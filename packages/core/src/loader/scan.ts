@@ -1,6 +1,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ARTIFACT_SUFFIX, decodeArtifact, isCoreCompatible, type Artifact } from '../artifact.js';
+import type { KeyObject } from 'node:crypto';
+import { ARTIFACT_SUFFIX, decodeArtifact, isCoreCompatible, verifySignature, type Artifact } from '../artifact.js';
 import { ErrorCodes, HotswapError } from '../errors.js';
 import { CORE_VERSION } from '../meta.js';
 
@@ -11,13 +12,15 @@ import { CORE_VERSION } from '../meta.js';
  * its checks, for two artifacts of one name (case-insensitive), and for a
  * whitelisted name with no artifact.
  */
-export async function scanPluginDir(dir: string, whitelist?: readonly string[]): Promise<Artifact[]> {
+export async function scanPluginDir(dir: string, whitelist?: readonly string[], trust: Trust = {}): Promise<Artifact[]> {
   const files = await listArtifacts(dir);
+  if (trust.allowInsecureDir !== true) await refuseInsecure(dir, files);
   const wanted = whitelist === undefined ? undefined : new Set(whitelist.map((n) => n.toLowerCase()));
   const byName = new Map<string, Artifact>();
   for (const file of files) {
     const path = join(dir, file);
     const artifact = decodeArtifact(await readText(path), path);
+    if (trust.publicKey !== undefined) verifySignature(artifact, trust.publicKey);
     const { name, core } = artifact.manifest;
     if (!isCoreCompatible(core, CORE_VERSION)) {
       throw new HotswapError(
@@ -60,6 +63,31 @@ export async function scanPluginDir(dir: string, whitelist?: readonly string[]):
     );
   }
   return [...byName.values()].sort((a, b) => compareNames(a.manifest.name, b.manifest.name));
+}
+
+/** What a host trusts: artifacts signed by the private key of `publicKey`; a directory others can write to. */
+export interface Trust {
+  publicKey?: KeyObject | undefined;
+  allowInsecureDir?: boolean | undefined;
+}
+
+/**
+ * Refuses a plugin directory, or an artifact in it, that any user may write
+ * to: whoever can write there can run code in the host. Not checked on Windows.
+ */
+async function refuseInsecure(dir: string, files: readonly string[]): Promise<void> {
+  if (process.platform === 'win32') return;
+  for (const path of [dir, ...files.map((f) => join(dir, f))]) {
+    const info = await stat(path);
+    if ((info.mode & 0o002) !== 0) {
+      throw new HotswapError(
+        ErrorCodes.PLUGIN_DIR_INSECURE,
+        `${path} is writable by every user, so anyone could run code in this host. ` +
+          `Make it writable by its owner only (chmod o-w), or set the swapper's allowInsecurePluginDir option if that is really meant.`,
+        { stage: 'scan' },
+      );
+    }
+  }
 }
 
 /** Orders plugin names case-insensitively, then by code point, so the order never depends on the file system. */

@@ -1,0 +1,28 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import type { Command } from 'commander';
+import { CliError } from '../errors.js';
+import type { Io } from '../output.js';
+
+/** `hotswap keygen`: makes an Ed25519 key pair for signing artifacts. */
+export function registerKeygen(program: Command, io: Io): void {
+  program
+    .command('keygen')
+    .description('Make an Ed25519 key pair: sign artifacts with the private key, give hosts the public one.')
+    .argument('<dir>', 'where to write hotswap-signing.key.pem (owner-only) and hotswap-signing.pub.pem')
+    .addHelpText(
+      'after',
+      "\nExamples:\n  $ hotswap keygen keys\n  $ hotswap build plugins bin --sign keys/hotswap-signing.key.pem\n  (host) new Swapper({ pluginDir: 'bin', publicKey: readFileSync('keys/hotswap-signing.pub.pem', 'utf8') })",
+    )
+    .action((dir: string) => {
+      const privatePath = join(dir, 'hotswap-signing.key.pem');
+      const publicPath = join(dir, 'hotswap-signing.pub.pem');
+      if (existsSync(privatePath) || existsSync(publicPath)) throw new CliError(`${dir} already holds a hotswap signing key; remove it first.`);
+      const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(privatePath, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+      writeFileSync(publicPath, publicKey.export({ type: 'spki', format: 'pem' }));
+      io.out.write(`${io.color.green('✔')} ${relative(process.cwd(), privatePath)} (keep it secret) and ${relative(process.cwd(), publicPath)}\n`);
+    });
+}
