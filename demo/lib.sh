@@ -27,3 +27,24 @@ signal_host() {
   kill -USR1 "$(cat "$pid_file")"
   echo "sent SIGUSR1 to host $(cat "$pid_file")"
 }
+
+# Builds the framework and the plugins under "$plugins" (extra build flags
+# in "$@"), then replaces this shell with the host.
+run_host() {
+  build_framework
+  hotswap build "$plugins" "$bin" --shared '#g' "$@"
+  exec node --import tsx host/main.ts
+}
+
+# Rebuilds the named plugins (all of them when none is named) with a new
+# build stamp, then signals the host.
+rebuild_and_signal() {
+  if [[ $# -gt 0 ]]; then
+    local only
+    only="^($(IFS='|'; echo "$*"))\$"
+    hotswap build "$plugins" "$bin" --shared '#g' --include "$only"
+  else
+    hotswap build "$plugins" "$bin" --shared '#g'
+  fi
+  signal_host
+}

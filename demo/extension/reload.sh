@@ -4,10 +4,4 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 source ../lib.sh
-if [[ $# -gt 0 ]]; then
-  only="^($(IFS='|'; echo "$*"))\$"
-  hotswap build "$plugins" "$bin" --shared '#g' --include "$only"
-else
-  hotswap build "$plugins" "$bin" --shared '#g'
-fi
-signal_host
+rebuild_and_signal "$@"

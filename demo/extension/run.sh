@@ -4,6 +4,4 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 source ../lib.sh
-build_framework
-hotswap build "$plugins" "$bin" --shared '#g'
-exec node --import tsx host/main.ts
+run_host

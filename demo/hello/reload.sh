@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
-# Rebuilds the plugins (every build gets a new stamp) and tells the running
-# host to reload them.
+# ./reload.sh [plugin...]: rebuilds the named plugins (all of them when none
+# is named) with a new build stamp and tells the running host to reload.
 set -euo pipefail
 cd "$(dirname "$0")"
 source ../lib.sh
-hotswap build "$plugins" "$bin" --shared '#g'
-signal_host
+rebuild_and_signal "$@"

@@ -1,7 +1,7 @@
 // What every demo host needs and no demo is about: printing, settings from
 // the environment, and a clean shutdown. Each demo's shared module `g`
 // re-exports `say`, so plugins print through the host's own function.
-import type { Logger } from '@hotswap/core';
+import type { Logger, ReloadDetails } from '@hotswap/core';
 
 /** Prints one line, prefixed with the time. */
 export function say(line: string): void {
@@ -41,4 +41,20 @@ export function onShutdown(close: () => Promise<void>): void {
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
+}
+
+/** The outcome of a reload, as the triggers report it. */
+type Outcome = { details: ReloadDetails } | { error: unknown };
+
+/** A trigger's `onReload` that prints each reload: its number and every plugin's status, or the error's code. */
+export function announceReloads(swapper: { readonly reloadCounter: number }): (outcome: Outcome) => void {
+  return (outcome) => {
+    if ('details' in outcome) {
+      const plugins = outcome.details.plugins.map((p) => `${p.name} ${p.version} ${p.status}`).join(', ');
+      say(`[host] reload #${swapper.reloadCounter} done: ${plugins}`);
+    } else {
+      const error = outcome.error as { code?: string; message?: string };
+      say(`[host] reload failed (${error.code ?? 'error'}): ${error.message ?? String(outcome.error)}; the current plugins keep serving`);
+    }
+  };
 }

@@ -21,12 +21,12 @@ it('the store keeps every visit across reload.sh 2.0.0 and reload.sh 1.0.0', asy
   await host.waitFor(/visits made 3, store 1\.0\.0 counts 3: shape 1\.x/, 60_000);
 
   expect(d.reload('2.0.0')).toMatch(/✔ sessions 2\.0\.0/);
-  await host.waitFor(/\[host\] reload #1: sessions 2\.0\.0/);
+  await host.waitFor(/\[host\] reload #1 done: sessions 2\.0\.0 loaded/);
   const up = await next(host, '2.0.0');
   expect(up[3]).toBe('2.x');
 
   expect(d.reload('1.0.0')).toMatch(/✔ sessions 1\.0\.0/);
-  await host.waitFor(/\[host\] reload #2: sessions 1\.0\.0/);
+  await host.waitFor(/\[host\] reload #2 done: sessions 1\.0\.0 loaded/);
   const down = await next(host, '1.0.0');
   expect(down[3]).toBe('1.x');
   // Every heartbeat's count equals the visits made so far: nothing was lost in either conversion.

@@ -25,7 +25,7 @@ describe('demo/hello', () => {
     expect(newStamp).not.toBe(oldStamp);
     expect(reload).toMatch(/sent SIGUSR1 to host \d+/);
 
-    await host.waitFor(/\[host\] reload #1 done: world loaded/);
+    await host.waitFor(/\[host\] reload #1 done: world 1\.0\.0 loaded/);
     await host.waitFor(new RegExp(`<world\\.hum> Hello, world \\(\\d/\\d, build ${newStamp}, hum #\\d+\\)`));
     await host.waitFor(new RegExp(`\\[host\\] world 1\\.0\\.0 \\(build ${oldStamp}\\) got OnFree`));
     // The hum counter lives in the shared module, so it carries on across the reload.

@@ -35,7 +35,7 @@ it('statically linked: runs the same lifecycle and vault, and refuses to reload 
     await host.waitFor(/<dog\.onLoad> 1\.0\.0, build static/);
     await host.waitFor(/<dog\.bark> (?:woof ?)+ \(build static\) ~wag~/);
     d.reload();
-    await host.waitFor(/\[host\] reload refused: HOTSWAP_STATIC_RELOAD/);
+    await host.waitFor(/\[host\] reload failed \(HOTSWAP_STATIC_RELOAD\)/);
     await host.waitFor(/<dog\.bark> (?:woof ?)+ \(build static\)/, 10_000, host.lines.length);
     host.kill('SIGTERM');
     expect(await host.exited).toBe(0);

@@ -20,7 +20,7 @@ it('reload.sh alpha re-links beta and gamma; the next pulse shows the new alpha;
   expect(out).not.toMatch(/✔ (beta|gamma)/);
   const newStamp = stampOf(out);
 
-  await host.waitFor(/\[host\] reload #1: alpha loaded, beta re-linked, gamma re-linked$/);
+  await host.waitFor(/\[host\] reload #1 done: alpha 1\.0\.0 loaded, beta 1\.0\.0 re-linked, gamma 1\.0\.0 re-linked$/);
   const after = await host.waitFor(new RegExp(`pulse answered: gamma ${oldStamp} / beta ${oldStamp} / alpha ${newStamp}$`));
   expect(after).not.toBeNull();
   for (const plugin of ['gamma', 'beta', 'alpha']) await host.waitFor(new RegExp(`<${plugin}\\.onFree> build ${oldStamp}`));

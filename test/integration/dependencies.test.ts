@@ -1,7 +1,8 @@
 // Plugins that import each other: order, errors found before any OnLoad,
 // and re-linking of dependents when a dependency gets a new version.
-import { ErrorCodes, isHotswapError, Swapper, type HotswapError } from '@hotswap/core';
+import { ErrorCodes, Swapper } from '@hotswap/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { rejection } from '../helpers/errors.js';
 import { workspace, type Workspace } from '../helpers/workspace.js';
 
 let ws: Workspace;
@@ -45,14 +46,7 @@ function pulse(name: string): string {
   return (swapper.current.find(name)?.exported as { pulse(): string }).pulse();
 }
 
-async function failure(promise: Promise<unknown>): Promise<HotswapError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!isHotswapError(error)) throw new Error(`expected a HotswapError, got ${String(error)}`);
-  return error;
-}
+const failure = rejection;
 
 describe('import and order', () => {
   it('gives a plugin the exports of the two it imports, and runs OnLoad and OnInit in dependency order', async () => {

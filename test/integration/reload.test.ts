@@ -1,8 +1,9 @@
 // Build real plugins with `hotswap build`, load and reload them in-process.
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ErrorCodes, isHotswapError, Swapper, type HotswapError, type SwapperOptions } from '@hotswap/core';
+import { ErrorCodes, Swapper, type SwapperOptions } from '@hotswap/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { rejection } from '../helpers/errors.js';
 import { recordingPlugin, workspace, type Workspace } from '../helpers/workspace.js';
 
 let ws: Workspace;
@@ -28,14 +29,7 @@ async function buildAll(): Promise<void> {
   await ws.build({ shared: ['test-log'] });
 }
 
-async function failure(promise: Promise<unknown>): Promise<HotswapError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!isHotswapError(error)) throw new Error(`expected a HotswapError, got ${String(error)}`);
-  return error;
-}
+const failure = rejection;
 
 describe('load', () => {
   it('loads every plugin, runs OnLoad then OnInit, and serves their functions', async () => {

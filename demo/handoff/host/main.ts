@@ -3,14 +3,14 @@
 // reload: each version hands it to the next, which converts its shape.
 import { reloadOnSignal, Swapper } from '@hotswap/core';
 import * as g from '#g';
-import { logger, onShutdown, say, settings } from '../../kit/index.ts';
+import { announceReloads, logger, onShutdown, say, settings } from '../../kit/index.ts';
 
 const swapper = new Swapper({ pluginDir: settings.pluginDir, shared: { '#g': g }, freeDelay: settings.freeDelayMs, logger });
 await swapper.load(undefined);
 const sessions = swapper.handle<g.SessionFunctions>('sessions');
 const trigger = reloadOnSignal(swapper, {
   pidFile: settings.pidFile,
-  onReload: (r) => say('details' in r ? `[host] reload #${swapper.reloadCounter}: sessions ${r.details.plugins[0]?.version}` : `[host] reload failed; the store keeps serving`),
+  onReload: announceReloads(swapper),
 });
 say(`[host] pid ${process.pid} written to ${settings.pidFile}; send SIGUSR1 to reload`);
 

@@ -2,7 +2,7 @@
 // reloads on SIGUSR1 and shuts down cleanly on SIGTERM or SIGINT.
 import { reloadOnSignal, Swapper } from '@hotswap/core';
 import * as g from '#g';
-import { logger, onShutdown, say, settings } from '../../kit/index.ts';
+import { announceReloads, logger, onShutdown, say, settings } from '../../kit/index.ts';
 
 const swapper = new Swapper<g.HelloTypes>({
   pluginDir: settings.pluginDir,
@@ -15,10 +15,7 @@ swapper.on('version:free', (e) => say(`[host] ${e.plugin} ${e.version} (build ${
 await swapper.load({ startedAt: new Date().toISOString() });
 const trigger = reloadOnSignal(swapper, {
   pidFile: settings.pidFile,
-  onReload: (r) =>
-    say('details' in r
-      ? `[host] reload #${swapper.reloadCounter} done: ${r.details.plugins.map((p) => `${p.name} ${p.status}`).join(', ')}`
-      : '[host] reload failed; the current plugins keep serving'),
+  onReload: announceReloads(swapper),
 });
 say(`[host] pid ${process.pid} written to ${settings.pidFile}; send SIGUSR1 to reload`);
 

@@ -4,7 +4,7 @@
 // handling, and the job runs the new version's code.
 import { reloadOnSignal, Swapper } from '@hotswap/core';
 import * as g from '#g';
-import { logger, onShutdown, say, settings } from '../../kit/index.ts';
+import { announceReloads, logger, onShutdown, say, settings } from '../../kit/index.ts';
 
 const swapper = new Swapper<g.LivexTypes>({
   pluginDir: settings.pluginDir,
@@ -16,7 +16,7 @@ const swapper = new Swapper<g.LivexTypes>({
 await swapper.load(undefined);
 const trigger = reloadOnSignal(swapper, {
   pidFile: settings.pidFile,
-  onReload: (r) => say('details' in r ? `[host] reload #${swapper.reloadCounter} done` : '[host] reload failed; the current plugins keep serving'),
+  onReload: announceReloads(swapper),
 });
 say(`[host] pid ${process.pid} written to ${settings.pidFile}; send SIGUSR1 to reload`);
 

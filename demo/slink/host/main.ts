@@ -5,7 +5,7 @@
 // through the vault's extension.
 import { reloadOnSignalFile, Swapper } from '@hotswap/core';
 import * as g from '#g';
-import { logger, onShutdown, say, settings } from '../../kit/index.ts';
+import { announceReloads, logger, onShutdown, say, settings } from '../../kit/index.ts';
 
 const linkStatically = process.argv.includes('--static');
 const signalFile = process.env['DEMO_SIGNAL_FILE'] ?? '.run/reload.signal';
@@ -18,8 +18,7 @@ say(`[host] static linking mode: ${swapper.staticLinkingMode}`);
 
 const trigger = reloadOnSignalFile(swapper, {
   path: signalFile,
-  onReload: (r) =>
-    say('details' in r ? `[host] reload #${swapper.reloadCounter} done` : `[host] reload refused: ${(r.error as { code?: string }).code ?? String(r.error)}`),
+  onReload: announceReloads(swapper),
 });
 await trigger.ready;
 say(`[host] pid ${process.pid}; create ${signalFile} to reload`);

@@ -3,16 +3,13 @@
 // re-links beta and gamma, so the next pulse reaches the new alpha.
 import { reloadOnSignal, Swapper } from '@hotswap/core';
 import * as g from '#g';
-import { logger, onShutdown, say, settings } from '../../kit/index.ts';
+import { announceReloads, logger, onShutdown, say, settings } from '../../kit/index.ts';
 
 const swapper = new Swapper({ pluginDir: settings.pluginDir, shared: { '#g': g }, freeDelay: settings.freeDelayMs, logger });
 await swapper.load(undefined);
 const trigger = reloadOnSignal(swapper, {
   pidFile: settings.pidFile,
-  onReload: (r) =>
-    say('details' in r
-      ? `[host] reload #${swapper.reloadCounter}: ${r.details.plugins.map((p) => `${p.name} ${p.status}`).join(', ')}`
-      : '[host] reload failed; the current plugins keep serving'),
+  onReload: announceReloads(swapper),
 });
 say(`[host] pid ${process.pid} written to ${settings.pidFile}; send SIGUSR1 to reload`);
 

@@ -2,10 +2,10 @@
 import { spawn } from 'node:child_process';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
-import { ExitCodes, main } from '@hotswap/cli';
+import { ExitCodes } from '@hotswap/cli';
 import { serveAdmin, Swapper } from '@hotswap/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runCli } from '../../../test/helpers/cli.js';
 import { workspace, type Workspace } from '../../../test/helpers/workspace.js';
 
 let ws: Workspace;
@@ -14,16 +14,7 @@ beforeEach(() => {
 });
 afterEach(() => ws.cleanup());
 
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let o = '';
-  let e = '';
-  out.on('data', (d: Buffer) => (o += d.toString()));
-  err.on('data', (d: Buffer) => (e += d.toString()));
-  const code = await main(argv, { out, err });
-  return { code, out: o, err: e };
-}
+const run = runCli;
 
 describe('help', () => {
   it.each(['build', 'watch', 'inspect', 'init', 'reload', 'keygen'])('hotswap %s --help shows usage and examples', async (command) => {

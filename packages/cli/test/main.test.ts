@@ -2,10 +2,10 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { ExitCodes, main } from '@hotswap/cli';
+import { ExitCodes } from '@hotswap/cli';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runCli } from '../../../test/helpers/cli.js';
 import { workspace, type Workspace } from '../../../test/helpers/workspace.js';
 
 let ws: Workspace;
@@ -14,16 +14,7 @@ beforeEach(() => {
 });
 afterEach(() => ws.cleanup());
 
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let o = '';
-  let e = '';
-  out.on('data', (d: Buffer) => (o += d.toString()));
-  err.on('data', (d: Buffer) => (e += d.toString()));
-  const code = await main(argv, { out, err });
-  return { code, out: o, err: e };
-}
+const run = runCli;
 
 const plugin = `import { definePlugin } from '@hotswap/core';\nexport default definePlugin({ functions: { ok: () => true } });`;
 
