@@ -1,7 +1,7 @@
 // What every demo host needs and no demo is about: printing, settings from
 // the environment, and a clean shutdown. Each demo's shared module `g`
 // re-exports `say`, so plugins print through the host's own function.
-import type { Logger, ReloadDetails } from '@hotswap/core';
+import { reloadOnSignal, type HostTypes, type Logger, type ReloadDetails, type Swapper, type Trigger } from '@hotswap/core';
 
 /** Prints one line, prefixed with the time. */
 export function say(line: string): void {
@@ -57,4 +57,14 @@ export function announceReloads(swapper: { readonly reloadCounter: number }): (o
       say(`[host] reload failed (${error.code ?? 'error'}): ${error.message ?? String(outcome.error)}; the current plugins keep serving`);
     }
   };
+}
+
+/**
+ * Makes the host reload on SIGUSR1 with a pid file at `settings.pidFile`, as
+ * every demo's reload.sh expects, printing each reload.
+ */
+export function reloadOnUsr1<T extends HostTypes>(swapper: Swapper<T>): Trigger {
+  const trigger = reloadOnSignal(swapper, { pidFile: settings.pidFile, onReload: announceReloads(swapper) });
+  say(`[host] pid ${process.pid} written to ${settings.pidFile}; send SIGUSR1 to reload`);
+  return trigger;
 }

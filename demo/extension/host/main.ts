@@ -1,9 +1,9 @@
 // The extension host: the vault's extension object is the host's own type,
 // made afresh for each generation; plugin cat fills its `meow` in OnInit
 // and the host calls it on every heartbeat.
-import { reloadOnSignal, Swapper } from '@hotswap/core';
+import { Swapper } from '@hotswap/core';
 import * as g from '#g';
-import { announceReloads, logger, onShutdown, say, settings } from '../../kit/index.ts';
+import { logger, onShutdown, reloadOnUsr1, say, settings } from '../../kit/index.ts';
 
 const swapper = new Swapper<g.ExtensionTypes>({
   pluginDir: settings.pluginDir,
@@ -13,11 +13,7 @@ const swapper = new Swapper<g.ExtensionTypes>({
   extension: () => ({ meow: undefined }),
 });
 await swapper.load(undefined);
-const trigger = reloadOnSignal(swapper, {
-  pidFile: settings.pidFile,
-  onReload: announceReloads(swapper),
-});
-say(`[host] pid ${process.pid} written to ${settings.pidFile}; send SIGUSR1 to reload`);
+const trigger = reloadOnUsr1(swapper);
 
 const heartbeat = setInterval(() => {
   const { meow } = swapper.current.vault.extension;

@@ -1,18 +1,14 @@
 // The handoff host: every heartbeat some users visit and the store prints
 // its summary. The store's state lives in the plugin, yet survives every
 // reload: each version hands it to the next, which converts its shape.
-import { reloadOnSignal, Swapper } from '@hotswap/core';
+import { Swapper } from '@hotswap/core';
 import * as g from '#g';
-import { announceReloads, logger, onShutdown, say, settings } from '../../kit/index.ts';
+import { logger, onShutdown, reloadOnUsr1, say, settings } from '../../kit/index.ts';
 
 const swapper = new Swapper({ pluginDir: settings.pluginDir, shared: { '#g': g }, freeDelay: settings.freeDelayMs, logger });
 await swapper.load(undefined);
 const sessions = swapper.handle<g.SessionFunctions>('sessions');
-const trigger = reloadOnSignal(swapper, {
-  pidFile: settings.pidFile,
-  onReload: announceReloads(swapper),
-});
-say(`[host] pid ${process.pid} written to ${settings.pidFile}; send SIGUSR1 to reload`);
+const trigger = reloadOnUsr1(swapper);
 
 const people: Array<[string, string]> = [['ann', 'Ann Lee'], ['bo', 'Bo Van Dam'], ['cy', 'Cy Young']];
 let visits = 0;

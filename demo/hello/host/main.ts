@@ -1,8 +1,8 @@
 // The hello host: loads the plugins, asks each to hum every few seconds,
 // reloads on SIGUSR1 and shuts down cleanly on SIGTERM or SIGINT.
-import { reloadOnSignal, Swapper } from '@hotswap/core';
+import { Swapper } from '@hotswap/core';
 import * as g from '#g';
-import { announceReloads, logger, onShutdown, say, settings } from '../../kit/index.ts';
+import { logger, onShutdown, reloadOnUsr1, say, settings } from '../../kit/index.ts';
 
 const swapper = new Swapper<g.HelloTypes>({
   pluginDir: settings.pluginDir,
@@ -13,11 +13,7 @@ const swapper = new Swapper<g.HelloTypes>({
 swapper.on('version:free', (e) => say(`[host] ${e.plugin} ${e.version} (build ${e.buildStamp}) got OnFree`));
 
 await swapper.load({ startedAt: new Date().toISOString() });
-const trigger = reloadOnSignal(swapper, {
-  pidFile: settings.pidFile,
-  onReload: announceReloads(swapper),
-});
-say(`[host] pid ${process.pid} written to ${settings.pidFile}; send SIGUSR1 to reload`);
+const trigger = reloadOnUsr1(swapper);
 
 // The heartbeat: every plugin that offers `hum` hums a random number of times.
 const hum = (): void => {

@@ -2,9 +2,9 @@
 // the extension's onJob (filled by guardian). The heartbeat asks guardian
 // for a roll call or a fire job in turn. Reload between queueing and
 // handling, and the job runs the new version's code.
-import { reloadOnSignal, Swapper } from '@hotswap/core';
+import { Swapper } from '@hotswap/core';
 import * as g from '#g';
-import { announceReloads, logger, onShutdown, say, settings } from '../../kit/index.ts';
+import { logger, onShutdown, reloadOnUsr1, say, settings } from '../../kit/index.ts';
 
 const swapper = new Swapper<g.LivexTypes>({
   pluginDir: settings.pluginDir,
@@ -14,11 +14,7 @@ const swapper = new Swapper<g.LivexTypes>({
   extension: () => ({ onJob: undefined }),
 });
 await swapper.load(undefined);
-const trigger = reloadOnSignal(swapper, {
-  pidFile: settings.pidFile,
-  onReload: announceReloads(swapper),
-});
-say(`[host] pid ${process.pid} written to ${settings.pidFile}; send SIGUSR1 to reload`);
+const trigger = reloadOnUsr1(swapper);
 
 const queue = setInterval(() => {
   const now = Date.now();

@@ -1,17 +1,13 @@
 // The trine host: every heartbeat calls gamma's pulse, which calls beta,
 // which calls alpha. `./reload.sh alpha` rebuilds alpha alone; the swapper
 // re-links beta and gamma, so the next pulse reaches the new alpha.
-import { reloadOnSignal, Swapper } from '@hotswap/core';
+import { Swapper } from '@hotswap/core';
 import * as g from '#g';
-import { announceReloads, logger, onShutdown, say, settings } from '../../kit/index.ts';
+import { logger, onShutdown, reloadOnUsr1, say, settings } from '../../kit/index.ts';
 
 const swapper = new Swapper({ pluginDir: settings.pluginDir, shared: { '#g': g }, freeDelay: settings.freeDelayMs, logger });
 await swapper.load(undefined);
-const trigger = reloadOnSignal(swapper, {
-  pidFile: settings.pidFile,
-  onReload: announceReloads(swapper),
-});
-say(`[host] pid ${process.pid} written to ${settings.pidFile}; send SIGUSR1 to reload`);
+const trigger = reloadOnUsr1(swapper);
 
 const heartbeat = setInterval(() => {
   say('[host] heartbeat: gamma.pulse()');
