@@ -6,7 +6,7 @@ import * as esbuild from 'esbuild';
 import { discoverPlugins, type NameFilter, type PluginSource } from './discover.js';
 import { BuildError, BuildErrorCodes, type SourceLocation } from './errors.js';
 import { parseEsbuildFlags } from './esbuild-flags.js';
-import { DEFAULT_LIVE_PREFIX, findLiveNames, liveEntry, type LiveName } from './live.js';
+import { DEFAULT_LIVE_PREFIX, liveEntry, liveNamesOf, scanExports, type LiveName } from './live.js';
 import { writeStaticTable, type StaticEntry } from './static.js';
 
 /** What to build and how; `hotswap build` fills it from its flags. */
@@ -99,8 +99,9 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   if (options.staticLinking === true) {
     const entries: StaticEntry[] = [];
     for (const source of sources) {
-      await checkDefinition(source);
-      entries.push({ source, live: await findLiveNames(source.dir, livePrefix) });
+      const exports = await scan(source);
+      checkDefinition(source, exports);
+      entries.push({ source, live: liveNamesOf(exports, livePrefix) });
     }
     const write = options.write !== false;
     return {
@@ -203,7 +204,8 @@ async function bundleWith(cache: BuildCache | undefined, name: string, options: 
 async function bundlePlugin(source: PluginSource, settings: BundleSettings): Promise<Bundle> {
   const started = performance.now();
   const artifact = join(settings.outputDir, `${source.name}${ARTIFACT_SUFFIX}`);
-  await checkDefinition(source);
+  const exports = await scan(source);
+  checkDefinition(source, exports);
   const options = (entry: Pick<esbuild.BuildOptions, 'entryPoints' | 'stdin'>): esbuild.BuildOptions & { write: false; metafile: true } => ({
     minifySyntax: settings.debug !== true,
     keepNames: true,
@@ -225,7 +227,7 @@ async function bundlePlugin(source: PluginSource, settings: BundleSettings): Pro
   let result: esbuild.BuildResult<{ write: false; metafile: true }>;
   let live: LiveName[];
   try {
-    live = await findLiveNames(source.dir, settings.livePrefix);
+    live = liveNamesOf(exports, settings.livePrefix);
     // With live names, bundle from an entry that also exports every one of them, wherever it is defined.
     const entry: Pick<esbuild.BuildOptions, 'entryPoints' | 'stdin'> =
       live.length === 0
@@ -293,24 +295,19 @@ async function bundlePlugin(source: PluginSource, settings: BundleSettings): Pro
   };
 }
 
-/** A plugin whose entry has no default export cannot be loaded: say so at build time. */
-async function checkDefinition(source: PluginSource): Promise<void> {
-  let exports: string[] = [];
+/** The exports of every module of a plugin; a module that does not parse fails the build with its code frame. */
+async function scan(source: PluginSource): Promise<Map<string, string[]>> {
   try {
-    const result = await esbuild.build({
-      entryPoints: [source.entry],
-      bundle: false,
-      format: 'esm',
-      write: false,
-      metafile: true,
-      logLevel: 'silent',
-      outdir: 'out',
-    });
-    exports = Object.values(result.metafile.outputs).flatMap((o) => o.exports);
+    return await scanExports(source.dir);
   } catch (error) {
     throw await bundleError(source, error);
   }
-  if (!exports.includes('default')) {
+}
+
+/** A plugin whose entry has no default export cannot be loaded: say so at build time. */
+function checkDefinition(source: PluginSource, exports: ReadonlyMap<string, readonly string[]>): void {
+  const entry = relative(source.dir, source.entry).split(sep).join('/');
+  if (!(exports.get(entry) ?? []).includes('default')) {
     throw new BuildError(
       BuildErrorCodes.NO_DEFINITION,
       `plugin "${source.name}": ${relative(process.cwd(), source.entry)} has no default export. ` +

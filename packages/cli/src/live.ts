@@ -18,18 +18,18 @@ const SOURCE = /\.(?:[cm]?[jt]s|tsx|jsx)$/;
 const SKIP = /\.d\.[cm]?ts$|\.(?:test|spec)\.[cm]?[jt]sx?$/;
 
 /**
- * Finds every export whose name starts with `prefix` (compared without case)
- * in any module of the plugin directory, imported by the entry or not, as Go
- * compiles every file of a package. When two modules export the same name (a
- * re-export, usually), the first module by path wins.
+ * The exports of every module of the plugin directory, imported by the entry
+ * or not (as Go compiles every file of a package), by path relative to the
+ * directory with `/`. One esbuild pass, without bundling.
  */
-export async function findLiveNames(pluginDir: string, prefix: string): Promise<LiveName[]> {
+export async function scanExports(pluginDir: string): Promise<Map<string, string[]>> {
   const modules = listModules(pluginDir);
-  if (modules.length === 0) return [];
+  const exports = new Map<string, string[]>();
+  if (modules.length === 0) return exports;
   const result = await esbuild.build({
     entryPoints: modules,
     outbase: pluginDir,
-    outdir: join(pluginDir, '.hotswap-live-scan'),
+    outdir: join(pluginDir, '.hotswap-scan'),
     bundle: false,
     format: 'esm',
     platform: 'node',
@@ -37,14 +37,23 @@ export async function findLiveNames(pluginDir: string, prefix: string): Promise<
     metafile: true,
     logLevel: 'silent',
   });
+  for (const output of Object.values(result.metafile.outputs)) {
+    if (output.entryPoint === undefined) continue;
+    exports.set(relative(pluginDir, resolve(output.entryPoint)).split(sep).join('/'), output.exports);
+  }
+  return exports;
+}
+
+/**
+ * The exports whose name starts with `prefix` (compared without case): the
+ * plugin's live functions and types. When two modules export the same name
+ * (a re-export, usually), the first module by path wins.
+ */
+export function liveNamesOf(exports: ReadonlyMap<string, readonly string[]>, prefix: string): LiveName[] {
   const wanted = prefix.toLowerCase();
   const found = new Map<string, LiveName>();
-  const outputs = Object.values(result.metafile.outputs)
-    .filter((o) => o.entryPoint !== undefined)
-    .sort((a, b) => (a.entryPoint! < b.entryPoint! ? -1 : 1));
-  for (const output of outputs) {
-    const module = relative(pluginDir, resolve(output.entryPoint!)).split(sep).join('/');
-    for (const name of output.exports) {
+  for (const module of [...exports.keys()].sort()) {
+    for (const name of exports.get(module)!) {
       if (name.toLowerCase().startsWith(wanted) && !found.has(name)) found.set(name, { name, module });
     }
   }
