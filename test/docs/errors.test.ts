@@ -8,7 +8,7 @@ import { ErrorCodes } from '@hotswap/core';
 import { expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const registry = [...Object.values(ErrorCodes), ...Object.values(BuildErrorCodes), ...Object.values(CliErrorCodes)].sort();
+const registry: string[] = [...Object.values(ErrorCodes), ...Object.values(BuildErrorCodes), ...Object.values(CliErrorCodes)].sort();
 
 it('docs/errors.md has one section per code of the registries, and no other', () => {
   const page = readFileSync(join(root, 'docs', 'errors.md'), 'utf8');

@@ -308,6 +308,7 @@ describe('reload', () => {
     const events: string[] = [];
     s.on('reload:start', (e) => events.push(`start ${e.generation}`));
     s.on('hook', (e) => events.push(`hook ${e.plugin} ${e.stage}`));
+    s.on('hook', (e) => expect(e.ok).toBe(true));
     s.on('reload:success', (d) => events.push(`success ${d.generation}`));
     s.on('version:retire', (e) => events.push(`retire ${e.plugin}`));
     s.on('version:free', (e) => events.push(`free ${e.plugin}`));
@@ -326,6 +327,7 @@ describe('reload', () => {
       'hook p onInit',
       'success 2',
       'retire p',
+      'hook p onFree',
       'free p',
     ]);
   });
@@ -434,5 +436,72 @@ describe('artifacts on disk', () => {
   it('validates the options', () => {
     expect(() => new Swapper({ pluginDir: '' })).toThrowError(expect.objectContaining({ code: ErrorCodes.INVALID_OPTION }));
     expect(() => new Swapper({ pluginDir: 'x', freeDelay: -1 })).toThrowError(/freeDelay/);
+  });
+});
+
+describe('robustness', () => {
+  it('a listener that throws does not fail the reload, and the retired version is still freed', async () => {
+    ws.plugin('p', { 'index.ts': recordingPlugin('v1') });
+    await buildAll();
+    const s = swapper();
+    await s.load(undefined);
+    s.on('reload:success', () => {
+      throw new Error('a careless listener');
+    });
+    ws.plugin('p', { 'index.ts': recordingPlugin('v2') });
+    await buildAll();
+    const details = await s.reload();
+    await s.settled();
+    expect(details.generation).toBe(2);
+    expect(s.current.invoke('p', 'whoami')).toBe('v2');
+    expect(log).toContain('p:v1:onFree');
+  });
+
+  it('an unexpected error fails the reload with HOTSWAP_RELOAD_FAILED and its cause', async () => {
+    ws.plugin('p', { 'index.ts': recordingPlugin('v1') });
+    await buildAll();
+    let calls = 0;
+    const s = swapper({
+      extension: () => {
+        if (++calls > 1) throw new Error('no extension today');
+        return {};
+      },
+    });
+    await s.load(undefined);
+    const error = await rejection(s.reload());
+    expect(error.code).toBe(ErrorCodes.RELOAD_FAILED);
+    expect((error.cause as Error).message).toBe('no extension today');
+    expect(s.current.invoke('p', 'whoami')).toBe('v1');
+  });
+
+  it('refuses calls through a kept generation once its version is freed', async () => {
+    ws.plugin('p', { 'index.ts': recordingPlugin('v1') });
+    await buildAll();
+    const s = swapper();
+    await s.load(undefined);
+    const old = s.current;
+    ws.plugin('p', { 'index.ts': recordingPlugin('v2') });
+    await buildAll();
+    await s.reload();
+    expect(old.invoke('p', 'whoami')).toBe('v1'); // retiring: still callable
+    await s.settled();
+    expect(() => old.invoke('p', 'whoami')).toThrowError(expect.objectContaining({ code: ErrorCodes.VERSION_FREED }));
+  });
+
+  it('treats an empty whitelist as none, never reads artifacts the whitelist leaves out, and refuses a renamed artifact', async () => {
+    ws.plugin('a', { 'index.ts': recordingPlugin('a1') });
+    ws.plugin('b', { 'index.ts': recordingPlugin('b1') });
+    await buildAll();
+    const all = swapper({ whitelist: [] });
+    await all.load(undefined);
+    expect(all.current.plugins.map((p) => p.name)).toEqual(['a', 'b']);
+    writeFileSync(join(ws.bin, 'b.hotswap.js'), 'broken');
+    const onlyA = swapper({ whitelist: ['A'] });
+    await onlyA.load(undefined);
+    expect(onlyA.current.plugins.map((p) => p.name)).toEqual(['a']);
+    writeFileSync(join(ws.bin, 'c.hotswap.js'), readFileSync(join(ws.bin, 'a.hotswap.js')));
+    const renamed = await rejection(swapper({ whitelist: ['c'] }).load(undefined));
+    expect(renamed.code).toBe(ErrorCodes.ARTIFACT_INVALID);
+    expect(renamed.message).toContain('must be named after its plugin: a.hotswap.js');
   });
 });

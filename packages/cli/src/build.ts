@@ -377,10 +377,14 @@ async function writeArtifacts(outputDir: string, bundles: readonly Bundle[], lea
     throw unwritable(error);
   }
   if (leaveTemps) {
-    for (const bundle of bundles) {
-      const dir = join(outputDir, '.hotswap-temp', bundle.built.name);
-      await mkdir(dir, { recursive: true });
-      for (const [name, text] of Object.entries(bundle.temps)) await writeFile(join(dir, name), text);
+    try {
+      for (const bundle of bundles) {
+        const dir = join(outputDir, '.hotswap-temp', bundle.built.name);
+        await mkdir(dir, { recursive: true });
+        for (const [name, text] of Object.entries(bundle.temps)) await writeFile(join(dir, name), text);
+      }
+    } catch (error) {
+      throw unwritable(error);
     }
   }
 }

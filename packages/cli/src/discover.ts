@@ -42,16 +42,12 @@ export function discoverPlugins(pluginDir: string, filter: NameFilter = {}): Plu
     const name = basename(dir);
     if (filter.include !== undefined && !filter.include.test(name)) continue;
     if (filter.exclude !== undefined && filter.exclude.test(name)) continue;
+    // A subdirectory without an entry is not a plugin (shared assets, say): it is skipped.
     const entry = findEntry(dir);
-    if (entry === undefined) {
-      if (own === undefined) continue;
-      throw new BuildError(BuildErrorCodes.NO_ENTRY, `plugin "${name}" has no entry file (${ENTRY_NAMES.join(', ')}).`, {
-        plugin: name,
-      });
-    }
+    if (entry === undefined) continue;
     if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(name)) {
       throw new BuildError(
-        BuildErrorCodes.NO_ENTRY,
+        BuildErrorCodes.BAD_NAME,
         `"${name}" is not a valid plugin name: use letters, digits, "_", "-" and ".". Rename the directory.`,
         { plugin: name },
       );
@@ -83,7 +79,7 @@ function readVersion(dir: string): string {
     const pkg = JSON.parse(readFileSync(path, 'utf8')) as { version?: unknown };
     return typeof pkg.version === 'string' && pkg.version !== '' ? pkg.version : '0.0.0';
   } catch (error) {
-    throw new BuildError(BuildErrorCodes.NO_ENTRY, `${path} is not valid JSON: ${(error as Error).message}`, {
+    throw new BuildError(BuildErrorCodes.BAD_PACKAGE_JSON, `${path} is not valid JSON: ${(error as Error).message}. Fix it; the plugin's version is read from it.`, {
       plugin: basename(dir),
       cause: error,
     });

@@ -3,7 +3,8 @@ import { HotswapError } from '@hotswap/core';
 /** The stable codes of the errors `hotswap build` raises. */
 export const BuildErrorCodes = {
   NO_PLUGINS: 'HOTSWAP_BUILD_NO_PLUGINS',
-  NO_ENTRY: 'HOTSWAP_BUILD_NO_ENTRY',
+  BAD_NAME: 'HOTSWAP_BUILD_BAD_NAME',
+  BAD_PACKAGE_JSON: 'HOTSWAP_BUILD_BAD_PACKAGE_JSON',
   NO_DEFINITION: 'HOTSWAP_BUILD_NO_DEFINITION',
   BUNDLE_FAILED: 'HOTSWAP_BUILD_FAILED',
   OUTSIDE_MODULE: 'HOTSWAP_BUILD_OUTSIDE_MODULE',

@@ -6,7 +6,7 @@ import { registerInspect } from './commands/inspect.js';
 import { registerKeygen } from './commands/keygen.js';
 import { registerReload } from './commands/reload.js';
 import { registerWatch } from './commands/watch.js';
-import { CliErrorCodes } from './errors.js';
+import { BuildErrorCodes, CliErrorCodes } from './errors.js';
 import { paint, type Io } from './output.js';
 import { reportError } from './report.js';
 
@@ -18,6 +18,9 @@ export const ExitCodes = {
   /** The command line itself was wrong. */
   USAGE: 2,
 } as const;
+
+/** Errors in what the user typed: exit code 2. */
+const USAGE_CODES = new Set<string>([CliErrorCodes.USAGE, BuildErrorCodes.BAD_FLAG, BuildErrorCodes.BAD_OPTION]);
 
 /** Go's flag names, accepted as spelled there. */
 const GO_FLAGS: Record<string, string> = {
@@ -66,7 +69,7 @@ export async function main(argv: readonly string[], options: MainIo = {}): Promi
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? ExitCodes.OK : ExitCodes.USAGE;
     reportError(error, io);
-    return isHotswapError(error) && error.code === CliErrorCodes.USAGE ? ExitCodes.USAGE : ExitCodes.FAILED;
+    return isHotswapError(error) && USAGE_CODES.has(error.code) ? ExitCodes.USAGE : ExitCodes.FAILED;
   }
 }
 

@@ -42,7 +42,7 @@ describe('hotswap init', () => {
   it('refuses a directory that is not empty', async () => {
     ws.plugin('taken', { 'index.ts': 'export default {};' });
     const { code, err } = await run('init', join(ws.src, 'taken'));
-    expect(code).toBe(ExitCodes.FAILED);
+    expect(code).toBe(ExitCodes.USAGE);
     expect(err).toContain('is not empty');
   });
 });

@@ -45,8 +45,15 @@ describe('hotswap build', () => {
     expect(code).toBe(ExitCodes.OK);
     expect(existsSync(join(ws.bin, '.hotswap-temp', 'world', 'bundle.js'))).toBe(true);
     const bad = await run('build', ws.src, ws.bin, '--', '--format=esm');
-    expect(bad.code).toBe(ExitCodes.FAILED);
+    expect(bad.code).toBe(ExitCodes.USAGE);
     expect(bad.err).toContain('HOTSWAP_BUILD_BAD_FLAG');
+  });
+
+  it('takes --shared repeated or comma-separated, before or after the directories', async () => {
+    ws.plugin('world', { 'index.ts': `import { definePlugin } from '@hotswap/core';\nimport { a } from 'one';\nimport { b } from 'two';\nimport { c } from 'three';\nexport default definePlugin({ functions: { f: () => [a, b, c] } });` });
+    const { code, out } = await run('build', '--shared', 'one,two', '--shared', 'three', ws.src, ws.bin);
+    expect(code).toBe(ExitCodes.OK);
+    expect(out).toContain('shared: @hotswap/core, one, three, two');
   });
 
   it('exits 2 on a usage error', async () => {
@@ -61,7 +68,7 @@ describe('hotswap build', () => {
     const { code, out } = await run('build', '--help');
     expect(code).toBe(ExitCodes.OK);
     expect(out).toContain('Usage: hotswap build [options] <pluginDir> <outputDir> [bundlerFlags...]');
-    expect(out).toContain('--shared <specifier...>');
+    expect(out).toContain('--shared <specifier>');
     expect(out).toContain('$ hotswap build plugins bin');
     expect((await run('--help')).out).toContain('build [options] <pluginDir> <outputDir>');
   });

@@ -53,6 +53,8 @@ export interface HookEvent {
   version: string;
   stage: Stage;
   durationMs: number;
+  /** Whether the hook succeeded. */
+  ok: boolean;
 }
 
 /** Everything one reload needs; the swapper fills it. */
@@ -232,17 +234,18 @@ export async function prepareReload<T extends HostTypes>(input: ReloadInput<T>):
 
     const details: PluginDetail[] = ordered.map((version) => {
       const before = replaced.get(version);
+      // A carried-over version ran only OnInit in this reload.
+      const timings = fresh.includes(version) ? { ...version.timings } : pick(version.timings, 'onInit');
       return {
         name: version.name,
         status: status.get(version) ?? 'loaded',
         version: version.version,
         ...(before === undefined ? {} : { previousVersion: before.version }),
         buildStamp: version.buildStamp,
-        timings: { ...version.timings },
+        timings,
       };
     });
     for (const version of retired) {
-      if (replaced.has(version)) continue;
       details.push({
         name: version.name,
         status: 'removed',
@@ -254,13 +257,13 @@ export async function prepareReload<T extends HostTypes>(input: ReloadInput<T>):
     for (const version of [...replaced.values()]) {
       if (!retired.includes(version)) retired.push(version);
     }
-    const successors = ordered.filter((v) => replaced.has(v) && v.definition.takeState !== undefined);
+    const takers = ordered.filter((v) => replaced.has(v) && v.definition.takeState !== undefined);
     return {
       generation,
       details,
       retired,
       handOver: () => {
-        for (const next of successors) handOver(replaced.get(next)!, next);
+        for (const next of takers) handOver(replaced.get(next)!, next);
       },
       abandon: () => rollback(input, fresh, carried, previous),
     };
@@ -333,11 +336,18 @@ async function hook<T extends HostTypes, R>(
   fn: () => R | Promise<R>,
 ): Promise<R> {
   const started = performance.now();
+  let ok = false;
   try {
-    return await runHook(version.name, stage, fn, input.hookTimeout);
+    const result = await runHook(version.name, stage, fn, input.hookTimeout);
+    ok = true;
+    return result;
   } finally {
     const durationMs = performance.now() - started;
     version.timings[stage] = durationMs;
-    input.onHook({ plugin: version.name, version: version.version, stage, durationMs });
+    input.onHook({ plugin: version.name, version: version.version, stage, durationMs, ok });
   }
+}
+
+function pick(timings: Readonly<Record<string, number>>, key: string): Record<string, number> {
+  return timings[key] === undefined ? {} : { [key]: timings[key] };
 }

@@ -1,6 +1,7 @@
 import { describe } from './errors.js';
 import { runHook } from './hooks.js';
 import type { Logger } from './logger.js';
+import type { HookEvent } from './reload.js';
 import type { PluginVersion } from './version.js';
 
 /** A version that was retired or freed, as the events report it. */
@@ -20,6 +21,7 @@ export interface RetireOptions {
   onFreed: (version: PluginVersion) => void;
   onStuck: (event: VersionEvent & { inflight: number }) => void;
   onFreeFailed: (event: VersionEvent & { error: unknown }) => void;
+  onHook: (event: HookEvent) => void;
   /** When aborted, the free delay ends at once: the swapper is closing. */
   hurry?: AbortSignal;
 }
@@ -63,12 +65,16 @@ export async function retire(versions: readonly PluginVersion[], options: Retire
   for (const version of [...versions].reverse()) {
     const onFree = version.definition.onFree;
     if (onFree !== undefined) {
+      const started = performance.now();
+      let ok = false;
       try {
         await runHook(version.name, 'onFree', () => onFree(version.context), options.hookTimeout);
+        ok = true;
       } catch (error) {
         options.log.error(describe(error));
         options.onFreeFailed({ ...eventOf(version), error });
       }
+      options.onHook({ plugin: version.name, version: version.version, stage: 'onFree', durationMs: performance.now() - started, ok });
     }
     version.end('freed');
     options.onFreed(version);

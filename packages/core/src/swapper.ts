@@ -1,6 +1,6 @@
 import { createPublicKey, KeyObject } from 'node:crypto';
 import { EventEmitter } from 'eventemitter3';
-import { ErrorCodes, HotswapError, isHotswapError } from './errors.js';
+import { describe, ErrorCodes, HotswapError, isHotswapError } from './errors.js';
 import type { Generation } from './generation.js';
 import { evaluateArtifact } from './loader/evaluate.js';
 import { compareNames, scanPluginDir, type Trust } from './loader/scan.js';
@@ -11,7 +11,7 @@ import { CORE_MODULE } from './meta.js';
 import { Census, type LeakEvent, type VersionStatus } from './census.js';
 import { makeHandle, type HandleCache, type PluginHandle } from './handle.js';
 import type { BagOf, DataOf, ExtensionOf, FunctionTable, HostTypes } from './plugin.js';
-import { prepareReload, type HookEvent, type ReloadCallback, type ReloadDetails } from './reload.js';
+import { prepareReload, type HookEvent, type PreparedReload, type ReloadCallback, type ReloadDetails } from './reload.js';
 import { eventOf, retire, type VersionEvent } from './retire.js';
 import { Vault } from './vault.js';
 import type { PluginVersion } from './version.js';
@@ -164,8 +164,8 @@ export class Swapper<T extends HostTypes = HostTypes> extends EventEmitter<Swapp
     this.#trust = { publicKey: publicKeyOf(options.publicKey), allowInsecureDir: options.allowInsecurePluginDir };
     this.#census = new Census(
       this.#log,
-      (v) => this.emit('version:collect', { plugin: v.plugin, version: v.version, buildStamp: v.buildStamp }),
-      (event) => this.emit('version:leak', event),
+      (v) => this.#notify('version:collect', { plugin: v.plugin, version: v.version, buildStamp: v.buildStamp }),
+      (event) => this.#notify('version:leak', event),
     );
   }
 
@@ -297,7 +297,8 @@ export class Swapper<T extends HostTypes = HostTypes> extends EventEmitter<Swapp
     const started = performance.now();
     const previous = this.#current;
     const id = previous === undefined ? 1 : previous.id + 1;
-    this.emit('reload:start', { generation: id });
+    this.#notify('reload:start', { generation: id });
+    let prepared: PreparedReload<T>;
     try {
       const statics = this.#options.staticPlugins;
       const artifacts =
@@ -305,7 +306,7 @@ export class Swapper<T extends HostTypes = HostTypes> extends EventEmitter<Swapp
           ? (await scanPluginDir(this.#pluginDir, this.#options.whitelist, this.#trust)).map((a) => fromArtifact(a, evaluateArtifact))
           : staticLoadables(statics, this.#options.whitelist);
       const callbacks = [this.#options.reloadCallback, extra].filter((c): c is ReloadCallback<T> => c !== undefined);
-      const prepared = await prepareReload<T>({
+      prepared = await prepareReload<T>({
         id,
         previous,
         artifacts,
@@ -315,7 +316,7 @@ export class Swapper<T extends HostTypes = HostTypes> extends EventEmitter<Swapp
         hookTimeout: this.#timing().hookTimeout,
         log: this.#log,
         callbacks,
-        onHook: (event) => this.emit('hook', event),
+        onHook: (event) => this.#notify('hook', event),
         census: this.#census,
         leakTimeout: this.#leakTimeout(),
       });
@@ -325,66 +326,72 @@ export class Swapper<T extends HostTypes = HostTypes> extends EventEmitter<Swapp
         await prepared.abandon();
         throw error;
       }
-      // The swap, in the same tick as the handoff: from here on every new call reaches the new generation.
-      this.#current = prepared.generation;
-      this.#invalidateHandles();
-      this.#lastData = data;
-      for (const version of prepared.generation.versions) {
-        if (version.state === 'loading') this.emit('version:load', eventOf(version));
-        version.state = 'serving';
-        this.#census.mark(version.censusId, 'serving');
-      }
-      if (previous !== undefined) this.#reloadCounter++;
-      const details: ReloadDetails = {
-        generation: id,
-        plugins: prepared.details,
-        durationMs: performance.now() - started,
-      };
-      this.#log.info(
-        `generation ${id} serving: ${details.plugins.map((p) => `${p.name}@${p.version} ${p.status}`).join(', ')}`,
-      );
-      this.#lastReload = { ok: true, at: Date.now(), details };
-      this.emit('reload:success', details, prepared.generation);
-      if (prepared.retired.length > 0) {
-        const order = previous?.versions ?? [];
-        this.#retire(
-          order.filter((v) => prepared.retired.includes(v)),
-          this.#timing(),
-        );
-      }
-      return details;
     } catch (error) {
       const failure = isHotswapError(error)
         ? error
-        : new HotswapError(ErrorCodes.HOOK_FAILED, String(error), { cause: error });
+        : new HotswapError(ErrorCodes.RELOAD_FAILED, `the reload failed unexpectedly: ${describe(error)}`, { cause: error });
       this.#lastReload = { ok: false, at: Date.now(), code: failure.code, message: failure.message };
       this.#log.error(`reload failed, generation ${previous?.id ?? 'none'} keeps serving: ${failure.message}`);
-      this.emit('reload:failure', failure);
+      this.#notify('reload:failure', failure);
       throw failure;
+    }
+    // The swap, in the same tick as the handoff: from here on every new call reaches the new generation.
+    // Nothing after it may fail the reload: listeners' errors are logged, not thrown.
+    this.#current = prepared.generation;
+    this.#invalidateHandles();
+    this.#lastData = data;
+    const loaded = prepared.generation.versions.filter((v) => v.state === 'loading');
+    for (const version of prepared.generation.versions) {
+      version.state = 'serving';
+      this.#census.mark(version.censusId, 'serving');
+    }
+    if (previous !== undefined) this.#reloadCounter++;
+    const details: ReloadDetails = { generation: id, plugins: prepared.details, durationMs: performance.now() - started };
+    this.#lastReload = { ok: true, at: Date.now(), details };
+    this.#log.info(`generation ${id} serving: ${details.plugins.map((p) => `${p.name}@${p.version} ${p.status}`).join(', ')}`);
+    for (const version of loaded) this.#notify('version:load', eventOf(version));
+    this.#notify('reload:success', details, prepared.generation);
+    if (prepared.retired.length > 0) {
+      const order = previous?.versions ?? [];
+      this.#retire(
+        order.filter((v) => prepared.retired.includes(v)),
+        this.#timing(),
+      );
+    }
+    return details;
+  }
+
+  /** Emits an event; a listener that throws is logged and does not disturb the swapper. */
+  #notify<E extends keyof SwapperEvents<T>>(event: E, ...args: Parameters<SwapperEvents<T>[E]>): void {
+    try {
+      (this.emit as (event: E, ...args: Parameters<SwapperEvents<T>[E]>) => boolean)(event, ...args);
+    } catch (error) {
+      this.#log.error(`a listener of "${String(event)}" threw: ${describe(error)}`);
     }
   }
 
   #retire(versions: readonly PluginVersion[], timing: Timing): void {
     for (const version of versions) {
       this.#census.mark(version.censusId, 'retiring');
-      this.emit('version:retire', eventOf(version));
+      this.#notify('version:retire', eventOf(version));
     }
     const leakTimeout = this.#leakTimeout();
     const done = retire(versions, {
       ...timing,
       log: this.#log,
-      onDrained: (version) => this.emit('version:drain', eventOf(version)),
+      onDrained: (version) => this.#notify('version:drain', eventOf(version)),
       onFreed: (version) => {
         this.#census.freed(version.censusId, leakTimeout);
-        this.emit('version:free', eventOf(version));
+        this.#notify('version:free', eventOf(version));
       },
       onStuck: (event) => {
         this.#log.warn(
           `plugin "${event.plugin}" ${event.version} still has ${event.inflight} call(s) running after maxFreeWait; running OnFree anyway`,
         );
-        this.emit('version:stuck', event);
+        this.#notify('version:stuck', event);
       },
-      onFreeFailed: (event) => this.emit('version:free-failure', event),
+      onFreeFailed: (event) => this.#notify('version:free-failure', event),
+      onHook: (event) => this.#notify('hook', event),
       hurry: this.#hurry.signal,
     }).finally(() => this.#retiring.delete(done));
     this.#retiring.add(done);
@@ -451,7 +458,7 @@ function checkOptions(options: SwapperOptions): void {
 
 /** The static plugins as loadables, whitelist applied, checked for duplicate names like a directory's artifacts. */
 function staticLoadables(plugins: readonly StaticPlugin[], whitelist: readonly string[] | undefined): Loadable[] {
-  const wanted = whitelist === undefined ? undefined : new Set(whitelist.map((n) => n.toLowerCase()));
+  const wanted = whitelist === undefined || whitelist.length === 0 ? undefined : new Set(whitelist.map((n) => n.toLowerCase()));
   const seen = new Map<string, string>();
   const out: Loadable[] = [];
   for (const plugin of plugins) {

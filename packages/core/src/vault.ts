@@ -78,7 +78,7 @@ export class Vault<T extends HostTypes = HostTypes> {
     }
     if (typeof value !== 'function') {
       throw new HotswapError(
-        ErrorCodes.LIVE_COLLISION,
+        ErrorCodes.PLUGIN_INVALID,
         `plugin "${plugin}" exports "${name}" with the live prefix, but it is ${value === null ? 'null' : typeof value}: only functions and classes can be live.`,
         { plugin, stage: 'vault' },
       );

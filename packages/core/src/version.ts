@@ -109,6 +109,7 @@ export class PluginVersion implements PluginInfo {
    * returns settles. A plugin's own error reaches the caller unchanged.
    */
   invoke(fn: string, params: readonly unknown[]): unknown {
+    if (this.state === 'freed' || this.state === 'discarded') throw this.#gone(fn);
     const definition = this.definition;
     this.inflight++;
     let result: unknown;
@@ -145,6 +146,7 @@ export class PluginVersion implements PluginInfo {
 
   /** Calls one of this version's functions (a live function, say), counting it as in flight like `invoke`. */
   call(target: (...args: never[]) => unknown, params: readonly unknown[]): unknown {
+    if (this.state === 'freed' || this.state === 'discarded') throw this.#gone(target.name);
     this.inflight++;
     let result: unknown;
     try {
@@ -155,6 +157,15 @@ export class PluginVersion implements PluginInfo {
       throw error;
     }
     return this.#track(result);
+  }
+
+  #gone(fn: string): HotswapError {
+    return new HotswapError(
+      ErrorCodes.VERSION_FREED,
+      `plugin "${this.name}" ${this.version} (build ${this.buildStamp}) was ${this.state === 'freed' ? 'retired and freed' : 'discarded by a failed reload'}, so "${fn}" cannot run on it. ` +
+        'Take the current generation (swapper.current) for each call instead of keeping an old one.',
+      { plugin: this.name, stage: 'invoke' },
+    );
   }
 
   #track(result: unknown): unknown {

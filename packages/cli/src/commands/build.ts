@@ -23,7 +23,7 @@ export interface BuildFlags {
 /** Adds the build flags to a command. */
 export function buildFlags(command: Command, withoutBundle = false): Command {
   command
-    .option('--shared <specifier...>', 'modules the host shares (not bundled); @hotswap/core always is', [])
+    .option('--shared <specifier>', 'a module the host shares (not bundled); repeat or comma-separate; @hotswap/core always is', collect, [])
     .option('--include <regex>', 'only plugins whose name matches')
     .option('--exclude <regex>', 'skip plugins whose name matches')
     .option('--debug', 'do not minify: easier to read and step through', false)
@@ -120,4 +120,8 @@ function regex(source: string, flag: string): RegExp {
   } catch (error) {
     throw new UsageError(`${flag} ${source} is not a valid regular expression: ${(error as Error).message}`);
   }
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, ...value.split(',').map((s) => s.trim()).filter((s) => s !== '')];
 }

@@ -13,15 +13,24 @@ import { CORE_VERSION } from '../meta.js';
  * whitelisted name with no artifact.
  */
 export async function scanPluginDir(dir: string, whitelist?: readonly string[], trust: Trust = {}): Promise<Artifact[]> {
-  const files = await listArtifacts(dir);
+  // An empty whitelist is no whitelist, as in Go.
+  const wanted = whitelist === undefined || whitelist.length === 0 ? undefined : new Set(whitelist.map((n) => n.toLowerCase()));
+  // The whitelist is applied to file names first, so an artifact it leaves out is never read.
+  const files = (await listArtifacts(dir)).filter((f) => wanted === undefined || wanted.has(f.slice(0, -ARTIFACT_SUFFIX.length).toLowerCase()));
   if (trust.allowInsecureDir !== true) await refuseInsecure(dir, files);
-  const wanted = whitelist === undefined ? undefined : new Set(whitelist.map((n) => n.toLowerCase()));
   const byName = new Map<string, Artifact>();
   for (const file of files) {
     const path = join(dir, file);
     const artifact = decodeArtifact(await readText(path), path);
     if (trust.publicKey !== undefined) verifySignature(artifact, trust.publicKey);
     const { name, core } = artifact.manifest;
+    if (`${name}${ARTIFACT_SUFFIX}` !== file) {
+      throw new HotswapError(
+        ErrorCodes.ARTIFACT_INVALID,
+        `${path} holds plugin "${name}", but an artifact must be named after its plugin: ${name}${ARTIFACT_SUFFIX}. Rename it, or rebuild.`,
+        { plugin: name, stage: 'verify' },
+      );
+    }
     if (!isCoreCompatible(core, CORE_VERSION)) {
       throw new HotswapError(
         ErrorCodes.ARTIFACT_INCOMPATIBLE,
@@ -31,7 +40,6 @@ export async function scanPluginDir(dir: string, whitelist?: readonly string[], 
       );
     }
     const key = name.toLowerCase();
-    if (wanted !== undefined && !wanted.has(key)) continue;
     const other = byName.get(key);
     if (other !== undefined) {
       throw new HotswapError(
@@ -44,7 +52,7 @@ export async function scanPluginDir(dir: string, whitelist?: readonly string[], 
     byName.set(key, artifact);
   }
   if (wanted !== undefined) {
-    for (const name of whitelist ?? []) {
+    for (const name of new Set(whitelist)) {
       if (!byName.has(name.toLowerCase())) {
         throw new HotswapError(
           ErrorCodes.WHITELIST_MISSING,
