@@ -505,3 +505,23 @@ describe('robustness', () => {
     expect(renamed.message).toContain('must be named after its plugin: a.hotswap.js');
   });
 });
+
+describe('dynamic import in plugins', () => {
+  it('imports built-ins and shared modules with import(), getting the host instance', async () => {
+    ws.plugin('p', {
+      'index.ts': `import { definePlugin } from '@hotswap/core';
+export default definePlugin({ functions: {
+  async fs() { const fs = await import('node:fs'); return typeof fs.readFileSync; },
+  async shared() { const m = await import('test-log'); return m.log; },
+  async lazy() { const { twice } = await import('./lazy.js'); return twice(21); },
+} });`,
+      'lazy.ts': 'export const twice = (n: number): number => n * 2;',
+    });
+    await buildAll();
+    const s = swapper();
+    await s.load(undefined);
+    expect(await s.current.invoke('p', 'fs')).toBe('function');
+    expect(await s.current.invoke('p', 'shared')).toBe(log);
+    expect(await s.current.invoke('p', 'lazy')).toBe(42);
+  });
+});

@@ -163,6 +163,30 @@ describe('status', () => {
   });
 });
 
+describe('holding a generation', () => {
+  it('keeps every version of a held generation from OnFree until released, and its handle stays on it', async () => {
+    ws.plugin('p', { 'index.ts': slow('v1') });
+    await ws.build({ shared: ['test-log'], buildStamp: 's1' });
+    make();
+    await swapper.load(undefined);
+    const generation = swapper.current;
+    const release = generation.hold();
+    const pinned = generation.handle<{ whoami(): string }>('p');
+    ws.plugin('p', { 'index.ts': slow('v2') });
+    await ws.build({ shared: ['test-log'], buildStamp: 's2' });
+    await swapper.reload();
+    await new Promise((r) => setTimeout(r, 100));
+    expect(log).not.toContain('v1 onFree');
+    expect(pinned.invoke('whoami')).toBe('v1');
+    expect(swapper.handle<{ whoami(): string }>('p').invoke('whoami')).toBe('v2');
+    release();
+    release();
+    await swapper.settled();
+    expect(log).toEqual(['v1 onFree']);
+    expect(() => pinned.invoke('whoami')).toThrowError(expect.objectContaining({ code: ErrorCodes.VERSION_FREED }));
+  });
+});
+
 describe('handles', () => {
   it('reach the newest version after a reload and do not keep the old one alive', async () => {
     ws.plugin('p', { 'index.ts': slow('v1') });

@@ -21,7 +21,9 @@ await swapper.load(undefined);
 
 const server = createServer((req, res) => {
   // One request, one generation: both calls go to the same version even if a swap happens in between.
+  // Held until the response is sent, so its versions are not freed in between.
   const generation = swapper.current;
+  const release = generation.hold();
   const version = generation.invoke('handler', 'version') as string;
   (generation.invoke('handler', 'handle', req.url ?? '/') as Promise<string>).then(
     (body) => {
@@ -32,7 +34,7 @@ const server = createServer((req, res) => {
       res.writeHead(500);
       res.end(String(error));
     },
-  );
+  ).finally(release);
 });
 server.keepAliveTimeout = 60_000;
 server.listen(0, '127.0.0.1', () => {

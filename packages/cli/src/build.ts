@@ -212,6 +212,9 @@ async function bundlePlugin(source: PluginSource, settings: BundleSettings): Pro
     legalComments: 'inline',
     target: 'node20',
     ...settings.extra,
+    // import() of a built-in or a shared module becomes require(): the host's instance, and no
+    // dynamic-import callback that would tie the version to the module loader.
+    supported: { ...settings.extra.supported, 'dynamic-import': false },
     ...entry,
     outfile: artifact,
     bundle: true,

@@ -27,6 +27,7 @@ const GO_FLAGS: Record<string, string> = {
   '--leaveTemps': '--leave-temps',
   '--livePrefix': '--live-prefix',
   '--staticLinking': '--static-linking',
+  '--goBuild=false': '--no-bundle',
 };
 
 /** Where `main` writes, and (for `watch`) what ends it; the defaults are the process's. */

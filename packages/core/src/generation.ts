@@ -1,5 +1,6 @@
 import { ErrorCodes, HotswapError } from './errors.js';
-import type { HostTypes } from './plugin.js';
+import { makeHandle, type PluginHandle } from './handle.js';
+import type { FunctionTable, HostTypes } from './plugin.js';
 import type { PluginInfo, PluginVersion } from './version.js';
 import type { Vault } from './vault.js';
 
@@ -61,6 +62,30 @@ export class Generation<T extends HostTypes = HostTypes> {
   /** As {@link invokeEach}, in reverse dependency order. */
   invokeEachBackward(fn: string, ...params: unknown[]): Promise<EachResult[]> {
     return this.#each([...this.#plugins].reverse(), fn, params);
+  }
+
+  /**
+   * Holds every version of this generation as if a call were in flight in
+   * each, until the returned function is called (once; more calls do
+   * nothing). A request that takes a generation and awaits between calls
+   * holds it, so no version it uses gets OnFree before the request is done
+   * (bounded by `maxFreeWait`, like any call).
+   *
+   * @example
+   * const generation = swapper.current;
+   * const release = generation.hold();
+   * try { await step1(generation); await step2(generation); } finally { release(); }
+   */
+  hold(): () => void {
+    const releases = this.#plugins.map((v) => v.hold());
+    return () => {
+      for (const release of releases) release();
+    };
+  }
+
+  /** A typed handle on plugin `name` of this generation only (see `swapper.handle` for one that follows reloads). */
+  handle<Fns extends FunctionTable<Fns> = FunctionTable>(name: string): PluginHandle<Fns> {
+    return makeHandle<T, Fns>(name, () => this).handle;
   }
 
   /** @internal The versions, for the swapper. */

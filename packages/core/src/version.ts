@@ -186,6 +186,18 @@ export class PluginVersion implements PluginInfo {
     );
   }
 
+  /** Counts one more call in flight until `release()` is called: a host's hold on this version. */
+  hold(): () => void {
+    if (this.state === 'freed' || this.state === 'discarded') throw this.#gone('hold');
+    this.inflight++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.#settled();
+    };
+  }
+
   /** Whether `invoke(fn)` would reach a function rather than fail with HOTSWAP_FUNC_NOT_FOUND. */
   offers(fn: string): boolean {
     if (this.definition.invokeFunc !== undefined) return true;
