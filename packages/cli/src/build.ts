@@ -166,6 +166,7 @@ function signer(key: string | KeyObject | undefined): ((payload: Buffer) => stri
  * incremental (`hotswap watch` keeps one). Dispose it when done.
  */
 export interface BuildCache {
+  /** Releases the esbuild contexts. */
   dispose(): Promise<void>;
 }
 

@@ -10,6 +10,7 @@ export { discoverPlugins, ENTRY_NAMES } from './discover.js';
 export type { NameFilter, PluginSource } from './discover.js';
 export { parseEsbuildFlags } from './esbuild-flags.js';
 export { DEFAULT_LIVE_PREFIX } from './live.js';
+export type { LiveName } from './live.js';
 export { BuildError, BuildErrorCodes, CliError, CliErrorCodes, UsageError } from './errors.js';
 export type { BuildErrorCode, SourceLocation } from './errors.js';
 export { ExitCodes, main } from './main.js';

@@ -20,6 +20,7 @@ export interface WatchBuildOptions extends BuildOptions {
 export interface BuildWatcher {
   /** Resolves after the first build, once sources are being watched. */
   readonly ready: Promise<void>;
+  /** Stops watching, waits for a build in progress, and releases esbuild's contexts. */
   stop(): Promise<void>;
 }
 

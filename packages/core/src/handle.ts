@@ -3,10 +3,10 @@ import type { Generation } from './generation.js';
 import type { FunctionTable, HostTypes } from './plugin.js';
 import type { PluginVersion } from './version.js';
 
-/** Parameters of a function type, for a {@link FunctionTable} entry. */
-type Params<F> = F extends (...params: infer P) => unknown ? P : never;
-/** Result of a function type, for a {@link FunctionTable} entry. */
-type Result<F> = F extends (...params: never[]) => infer R ? R : never;
+/** The parameters of one function of a {@link FunctionTable}. */
+export type Params<F> = F extends (...params: infer P) => unknown ? P : never;
+/** The result of one function of a {@link FunctionTable}. */
+export type Result<F> = F extends (...params: never[]) => infer R ? R : never;
 
 /**
  * A typed way to call one plugin's functions that always reaches the version

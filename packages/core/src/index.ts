@@ -7,7 +7,7 @@ export type { EachResult } from './generation.js';
 export { LiveData, Vault } from './vault.js';
 export type { LiveFunction } from './vault.js';
 export type { LiveClass } from './live/data.js';
-export type { PluginHandle } from './handle.js';
+export type { Params, PluginHandle, Result } from './handle.js';
 export { definePlugin } from './plugin.js';
 export type {
   BagOf,

@@ -1,8 +1,12 @@
 /** Where the framework writes what it does. Any object with these four methods fits, `console` included. */
 export interface Logger {
+  /** Detail for following what the swapper does; the default logger drops it. */
   debug(message: string): void;
+  /** A reload's outcome, a version's retirement. */
   info(message: string): void;
+  /** Something to look at: a leak, a call still running after maxFreeWait. */
   warn(message: string): void;
+  /** A failed reload, an OnFree that threw, a listener that threw. */
   error(message: string): void;
 }
 

@@ -52,7 +52,9 @@ export class Vault<T extends HostTypes = HostTypes> {
 
   /**
    * Wraps a value so it can wait in a queue across reloads without keeping
-   * the version that made it alive. See {@link wrapLive} for what it takes.
+   * the version that made it alive. It takes primitives, plain objects,
+   * arrays, Dates, Maps, Sets and instances of live types, nested in any way;
+   * anything else fails with `HOTSWAP_LIVE_DATA_UNSUPPORTED`, naming the field.
    */
   wrap<V>(value: V): LiveData<V> {
     return wrapLive(value, (ctor) => {

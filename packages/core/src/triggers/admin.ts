@@ -26,7 +26,9 @@ export interface AdminOptions {
 export interface AdminServer {
   /** `http://host:port`. */
   readonly url: string;
+  /** The port it listens on. */
   readonly port: number;
+  /** Stops listening and closes open connections. */
   close(): Promise<void>;
 }
 

@@ -20,6 +20,7 @@ export type ReloadOutcome = { details: ReloadDetails } | { error: unknown };
 
 /** A running trigger; `stop()` removes the signal handler and the pid file. */
 export interface Trigger {
+  /** Stops the trigger: no reload starts from it afterwards. */
   stop(): void;
 }
 

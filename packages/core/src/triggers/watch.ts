@@ -23,6 +23,7 @@ export interface WatchOptions {
 
 /** A running watcher: `ready` resolves once it watches; `stop()` ends it. */
 export interface WatchTrigger extends Trigger {
+  /** Resolves once the file watcher is watching. */
   readonly ready: Promise<void>;
 }
 
