@@ -84,6 +84,9 @@ export default core.definePlugin({ functions: { same: () => log, core: () => cor
     expect(() => s.current).toThrowError(expect.objectContaining({ code: ErrorCodes.NOT_LOADED }));
     await s.load(undefined);
     expect((await failure(s.load(undefined))).code).toBe(ErrorCodes.ALREADY_LOADED);
+    await s.close();
+    expect(() => s.current).toThrowError(/the swapper is closed/);
+    expect((await failure(s.reload())).message).toContain('closed');
   });
 
   it('applies the whitelist without case, and reports a whitelisted plugin that is missing', async () => {

@@ -43,8 +43,9 @@ export default definePlugin<{ imports: { alpha: { name(): string } }; extension:
     await swapper.close();
   });
 
-  it('reports a swapper without static plugins as not statically linked', () => {
+  it('reports a swapper without static plugins as not statically linked, and refuses an empty table', async () => {
     expect(new Swapper({ pluginDir: ws.bin, logger: false }).staticLinkingMode).toBe(false);
+    await expect(new Swapper({ staticPlugins: [], logger: false }).load(undefined)).rejects.toMatchObject({ code: ErrorCodes.PLUGIN_DIR_EMPTY });
   });
 });
 

@@ -17,7 +17,7 @@ export function initPlugin(dir: string): InitResult {
   const target = resolve(dir);
   const name = basename(target);
   if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(name)) {
-    throw new BuildError(BuildErrorCodes.BAD_OPTION, `"${name}" is not a valid plugin name: use letters, digits, "_", "-" and ".".`);
+    throw new BuildError(BuildErrorCodes.BAD_NAME, `"${name}" is not a valid plugin name: use letters, digits, "_", "-" and ".".`);
   }
   if (existsSync(target) && readdirSync(target).length > 0) {
     throw new BuildError(BuildErrorCodes.BAD_OPTION, `${dir} is not empty; hotswap init writes into a new or empty directory.`);

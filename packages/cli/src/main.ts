@@ -76,5 +76,13 @@ export async function main(argv: readonly string[], options: MainIo = {}): Promi
 
 function normalize(argv: readonly string[]): string[] {
   const end = argv.indexOf('--');
-  return argv.map((arg, i) => (end >= 0 && i > end ? arg : (GO_FLAGS[arg] ?? arg)));
+  return argv.map((arg, i) => {
+    if (end >= 0 && i > end) return arg;
+    const exact = GO_FLAGS[arg];
+    if (exact !== undefined) return exact;
+    // --livePrefix=hot_ as well as --livePrefix hot_.
+    const [flag = '', value] = arg.split(/=(.*)/s);
+    const renamed = GO_FLAGS[flag];
+    return renamed !== undefined && value !== undefined ? `${renamed}=${value}` : arg;
+  });
 }

@@ -41,11 +41,14 @@ export function watchBuild(options: WatchBuildOptions): BuildWatcher {
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> = Promise.resolve();
 
+  let builds = 0;
   const run = async (names: string[] | undefined): Promise<void> => {
     const started = performance.now();
     try {
       const include = names === undefined ? options.include : new RegExp(`^(${names.map(escape).join('|')})$`);
-      const result = await build({ ...options, cache, ...(include === undefined ? {} : { include }) });
+      // Every rebuild is a new version: a stamp given by the user gets a build number.
+      const stamp = options.buildStamp === undefined ? {} : { buildStamp: `${options.buildStamp}.${++builds}` };
+      const result = await build({ ...options, cache, ...stamp, ...(include === undefined ? {} : { include }) });
       options.onBuild?.({ kind: 'built', plugins: result.plugins, durationMs: performance.now() - started });
     } catch (error) {
       options.onBuild?.({ kind: 'failed', error, durationMs: performance.now() - started });

@@ -41,6 +41,7 @@ describe('hotswap init', () => {
 
   it('refuses a directory that is not empty', async () => {
     ws.plugin('taken', { 'index.ts': 'export default {};' });
+    expect((await run('init', join(ws.src, 'bad name!'))).err).toContain('HOTSWAP_BUILD_BAD_NAME');
     const { code, err } = await run('init', join(ws.src, 'taken'));
     expect(code).toBe(ExitCodes.USAGE);
     expect(err).toContain('is not empty');
@@ -75,7 +76,14 @@ describe('hotswap keygen and build --sign', () => {
     expect(statSync(join(keys, 'hotswap-signing.key.pem')).mode & 0o777).toBe(0o600);
     ws.plugin('p', { 'index.ts': `import { definePlugin } from '@hotswap/core';\nexport default definePlugin({ functions: { ok: () => 'signed' } });` });
     expect((await run('build', ws.src, ws.bin, '--sign', join(keys, 'hotswap-signing.key.pem'))).code).toBe(ExitCodes.OK);
-    expect((await run('inspect', join(ws.bin, 'p.hotswap.js'))).out).toMatch(/signature\s+Ed25519/);
+    expect((await run('inspect', join(ws.bin, 'p.hotswap.js'))).out).toMatch(/signature\s+Ed25519 \(not checked/);
+    const checked = await run('inspect', join(ws.bin, 'p.hotswap.js'), '--public-key', join(keys, 'hotswap-signing.pub.pem'));
+    expect(checked.out).toMatch(/signature\s+Ed25519 ✔ matches the public key/);
+    const other = join(ws.root, 'other');
+    await run('keygen', other);
+    const wrong = await run('inspect', join(ws.bin, 'p.hotswap.js'), '--public-key', join(other, 'hotswap-signing.pub.pem'));
+    expect(wrong.code).toBe(ExitCodes.FAILED);
+    expect(wrong.err).toContain('HOTSWAP_ARTIFACT_SIGNATURE_INVALID');
     const swapper = new Swapper({ pluginDir: ws.bin, logger: false, publicKey: readFileSync(join(keys, 'hotswap-signing.pub.pem'), 'utf8') });
     await swapper.load(undefined);
     expect(swapper.current.invoke('p', 'ok')).toBe('signed');

@@ -41,7 +41,8 @@ describe('hotswap build', () => {
 
   it('passes flags after -- to the bundler, and accepts Go spellings', async () => {
     ws.plugin('world', { 'index.ts': plugin });
-    const { code } = await run('build', ws.src, ws.bin, '--leaveTemps', '--', '--minify');
+    const { code, out } = await run('build', ws.src, ws.bin, '--leaveTemps', '--livePrefix=hot_', '--', '--minify');
+    expect(out).toContain('✔ world');
     expect(code).toBe(ExitCodes.OK);
     expect(existsSync(join(ws.bin, '.hotswap-temp', 'world', 'bundle.js'))).toBe(true);
     const bad = await run('build', ws.src, ws.bin, '--', '--format=esm');

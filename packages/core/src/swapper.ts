@@ -187,6 +187,9 @@ export class Swapper<T extends HostTypes = HostTypes> extends EventEmitter<Swapp
 
   /** The generation serving now. Throws `HOTSWAP_NOT_LOADED` before the first load. */
   get current(): Generation<T> {
+    if (this.#current === undefined && this.#closed) {
+      throw new HotswapError(ErrorCodes.NOT_LOADED, 'the swapper is closed: its plugins were freed by close().');
+    }
     if (this.#current === undefined) {
       throw new HotswapError(ErrorCodes.NOT_LOADED, 'no plugins are loaded yet. Call swapper.load(data) first.');
     }
@@ -471,6 +474,11 @@ function staticLoadables(plugins: readonly StaticPlugin[], whitelist: readonly s
     }
     seen.set(key, plugin.name);
     if (wanted === undefined || wanted.has(key)) out.push(fromStatic(plugin));
+  }
+  if (plugins.length === 0) {
+    throw new HotswapError(ErrorCodes.PLUGIN_DIR_EMPTY, '`staticPlugins` is empty: build the table with `hotswap build <pluginDir> <outDir> --static-linking`.', {
+      stage: 'scan',
+    });
   }
   for (const name of whitelist ?? []) {
     if (!seen.has(name.toLowerCase())) {

@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { decodeArtifact } from '@hotswap/core';
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import { decodeArtifact, verifySignature } from '@hotswap/core';
+import { UsageError } from '../errors.js';
 import type { Command } from 'commander';
 import type { Io } from '../output.js';
 
@@ -10,9 +12,21 @@ export function registerInspect(program: Command, io: Io): void {
     .description("Check an artifact and print its manifest.")
     .argument('<artifact>', 'a <name>.hotswap.js file')
     .option('--json', 'print the manifest as JSON', false)
+    .option('--public-key <file>', "also check the signature with this Ed25519 public key (PEM)")
     .addHelpText('after', '\nExamples:\n  $ hotswap inspect bin/world.hotswap.js\n  $ hotswap inspect bin/world.hotswap.js --json | jq .version')
-    .action((path: string, flags: { json: boolean }) => {
+    .action((path: string, flags: { json: boolean; publicKey?: string }) => {
       const artifact = decodeArtifact(readFileSync(path, 'utf8'), path);
+      let signature = artifact.manifest.signature === undefined ? 'unsigned' : 'Ed25519 (not checked: pass --public-key)';
+      if (flags.publicKey !== undefined) {
+        let key: KeyObject;
+        try {
+          key = createPublicKey(readFileSync(flags.publicKey, 'utf8'));
+        } catch (error) {
+          throw new UsageError(`cannot read the public key ${flags.publicKey}: ${(error as Error).message}`);
+        }
+        verifySignature(artifact, key);
+        signature = 'Ed25519 ✔ matches the public key';
+      }
       const { manifest } = artifact;
       if (flags.json) {
         io.out.write(`${JSON.stringify(manifest, null, 2)}\n`);
@@ -28,7 +42,7 @@ export function registerInspect(program: Command, io: Io): void {
         ['shared', manifest.shared.join(', ') || dim('none')],
         ['live', manifest.live.join(', ') || dim('none')],
         ['hash', `${manifest.hash} ${green('✔ matches the bundle')}`],
-        ['signature', manifest.signature === undefined ? dim('unsigned') : 'Ed25519 (check it with the host\'s public key)'],
+        ['signature', manifest.signature === undefined ? dim(signature) : signature],
         ['bundle', `${Buffer.byteLength(artifact.code)} bytes`],
       ];
       for (const [key, value] of rows) io.out.write(`${dim(key.padEnd(12))} ${value}\n`);
