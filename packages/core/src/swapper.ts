@@ -3,7 +3,7 @@ import { EventEmitter } from 'eventemitter3';
 import { describe, ErrorCodes, HotswapError, isHotswapError } from './errors.js';
 import type { Generation } from './generation.js';
 import { evaluateArtifact } from './loader/evaluate.js';
-import { compareNames, scanPluginDir, type Trust } from './loader/scan.js';
+import { compareNames, scanPluginDir, type ScanCache, type Trust } from './loader/scan.js';
 import { fromArtifact, fromStatic, type Loadable, type StaticPlugin } from './loader/static.js';
 import { consoleLogger, silentLogger, type Logger } from './logger.js';
 import { coreNamespace } from './loader/core-namespace.js';
@@ -152,6 +152,7 @@ export class Swapper<T extends HostTypes = HostTypes> extends EventEmitter<Swapp
   readonly #handles = new Set<WeakRef<HandleCache>>();
   #lastReload: SwapperStatus['lastReload'];
   readonly #trust: Trust;
+  readonly #scanCache: ScanCache = new Map();
 
   constructor(options: SwapperOptions<T>) {
     super();
@@ -306,7 +307,7 @@ export class Swapper<T extends HostTypes = HostTypes> extends EventEmitter<Swapp
       const statics = this.#options.staticPlugins;
       const artifacts =
         statics === undefined
-          ? (await scanPluginDir(this.#pluginDir, this.#options.whitelist, this.#trust)).map((a) => fromArtifact(a, evaluateArtifact))
+          ? (await scanPluginDir(this.#pluginDir, this.#options.whitelist, this.#trust, this.#scanCache)).map((a) => fromArtifact(a, evaluateArtifact))
           : staticLoadables(statics, this.#options.whitelist);
       const callbacks = [this.#options.reloadCallback, extra].filter((c): c is ReloadCallback<T> => c !== undefined);
       prepared = await prepareReload<T>({

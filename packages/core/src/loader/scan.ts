@@ -1,3 +1,4 @@
+import type { Stats } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { KeyObject } from 'node:crypto';
@@ -12,17 +13,35 @@ import { CORE_VERSION } from '../meta.js';
  * its checks, for two artifacts of one name (case-insensitive), and for a
  * whitelisted name with no artifact.
  */
-export async function scanPluginDir(dir: string, whitelist?: readonly string[], trust: Trust = {}): Promise<Artifact[]> {
+export async function scanPluginDir(
+  dir: string,
+  whitelist?: readonly string[],
+  trust: Trust = {},
+  cache?: ScanCache,
+): Promise<Artifact[]> {
   // An empty whitelist is no whitelist, as in Go.
   const wanted = whitelist === undefined || whitelist.length === 0 ? undefined : new Set(whitelist.map((n) => n.toLowerCase()));
   // The whitelist is applied to file names first, so an artifact it leaves out is never read.
   const files = (await listArtifacts(dir)).filter((f) => wanted === undefined || wanted.has(f.slice(0, -ARTIFACT_SUFFIX.length).toLowerCase()));
-  if (trust.allowInsecureDir !== true) await refuseInsecure(dir, files);
+  const infos = await Promise.all(files.map((f) => statFile(join(dir, f))));
+  if (trust.allowInsecureDir !== true) await refuseInsecure(dir, files, infos);
   const byName = new Map<string, Artifact>();
-  for (const file of files) {
+  const seen = new Set<string>();
+  for (const [i, file] of files.entries()) {
     const path = join(dir, file);
-    const artifact = decodeArtifact(await readText(path), path);
-    if (trust.publicKey !== undefined) verifySignature(artifact, trust.publicKey);
+    seen.add(path);
+    // A file with the same inode, size and times as at the last scan is not read and hashed again.
+    const info = infos[i]!;
+    const identity = `${info.ino}:${info.size}:${info.mtimeMs}:${info.ctimeMs}`;
+    const cached = cache?.get(path);
+    let artifact: Artifact;
+    if (cached !== undefined && cached.identity === identity) {
+      artifact = cached.artifact;
+    } else {
+      artifact = decodeArtifact(await readText(path), path);
+      if (trust.publicKey !== undefined) verifySignature(artifact, trust.publicKey);
+      cache?.set(path, { identity, artifact });
+    }
     const { name, core } = artifact.manifest;
     if (`${name}${ARTIFACT_SUFFIX}` !== file) {
       throw new HotswapError(
@@ -51,6 +70,7 @@ export async function scanPluginDir(dir: string, whitelist?: readonly string[], 
     }
     byName.set(key, artifact);
   }
+  for (const path of cache?.keys() ?? []) if (!seen.has(path)) cache?.delete(path);
   if (wanted !== undefined) {
     for (const name of new Set(whitelist)) {
       if (!byName.has(name.toLowerCase())) {
@@ -73,6 +93,9 @@ export async function scanPluginDir(dir: string, whitelist?: readonly string[], 
   return [...byName.values()].sort((a, b) => compareNames(a.manifest.name, b.manifest.name));
 }
 
+/** Artifacts already read and checked, by path, with the file identity they were read at. */
+export type ScanCache = Map<string, { identity: string; artifact: Artifact }>;
+
 /** What a host trusts: artifacts signed by the private key of `publicKey`; a directory others can write to. */
 export interface Trust {
   publicKey?: KeyObject | undefined;
@@ -83,10 +106,10 @@ export interface Trust {
  * Refuses a plugin directory, or an artifact in it, that any user may write
  * to: whoever can write there can run code in the host. Not checked on Windows.
  */
-async function refuseInsecure(dir: string, files: readonly string[]): Promise<void> {
+async function refuseInsecure(dir: string, files: readonly string[], infos: readonly Stats[]): Promise<void> {
   if (process.platform === 'win32') return;
-  for (const path of [dir, ...files.map((f) => join(dir, f))]) {
-    const info = await stat(path);
+  const checks: Array<[string, Stats]> = [[dir, await stat(dir)], ...files.map((f, i): [string, Stats] => [join(dir, f), infos[i]!])];
+  for (const [path, info] of checks) {
     if ((info.mode & 0o002) !== 0) {
       throw new HotswapError(
         ErrorCodes.PLUGIN_DIR_INSECURE,
@@ -118,6 +141,14 @@ async function listArtifacts(dir: string): Promise<string[]> {
     return names.filter((n) => n.endsWith(ARTIFACT_SUFFIX)).sort();
   } catch (error) {
     throw dirError(dir, error);
+  }
+}
+
+async function statFile(path: string): Promise<Stats> {
+  try {
+    return await stat(path);
+  } catch (error) {
+    throw dirError(path, error);
   }
 }
 
