@@ -47,7 +47,7 @@ export class Generation<T extends HostTypes = HostTypes> {
    * the caller unchanged.
    */
   invoke(plugin: string, fn: string, ...params: unknown[]): unknown {
-    return this.#version(plugin).invoke(fn, params);
+    return this.#version(plugin).invoke(fn, ...params);
   }
 
   /**
@@ -102,7 +102,7 @@ export class Generation<T extends HostTypes = HostTypes> {
     const results: EachResult[] = [];
     for (const version of order) {
       if (!version.offers(fn)) continue;
-      results.push({ plugin: version.name, result: await version.invoke(fn, params) });
+      results.push({ plugin: version.name, result: await version.invoke(fn, ...params) });
     }
     return results;
   }

@@ -27,6 +27,8 @@ export interface PluginHandle<Fns extends FunctionTable<Fns>> {
   fn<K extends keyof Fns & string>(fn: K): (...params: Params<Fns[K]>) => Result<Fns[K]>;
 }
 
+const unbound = (): undefined => undefined;
+
 /** @internal What a handle caches; the swapper clears it at every swap. */
 export interface HandleCache {
   clear(): void;
@@ -37,12 +39,25 @@ export function makeHandle<T extends HostTypes, Fns extends FunctionTable<Fns>>(
   name: string,
   current: () => Generation<T>,
 ): { handle: PluginHandle<Fns>; cache: HandleCache } {
-  // The cached version lives in `cache`, which every closure below uses: the
-  // cache, weakly held by the swapper, lives exactly as long as they do.
+  // The cached version, and each function looked up on it, live in `cache`,
+  // which every closure below uses: the cache, weakly held by the swapper,
+  // lives exactly as long as they do, and a swap clears all of it, so no
+  // closure keeps a retired version alive.
+  interface Slot {
+    version: PluginVersion | undefined;
+    target: (...args: unknown[]) => unknown;
+    self: unknown;
+  }
+  const slots = new Map<string, Slot>();
   const cache: HandleCache & { version: PluginVersion | undefined } = {
     version: undefined,
     clear() {
       this.version = undefined;
+      for (const slot of slots.values()) {
+        slot.version = undefined;
+        slot.self = undefined;
+        slot.target = unbound;
+      }
     },
   };
   const resolve = (): PluginVersion => {
@@ -61,10 +76,25 @@ export function makeHandle<T extends HostTypes, Fns extends FunctionTable<Fns>>(
   const handle: PluginHandle<Fns> = {
     name,
     invoke(fn, ...params) {
-      return resolve().invoke(fn, params) as Result<Fns[typeof fn]>;
+      return resolve().invoke(fn, ...params) as Result<Fns[typeof fn]>;
     },
     fn(fn) {
-      return (...params) => resolve().invoke(fn, params) as Result<Fns[typeof fn]>;
+      // The function is looked up once per version, then called directly.
+      let slot = slots.get(fn);
+      if (slot === undefined) {
+        slot = { version: undefined, target: unbound, self: undefined };
+        slots.set(fn, slot);
+      }
+      const own = slot;
+      return (...params) => {
+        let v = own.version;
+        if (v === undefined) {
+          v = resolve();
+          [own.target, own.self] = v.bind(fn);
+          own.version = v;
+        }
+        return v.callTarget(own.target, own.self, ...params) as Result<Fns[typeof fn]>;
+      };
     },
   };
   return { handle, cache };

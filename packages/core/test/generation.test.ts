@@ -78,10 +78,10 @@ describe('PluginVersion in-flight count', () => {
         later: () => new Promise<void>((r) => { release = r; }),
       },
     }));
-    expect(v.invoke('now', [])).toBe(1);
-    expect(() => v.invoke('fails', [])).toThrowError('x');
+    expect(v.invoke('now')).toBe(1);
+    expect(() => v.invoke('fails')).toThrowError('x');
     expect(v.inflight).toBe(0);
-    const pending = v.invoke('later', []) as Promise<void>;
+    const pending = v.invoke('later') as Promise<void>;
     expect(v.inflight).toBe(1);
     let drained = false;
     const wait = v.drained().then(() => (drained = true));
