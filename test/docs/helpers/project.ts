@@ -208,12 +208,14 @@ export function applyDiff(text: string, diff: string): string | { error: string 
 
 // --- the project on disk ---------------------------------------------------
 
-/** The workspace packages (and tsx) a project's node_modules links to. */
+/** The workspace packages (and tsx, and Express with its types for the HTTP guide) a project's node_modules links to. */
 export function linkTargets(): Record<string, string> {
   return {
     '@hotswap/core': join(ROOT, 'packages', 'core'),
     '@hotswap/cli': join(ROOT, 'packages', 'cli'),
     tsx: realpathSync(join(ROOT, 'node_modules', 'tsx')),
+    express: realpathSync(join(ROOT, 'node_modules', 'express')),
+    '@types/express': realpathSync(join(ROOT, 'node_modules', '@types', 'express')),
   };
 }
 
