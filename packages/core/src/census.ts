@@ -48,6 +48,8 @@ export class Census {
   readonly #registry: FinalizationRegistry<number>;
   #collected = 0;
   #next = 0;
+  readonly #due = new Map<number, number>();
+  #timer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly log: Logger,
@@ -88,7 +90,25 @@ export class Census {
     record.freedAt = Date.now();
     delete record.live;
     if (leakTimeout === false) return;
-    setTimeout(() => void this.#check(id), leakTimeout).unref();
+    this.#due.set(id, Date.now() + leakTimeout);
+    this.#schedule();
+  }
+
+  // One timer and, where gc is exposed, one collection for every check that is due, not one each.
+  #schedule(): void {
+    if (this.#timer !== undefined || this.#due.size === 0) return;
+    const next = Math.min(...this.#due.values());
+    this.#timer = setTimeout(() => void this.#checkDue(), Math.max(0, next - Date.now()));
+    this.#timer.unref();
+  }
+
+  async #checkDue(): Promise<void> {
+    this.#timer = undefined;
+    const now = Date.now();
+    const due = [...this.#due].filter(([, at]) => at <= now).map(([id]) => id);
+    for (const id of due) this.#due.delete(id);
+    if (due.length > 0) await this.#check(due);
+    this.#schedule();
   }
 
   /** Every tracked version, oldest first, with the last {@link HISTORY} collected ones. */
@@ -104,13 +124,17 @@ export class Census {
     return { versions, collected: this.#collected };
   }
 
-  async #check(id: number): Promise<void> {
+  async #check(ids: readonly number[]): Promise<void> {
     const gc = (globalThis as { gc?: () => void }).gc;
     if (gc !== undefined) {
       // Where the host runs with --expose-gc, collect first so only real leaks are reported.
       gc();
       await new Promise((resolve) => setImmediate(resolve));
     }
+    for (const id of ids) this.#report(id);
+  }
+
+  #report(id: number): void {
     const record = this.#records.get(id);
     if (record?.state !== 'freed') return;
     record.state = 'leaked';

@@ -1,4 +1,5 @@
 import { ErrorCodes, HotswapError } from './errors.js';
+import { isPromiseLike } from './hooks.js';
 import { makeHandle, type PluginHandle } from './handle.js';
 import type { FunctionTable, HostTypes } from './plugin.js';
 import type { PluginInfo, PluginVersion } from './version.js';
@@ -102,7 +103,9 @@ export class Generation<T extends HostTypes = HostTypes> {
     const results: EachResult[] = [];
     for (const version of order) {
       if (!version.offers(fn)) continue;
-      results.push({ plugin: version.name, result: await version.invoke(fn, ...params) });
+      // Await only what is a promise: a synchronous function costs no microtask.
+      const result = version.invoke(fn, ...params);
+      results.push({ plugin: version.name, result: isPromiseLike(result) ? await result : result });
     }
     return results;
   }

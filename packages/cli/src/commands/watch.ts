@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { UsageError } from '../errors.js';
 import type { Io } from '../output.js';
 import { reportError } from '../report.js';
 import { watchBuild } from '../watch.js';
@@ -24,10 +25,14 @@ Stop with Ctrl-C.
 Examples:
   $ hotswap watch plugins bin --shared '#g'`,
     )
-    .action(async (pluginDir: string, outputDir: string, bundlerFlags: string[], flags: BuildFlags) => {
+    .option('--debounce <ms>', 'quiet time after a change before rebuilding', '10')
+    .action(async (pluginDir: string, outputDir: string, bundlerFlags: string[], flags: BuildFlags & { debounce: string }) => {
       const options = buildOptions(pluginDir, outputDir, bundlerFlags, { ...flags, bundle: true });
+      const debounceMs = Number(flags.debounce);
+      if (!Number.isFinite(debounceMs) || debounceMs < 0) throw new UsageError(`--debounce ${flags.debounce} is not a number of milliseconds.`);
       const watcher = watchBuild({
         ...options,
+        debounceMs,
         onBuild: (event) => {
           const time = io.color.dim(`${new Date().toISOString().slice(11, 19)}`);
           if (event.kind === 'built') {

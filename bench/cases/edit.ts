@@ -1,0 +1,109 @@
+// Case 3: edit to serving. A source file saved → the host serving the new code.
+import type { EditConfig, EditResult } from '../lib/edit-loop.js';
+import { count, fmt, type CaseContext, type CaseResult, type TargetCheck } from '../lib/report.js';
+import { procPath, reason, runProc } from '../lib/spawn.js';
+
+interface Contender {
+  key: string;
+  label: string;
+  proc: string;
+  execArgv?: string[];
+  extra?: Record<string, unknown>;
+  how: string;
+}
+
+const CONTENDERS: Contender[] = [
+  {
+    key: 'hotswap-watch',
+    label: 'hotswap watch + watchPluginDir',
+    proc: 'edit-watch',
+    extra: { label: 'hotswap watch + watchPluginDir' },
+    how: 'save .ts → `hotswap watch` (own process) rebuilds after its debounce → host watchPluginDir reloads after its debounce (100 ms by default) → call',
+  },
+  {
+    key: 'hotswap-watch-fast',
+    label: 'hotswap watch + watchPluginDir({ debounceMs: 5 })',
+    proc: 'edit-watch',
+    extra: { label: 'hotswap watch + watchPluginDir({ debounceMs: 5 })', hostDebounceMs: 5 },
+    how: 'as above, the host debounce set to 5 ms',
+  },
+  {
+    key: 'hotswap',
+    label: 'hotswap build()+reload()',
+    proc: 'edit-ours',
+    how: 'save .ts → build() (incremental cache) → swapper.reload() → call, in one process: no watcher, no debounce',
+  },
+  { key: 'vite', label: 'vite module runner (HMR)', proc: 'edit-vite', how: 'save .ts → Vite watcher → HMR update accepted → call' },
+  {
+    key: 'dynohot',
+    label: 'dynohot',
+    proc: 'edit-dynohot',
+    execArgv: ['--import', procPath('dynohot-register')],
+    how: 'save .mjs → dynohot watcher (100 ms debounce) → update accepted → call',
+  },
+];
+
+type Row = { key: string; label: string; how: string } & ({ ok: true; result: EditResult } | { ok: false; error: string });
+
+export async function edit(ctx: CaseContext): Promise<CaseResult> {
+  const cfg: EditConfig = ctx.quick
+    ? { edits: 5, warmup: 1, gapMs: 100, timeoutMs: 3000 }
+    : { edits: 50, warmup: 3, gapMs: 100, timeoutMs: 3000 };
+  const rows: Row[] = [];
+  for (const c of CONTENDERS) {
+    try {
+      const result = await runProc<EditResult>(c.proc, { ...cfg, ...c.extra }, { execArgv: c.execArgv ?? [], timeoutMs: 5 * 60_000 });
+      rows.push({ key: c.key, label: c.label, how: c.how, ok: true, result });
+    } catch (error) {
+      ctx.log(`  edit: ${c.label} failed: ${reason(error)}`);
+      rows.push({ key: c.key, label: c.label, how: c.how, ok: false, error: reason(error) });
+    }
+  }
+  const watch = rows.find((r) => r.key === 'hotswap-watch');
+  const fast = rows.find((r) => r.key === 'hotswap-watch-fast');
+  const vite = rows.find((r) => r.key === 'vite');
+  const versus = (row: Row | undefined): string =>
+    row?.ok === true && vite?.ok === true
+      ? `${fmt(row.result.ms.p50, 1)} ms vs ${fmt(vite.result.ms.p50, 1)} ms (${fmt(row.result.ms.p50 / vite.result.ms.p50, 2)}×)`
+      : 'a contender failed';
+  const targets: TargetCheck[] = [
+    {
+      target: "edit → serving p50 (hotswap watch, defaults) no slower than Vite's module runner (same run)",
+      measured: versus(watch),
+      met: watch?.ok === true && vite?.ok === true ? watch.result.ms.p50 <= vite.result.ms.p50 : null,
+    },
+    {
+      target: "edit → serving p50 (hotswap watch, host debounce 5 ms) no slower than Vite's module runner",
+      measured: versus(fast),
+      met: fast?.ok === true && vite?.ok === true ? fast.result.ms.p50 <= vite.result.ms.p50 : null,
+    },
+  ];
+  const ours = rows.find((r) => r.key === 'hotswap');
+  const split = ours?.ok === true ? ours.result.parts : undefined;
+  return {
+    name: 'edit',
+    title: '3. Edit to serving',
+    data: { config: cfg, contenders: rows },
+    targets,
+    tables: [
+      {
+        title: `3. Edit to serving: source saved → a call answers the new code (${cfg.edits} edits, ${cfg.gapMs} ms apart, same 1 MiB plugin)`,
+        columns: ['contender', 'p50 ms', 'p99 ms', 'mean ms', 'edits', 'missed', 'how'],
+        rows: rows.map((r) =>
+          r.ok
+            ? [r.label, fmt(r.result.ms.p50, 1), fmt(r.result.ms.p99, 1), fmt(r.result.ms.mean, 1), count(r.result.ms.n), count(r.result.missed), r.how]
+            : [r.label, 'failed', '', '', '', '', r.error.slice(0, 120)],
+        ),
+        notes: [
+          'hotswap watch runs as its own process, as a user runs it; the host reloads on the new artifact with watchPluginDir.',
+          ...(split === undefined
+            ? []
+            : [
+                `build()+reload() split, p50: save ${fmt(split['save']?.p50, 2)} ms, build() ${fmt(split['build']?.p50, 1)} ms, reload()+call ${fmt(split['reload']?.p50, 2)} ms, of which evaluating the bundle ${fmt(split['evaluate']?.p50, 2)} ms.`,
+              ]),
+          'missed = saves the tool did not apply within 3 s (not counted in the percentiles).',
+        ],
+      },
+    ],
+  };
+}

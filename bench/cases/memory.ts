@@ -1,0 +1,96 @@
+// Case 1: memory per reload. Each contender reloads a plugin that holds
+// 1 MiB, in its own fresh `node --expose-gc` process.
+import type { MemoryConfig, MemoryResult } from '../lib/memory-loop.js';
+import { count, fmt, type CaseContext, type CaseResult, type TargetCheck } from '../lib/report.js';
+import { procPath, reason, runProc } from '../lib/spawn.js';
+
+interface Contender {
+  key: string;
+  label: string;
+  proc: string;
+  execArgv?: string[];
+  how: string;
+}
+
+const CONTENDERS: Contender[] = [
+  { key: 'hotswap', label: 'hotswap', proc: 'memory-ours', how: 're-stamped artifact + swapper.reload()' },
+  { key: 'import', label: "import('?v=N')", proc: 'memory-import', how: 'cache-busting query' },
+  { key: 'require', label: 'require + delete require.cache', proc: 'memory-require', how: 'cache entry deleted' },
+  {
+    key: 'dynohot',
+    label: 'dynohot',
+    proc: 'memory-dynohot',
+    execArgv: ['--import', procPath('dynohot-register')],
+    how: 'file saved, its watcher applies the update',
+  },
+  { key: 'vite', label: 'vite module runner', proc: 'memory-vite', how: 'file saved + environment.reloadModule (HMR)' },
+];
+
+export type MemoryRow = { key: string; label: string; how: string } & ({ ok: true; result: MemoryResult } | { ok: false; error: string });
+
+export async function memory(ctx: CaseContext): Promise<CaseResult & { rows: MemoryRow[] }> {
+  const cfg: MemoryConfig = ctx.quick ? { reloads: 30, warmup: 3, sampleEvery: 10 } : { reloads: 1000, warmup: 20, sampleEvery: 50 };
+  const run = async (c: Contender): Promise<MemoryRow> => {
+    const started = performance.now();
+    try {
+      const result = await runProc<MemoryResult>(c.proc, cfg, { execArgv: c.execArgv ?? [], exposeGc: true, timeoutMs: 15 * 60_000 });
+      ctx.log(`  memory: ${c.label} done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+      return { key: c.key, label: c.label, how: c.how, ok: true, result };
+    } catch (error) {
+      ctx.log(`  memory: ${c.label} failed: ${reason(error)}`);
+      return { key: c.key, label: c.label, how: c.how, ok: false, error: reason(error) };
+    }
+  };
+  // dynohot applies a file change after a 100 ms debounce, so its 1000 reloads
+  // take minutes of mostly idle waiting: it runs beside the others. Only memory
+  // is compared here, which another process on the other core does not change.
+  const slow = CONTENDERS.filter((c) => c.key === 'dynohot').map(run);
+  const rows: MemoryRow[] = [];
+  for (const c of CONTENDERS.filter((c) => c.key !== 'dynohot')) rows.push(await run(c));
+  rows.push(...(await Promise.all(slow)));
+  rows.sort((a, b) => CONTENDERS.findIndex((c) => c.key === a.key) - CONTENDERS.findIndex((c) => c.key === b.key));
+
+  const ours = rows.find((r) => r.key === 'hotswap');
+  const targets: TargetCheck[] = [
+    {
+      target: 'heap per reload ≤ 0.5 KB (1 MiB plugin)',
+      measured: ours?.ok === true ? `${fmt(ours.result.heapKBPerReload, 2)} KB` : 'failed',
+      met: ours?.ok === true ? ours.result.heapKBPerReload <= 0.5 : false,
+    },
+  ];
+  return {
+    name: 'memory',
+    title: `1. Memory per reload (${cfg.reloads} reloads of a plugin holding 1 MiB, after ${cfg.warmup} warm-up reloads)`,
+    rows,
+    data: { config: cfg, contenders: rows },
+    targets,
+    tables: [
+      {
+        title: `1. Memory per reload: ${cfg.reloads} reloads of a plugin holding 1 MiB, fresh process each, --expose-gc`,
+        columns: ['contender', 'heap KB/reload', 'RSS KB/reload', 'old versions collected', 'heap after GC, MB (before → after)', 'reload p50 ms'],
+        rows: rows.map((r) =>
+          r.ok
+            ? [
+                r.label,
+                fmt(r.result.heapKBPerReload, 2),
+                fmt(r.result.rssKBPerReload, 1),
+                `${count(r.result.collected)} of ${count(r.result.oldVersions)}`,
+                `${fmt(r.result.heapBeforeMB, 1)} → ${fmt(r.result.heapAfterMB, 1)}`,
+                fmt(r.result.reloadMs.p50, 2),
+              ]
+            : [r.label, 'failed', '', '', r.error.slice(0, 120), ''],
+        ),
+        notes: [
+          ...rows.flatMap((r) =>
+            r.ok && (r.result.resaved ?? 0) > 0
+              ? [`${r.label}: its watcher missed ${r.result.resaved} of ${r.result.reloads + r.result.warmup} saves within 5 s; each was saved again (its time counts).`]
+              : [],
+          ),
+          'heap and RSS are read after forced full collections; KB/reload = (after − before) / reloads.',
+          'collected = versions whose 1 MiB payload was finalized, of all versions replaced (warm-up included).',
+          'reload p50 = writing the new version to serving it (dynohot waits its 100 ms watcher debounce; it ran beside the others).',
+        ],
+      },
+    ],
+  };
+}

@@ -1,0 +1,56 @@
+// The loop of the edit-to-serving case, shared by the three contenders: save
+// the plugin's source file, wait until a call answers the new version.
+import { now, sleep } from './proc.js';
+import { roundSummary } from './memory-loop.js';
+import { summarize, type Summary } from './stats.js';
+
+export interface EditConfig {
+  edits: number;
+  warmup: number;
+  /** Milliseconds between one edit serving and the next save, as a person editing would leave. */
+  gapMs: number;
+  /** An edit not serving after this long counts as missed. */
+  timeoutMs: number;
+}
+
+export interface EditResult {
+  contender: string;
+  ms: Summary;
+  /** Edits the tool never applied within the timeout. */
+  missed: number;
+  /** Optional split of each edit (hotswap: build and reload). */
+  parts?: Record<string, Summary>;
+}
+
+/**
+ * `edit(n)` saves version n of the source and resolves once a call answers
+ * version n (or rejects on timeout); it may return named parts of its time.
+ */
+export async function editLoop(
+  contender: string,
+  cfg: EditConfig,
+  edit: (n: number) => Promise<Record<string, number> | void>,
+): Promise<EditResult> {
+  const times: number[] = [];
+  const parts: Record<string, number[]> = {};
+  let missed = 0;
+  for (let n = 1; n <= cfg.warmup + cfg.edits; n++) {
+    await sleep(cfg.gapMs);
+    const started = now();
+    try {
+      const split = await edit(n);
+      const elapsed = now() - started;
+      if (n <= cfg.warmup) continue;
+      times.push(elapsed);
+      for (const [k, v] of Object.entries(split ?? {})) (parts[k] ??= []).push(v);
+    } catch (error) {
+      if (n > cfg.warmup) missed++;
+      process.stderr.write(`${contender}: edit ${n}: ${String(error)}\n`);
+    }
+  }
+  const result: EditResult = { contender, ms: roundSummary(summarize(times)), missed };
+  if (Object.keys(parts).length > 0) {
+    result.parts = Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, roundSummary(summarize(v))]));
+  }
+  return result;
+}

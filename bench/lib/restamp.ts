@@ -1,0 +1,34 @@
+// Writes new versions of a built artifact without bundling again.
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { decodeArtifact, encodeArtifact, type Manifest } from '@hotswap/core';
+import { marker } from './fixture.js';
+
+/**
+ * An artifact built once by `build()`, which can be written again as any
+ * number of new versions without bundling again: the version marker in the
+ * code is replaced and the manifest gets a new build stamp and hash, exactly
+ * what a rebuild of an edited source would change.
+ */
+export interface Restamper {
+  path: string;
+  /** Writes version `n` of the artifact (atomically: a temp file, then a rename). */
+  write(n: number): void;
+}
+
+export function restamper(path: string): Restamper {
+  const built = decodeArtifact(readFileSync(path, 'utf8'), path);
+  const { hash: _hash, format: _format, ...manifest } = built.manifest;
+  const base: Omit<Manifest, 'hash' | 'format'> = manifest;
+  const current = marker(0);
+  if (!built.code.includes(current)) throw new Error(`${path}: the version marker ${current} is not in the bundle`);
+  return {
+    path,
+    write(n) {
+      const code = built.code.split(current).join(marker(n));
+      const temp = `${path}.tmp`;
+      writeFileSync(temp, encodeArtifact({ ...base, buildStamp: `v${n}` }, code));
+      renameSync(temp, path);
+    },
+  };
+}
+

@@ -1,0 +1,64 @@
+// The benchmark suite cannot rot: its quick mode (small counts) runs in a
+// child process, exits 0, and writes its JSON with every case and every
+// contender present. Nothing is asserted about times.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, expect, it } from 'vitest';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+const out = mkdtempSync(join(tmpdir(), 'hotswap-bench-quick-'));
+afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+interface Row {
+  key: string;
+  ok: boolean;
+  error?: string;
+}
+interface Results {
+  meta: { quick: boolean; node: string; cpus: number };
+  cases: Record<string, { tables: Array<{ rows: string[][] }>; data: Record<string, unknown> }>;
+  targets: Array<{ target: string; measured: string }>;
+  failures: unknown[];
+}
+
+function run(args: string[]): void {
+  const result = spawnSync(process.execPath, args, { cwd: root, encoding: 'utf8', timeout: 240_000 });
+  if (result.status !== 0) {
+    throw new Error(`${args.join(' ')} exited with ${result.status ?? result.signal}:\n${result.stdout}\n${result.stderr}`);
+  }
+}
+
+it('runs the benchmarks in quick mode and writes every case to JSON', () => {
+  // The bench runs against the packages' dist, as a user's host would.
+  if (!existsSync(join(root, 'packages/core/dist/index.js')) || !existsSync(join(root, 'packages/cli/dist/index.js'))) {
+    run([tsc, '-b', 'packages/core', 'packages/cli']);
+  }
+  run([tsc, '-p', 'bench']);
+  run(['--import', 'tsx', 'bench/run.ts', '--quick', '--out', out, '--charts', out]);
+
+  const results = JSON.parse(readFileSync(join(out, 'latest.json'), 'utf8')) as Results;
+  expect(results.meta.quick).toBe(true);
+  expect(results.failures).toEqual([]);
+  expect(Object.keys(results.cases).sort()).toEqual(['calls', 'edit', 'http', 'latency', 'memory', 'scale']);
+  for (const [name, c] of Object.entries(results.cases)) {
+    expect(c.tables.length, name).toBeGreaterThan(0);
+    expect(c.tables[0]!.rows.length, name).toBeGreaterThan(0);
+  }
+  const rows = (name: string): Row[] => results.cases[name]!.data['contenders'] as Row[];
+  expect(rows('memory').map((r) => r.key)).toEqual(['hotswap', 'import', 'require', 'dynohot', 'vite']);
+  expect(rows('edit').map((r) => r.key)).toEqual(['hotswap-watch', 'hotswap-watch-fast', 'hotswap', 'vite', 'dynohot']);
+  for (const row of [...rows('memory'), ...rows('edit')]) expect(row.error, row.key).toBeUndefined();
+  const scenarios = (c: string, key: string): unknown[] => results.cases[c]!.data[key] as unknown[];
+  expect(scenarios('latency', 'scenarios')).toHaveLength(4);
+  expect(scenarios('http', 'scenarios')).toHaveLength(4);
+  expect(scenarios('calls', 'rows')).toHaveLength(7);
+  expect(scenarios('scale', 'results')).toHaveLength(3);
+  expect(results.targets.length).toBeGreaterThanOrEqual(6);
+  for (const chart of ['bench-memory.svg', 'bench-http-latency.svg']) {
+    expect(readFileSync(join(out, chart), 'utf8')).toMatch(/^<svg /);
+  }
+}, 300_000);
