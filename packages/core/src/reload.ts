@@ -193,7 +193,6 @@ export async function prepareReload<T extends HostTypes>(input: ReloadInput<T>):
     for (const version of ordered) {
       if (!fresh.includes(version)) continue;
       const onLoad = version.definition.onLoad;
-      version.loadStarted = true;
       version.loadOrder = loadCounter++;
       if (onLoad !== undefined) await hook(input, version, 'onLoad', () => onLoad(version.context));
     }
@@ -312,7 +311,7 @@ async function rollback<T extends HostTypes>(
     for (const version of carried) version.vault = previous.vault as Vault;
   }
   // OnFree in the reverse of the order OnLoad ran in.
-  const started = fresh.filter((v) => v.loadStarted).sort((a, b) => b.loadOrder - a.loadOrder);
+  const started = fresh.filter((v) => v.loadOrder !== undefined).sort((a, b) => b.loadOrder! - a.loadOrder!);
   for (const version of fresh) version.abort('the reload that loaded this version failed');
   for (const version of started) {
     const onFree = version.definition.onFree;

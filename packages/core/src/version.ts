@@ -51,12 +51,14 @@ export class PluginVersion implements PluginInfo {
   exported: unknown = undefined;
   importSpec: ImportSpec = {};
   inflight = 0;
-  /** Whether OnLoad was started, so a failed reload knows to give this version OnFree. */
-  loadStarted = false;
   /** This version's id in the swapper's census. */
   censusId = 0;
-  /** The position of this version's OnLoad in its reload, so a rollback frees in reverse. */
-  loadOrder = 0;
+  /**
+   * The position of this version's OnLoad in its reload, once OnLoad has
+   * started: a failed reload gives OnFree to the versions that have one, in
+   * reverse order.
+   */
+  loadOrder: number | undefined = undefined;
   /** Milliseconds spent in each step, for the reload details. */
   readonly timings: Record<string, number> = {};
   vault: Vault;
@@ -64,8 +66,6 @@ export class PluginVersion implements PluginInfo {
   /** The live functions and types this version's bundle defines, by name. */
   live: Readonly<Record<string, unknown>> = {};
   readonly #controller = new AbortController();
-  /** Freed or discarded: no call may run on it any more. */
-  #ended = false;
   readonly #functions: Record<string, Callable> | undefined;
 
   /** Aborted when this version retires, or when the reload that made it fails. */
@@ -101,7 +101,6 @@ export class PluginVersion implements PluginInfo {
   /** Marks the version freed or discarded and drops what it alone needed, its source map among them. */
   end(state: 'freed' | 'discarded'): void {
     this.state = state;
-    this.#ended = true;
     this.#releaseSourceMap();
   }
 
@@ -116,7 +115,7 @@ export class PluginVersion implements PluginInfo {
    * returns settles. A plugin's own error reaches the caller unchanged.
    */
   invoke(fn: string, ...params: unknown[]): unknown {
-    if (this.#ended) throw this.#gone(fn);
+    if (this.#ended()) throw this.#gone(fn);
     const invokeFunc = this.definition.invokeFunc;
     if (invokeFunc !== undefined) return this.callTarget(invokeFunc as Callable, this.definition, fn, ...params);
     const functions = this.#functions;
@@ -145,18 +144,13 @@ export class PluginVersion implements PluginInfo {
     return (...params) => this.callTarget(fn as Callable, undefined, ...params);
   }
 
-  /** Calls one of this version's functions (a live function, say), counting it as in flight like `invoke`. */
-  call(target: (...args: never[]) => unknown, params: readonly unknown[]): unknown {
-    return this.callTarget(target as Callable, undefined, ...params);
-  }
-
   /**
    * The hot path of every call into the version: counts it in flight until it
    * returns, or until the promise it returns settles. A plugin's own error
    * reaches the caller unchanged, its stack mapped to the plugin's source.
    */
   callTarget(target: Callable, self: unknown, ...params: unknown[]): unknown {
-    if (this.#ended) throw this.#gone(target.name);
+    if (this.#ended()) throw this.#gone(target.name);
     this.inflight++;
     let result: unknown;
     try {
@@ -172,6 +166,11 @@ export class PluginVersion implements PluginInfo {
     }
     this.#settled();
     return result;
+  }
+
+  /** Freed or discarded: no call may run on it any more. */
+  #ended(): boolean {
+    return this.state === 'freed' || this.state === 'discarded';
   }
 
   #notFound(fn: string): HotswapError {
@@ -207,7 +206,7 @@ export class PluginVersion implements PluginInfo {
 
   /** Counts one more call in flight until `release()` is called: a host's hold on this version. */
   hold(): () => void {
-    if (this.#ended) throw this.#gone('hold');
+    if (this.#ended()) throw this.#gone('hold');
     this.inflight++;
     let released = false;
     return () => {
