@@ -87,6 +87,12 @@ export interface SwapperStatus {
 export interface ReloadOptions<T extends HostTypes = HostTypes> {
   /** One more callback, run after the swapper's own (Go's `ReloadWithCallback`). */
   callback?: ReloadCallback<T>;
+  /**
+   * Allow an artifact whose signed build time is older than the version it
+   * replaces: an explicit rollback. Without it, a signing host refuses such an
+   * artifact as a replay (`HOTSWAP_ARTIFACT_REPLAYED`).
+   */
+  rollback?: boolean;
 }
 
 /** The events a swapper emits, with their payloads. */
