@@ -1,5 +1,5 @@
 import type { Logger } from './logger.js';
-import type { PluginVersion } from './version.js';
+import type { PluginVersion, VersionState } from './version/version.js';
 
 /** Where a version is, as the status snapshot reports it. */
 export type CensusState = 'loading' | 'serving' | 'retiring' | 'freed' | 'collected' | 'leaked';
@@ -45,6 +45,7 @@ const HISTORY = 100;
  */
 export class Census {
   readonly #records = new Map<number, Record_>();
+  readonly #ids = new WeakMap<PluginVersion, number>();
   readonly #registry: FinalizationRegistry<number>;
   #collected = 0;
   #next = 0;
@@ -53,6 +54,7 @@ export class Census {
 
   constructor(
     private readonly log: Logger,
+    private readonly leakTimeout: number | false,
     private readonly onCollected: (status: VersionStatus) => void,
     private readonly onLeak: (event: LeakEvent) => void,
   ) {
@@ -60,7 +62,7 @@ export class Census {
   }
 
   /** Starts tracking a freshly evaluated version; `owner` lives as long as its code and data. */
-  add(version: PluginVersion, owner: object): number {
+  add(version: PluginVersion, owner: object): void {
     const id = ++this.#next;
     this.#records.set(id, {
       plugin: version.name,
@@ -69,28 +71,32 @@ export class Census {
       state: 'loading',
       live: version,
     });
+    this.#ids.set(version, id);
     this.#registry.register(owner, id);
-    return id;
   }
 
-  /** The version serves, or retires (its calls drain). */
-  mark(id: number, state: 'serving' | 'retiring'): void {
-    const record = this.#records.get(id);
-    if (record !== undefined && record.state !== 'collected') record.state = state;
-  }
+  /** {@link moved}, bound: what each version's lifecycle reports to. A closure made here holds nothing of a reload. */
+  readonly observe = (version: PluginVersion, to: VersionState): void => this.moved(version, to);
 
   /**
-   * The version's OnFree ran (or its reload failed). Drops the version and,
-   * if `leakTimeout` is set, checks after that long that it was collected.
+   * Follows a version's move (the version's lifecycle reports every one).
+   * Once it is freed or discarded the census drops it and, if `leakTimeout`
+   * is set, checks after that long that it was collected.
    */
-  freed(id: number, leakTimeout: number | false): void {
-    const record = this.#records.get(id);
-    if (record === undefined || record.state === 'collected') return;
+  moved(version: PluginVersion, to: VersionState): void {
+    const id = this.#ids.get(version);
+    const record = id === undefined ? undefined : this.#records.get(id);
+    if (id === undefined || record === undefined || record.state === 'collected') return;
+    if (to === 'serving' || to === 'retiring') {
+      record.state = to;
+      return;
+    }
+    if (to !== 'freed' && to !== 'discarded') return;
     record.state = 'freed';
     record.freedAt = Date.now();
     delete record.live;
-    if (leakTimeout === false) return;
-    this.#due.set(id, Date.now() + leakTimeout);
+    if (this.leakTimeout === false) return;
+    this.#due.set(id, Date.now() + this.leakTimeout);
     this.#schedule();
   }
 

@@ -15,6 +15,7 @@ export const ErrorCodes = {
   ARTIFACT_INCOMPATIBLE: 'HOTSWAP_ARTIFACT_INCOMPATIBLE',
   ARTIFACT_UNSIGNED: 'HOTSWAP_ARTIFACT_UNSIGNED',
   ARTIFACT_SIGNATURE_INVALID: 'HOTSWAP_ARTIFACT_SIGNATURE_INVALID',
+  ARTIFACT_REPLAYED: 'HOTSWAP_ARTIFACT_REPLAYED',
   PLUGIN_DIR_INSECURE: 'HOTSWAP_PLUGIN_DIR_INSECURE',
   // Evaluating a plugin's code.
   SHARED_MODULE_MISSING: 'HOTSWAP_SHARED_MODULE_MISSING',
@@ -35,11 +36,13 @@ export const ErrorCodes = {
   HOOK_FAILED: 'HOTSWAP_HOOK_FAILED',
   HOOK_TIMEOUT: 'HOTSWAP_HOOK_TIMEOUT',
   HANDOFF_FAILED: 'HOTSWAP_HANDOFF_FAILED',
+  TEARDOWN_FAILED: 'HOTSWAP_TEARDOWN_FAILED',
   // The reload as a whole.
   NOT_LOADED: 'HOTSWAP_NOT_LOADED',
   ALREADY_LOADED: 'HOTSWAP_ALREADY_LOADED',
   RELOAD_VETOED: 'HOTSWAP_RELOAD_VETOED',
   RELOAD_CALLBACK_FAILED: 'HOTSWAP_RELOAD_CALLBACK_FAILED',
+  RELOAD_CALLBACK_TIMEOUT: 'HOTSWAP_RELOAD_CALLBACK_TIMEOUT',
   RELOAD_FAILED: 'HOTSWAP_RELOAD_FAILED',
   INVALID_OPTION: 'HOTSWAP_INVALID_OPTION',
   STATIC_RELOAD: 'HOTSWAP_STATIC_RELOAD',
@@ -68,6 +71,8 @@ export type Stage =
   | 'giveState'
   | 'takeState'
   | 'onFree'
+  | 'abort'
+  | 'onRetire'
   | 'callback'
   | 'invoke'
   | 'build';
@@ -107,23 +112,42 @@ export class HotswapError extends Error {
   }
 }
 
-/** True for any error raised by hotswap, whichever copy of it raised it. */
+/** True for any error raised by hotswap, whichever copy of it raised it. Never throws, whatever `value` is. */
 export function isHotswapError(value: unknown): value is HotswapError {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    (value as Record<symbol, unknown>)[BRAND] === true &&
-    typeof (value as { code?: unknown }).code === 'string'
-  );
+  try {
+    return (
+      typeof value === 'object' &&
+      value !== null &&
+      (value as Record<symbol, unknown>)[BRAND] === true &&
+      typeof (value as { code?: unknown }).code === 'string'
+    );
+  } catch {
+    // A Proxy whose traps throw, or a getter that throws: not ours.
+    return false;
+  }
 }
 
-/** A short description of any thrown value, for messages. */
+/**
+ * A short description of any thrown value, for messages. Never throws: a
+ * plugin may throw a Proxy, or an Error whose `message` getter throws.
+ */
 export function describe(error: unknown): string {
-  if (error instanceof Error) return error.message;
+  try {
+    if (error instanceof Error) {
+      const message: unknown = error.message;
+      if (typeof message === 'string') return message;
+    }
+  } catch {
+    // Fall through to the plainer descriptions.
+  }
   try {
     return String(error);
   } catch {
-    return Object.prototype.toString.call(error);
+    try {
+      return Object.prototype.toString.call(error);
+    } catch {
+      return `a thrown ${typeof error} that cannot be described`;
+    }
   }
 }
 

@@ -2,7 +2,8 @@ import { ErrorCodes, HotswapError } from './errors.js';
 import { isPromiseLike } from './hooks.js';
 import { makeHandle, type PluginHandle } from './handle.js';
 import type { FunctionTable, HostTypes } from './plugin.js';
-import type { PluginInfo, PluginVersion } from './version.js';
+import { keyOf, type PluginKey } from './names.js';
+import type { PluginInfo, PluginVersion } from './version/version.js';
 import type { Vault } from './vault.js';
 
 /** The result of one plugin's call in `invokeEach`. */
@@ -22,14 +23,14 @@ export class Generation<T extends HostTypes = HostTypes> {
   /** What the plugins of this generation share. */
   readonly vault: Vault<T>;
   readonly #plugins: readonly PluginVersion[];
-  readonly #byName: ReadonlyMap<string, PluginVersion>;
+  readonly #byName: ReadonlyMap<PluginKey, PluginVersion>;
 
   /** @internal Made by the swapper. `plugins` is in dependency order. */
   constructor(id: number, plugins: readonly PluginVersion[], vault: Vault<T>) {
     this.id = id;
     this.vault = vault;
     this.#plugins = plugins;
-    this.#byName = new Map(plugins.map((p) => [p.name.toLowerCase(), p]));
+    this.#byName = new Map(plugins.map((p) => [keyOf(p.name), p]));
   }
 
   /** The plugins in dependency order: each after every plugin it imports. */
@@ -39,7 +40,7 @@ export class Generation<T extends HostTypes = HostTypes> {
 
   /** The plugin of that name, compared without case, or undefined. */
   find(name: string): PluginInfo | undefined {
-    return this.#byName.get(name.toLowerCase());
+    return this.#byName.get(keyOf(name));
   }
 
   /**
@@ -78,7 +79,14 @@ export class Generation<T extends HostTypes = HostTypes> {
    * try { await step1(generation); await step2(generation); } finally { release(); }
    */
   hold(): () => void {
-    const releases = this.#plugins.map((v) => v.hold());
+    const releases: Array<() => void> = [];
+    try {
+      for (const version of this.#plugins) releases.push(version.hold());
+    } catch (error) {
+      // A version already freed: give back the holds already taken, or they would pin the others until maxFreeWait.
+      for (const release of releases) release();
+      throw error;
+    }
     return () => {
       for (const release of releases) release();
     };
@@ -96,7 +104,7 @@ export class Generation<T extends HostTypes = HostTypes> {
 
   /** @internal */
   versionOf(name: string): PluginVersion | undefined {
-    return this.#byName.get(name.toLowerCase());
+    return this.#byName.get(keyOf(name));
   }
 
   async #each(order: readonly PluginVersion[], fn: string, params: unknown[]): Promise<EachResult[]> {
@@ -111,7 +119,7 @@ export class Generation<T extends HostTypes = HostTypes> {
   }
 
   #version(name: string): PluginVersion {
-    const version = this.#byName.get(name.toLowerCase());
+    const version = this.#byName.get(keyOf(name));
     if (version === undefined) {
       throw new HotswapError(
         ErrorCodes.PLUGIN_NOT_FOUND,

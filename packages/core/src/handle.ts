@@ -1,7 +1,8 @@
 import { ErrorCodes, HotswapError } from './errors.js';
 import type { Generation } from './generation.js';
 import type { FunctionTable, HostTypes } from './plugin.js';
-import type { PluginVersion } from './version.js';
+import { keyOf, type PluginKey } from './names.js';
+import type { PluginVersion } from './version/version.js';
 
 /** The parameters of one function of a {@link FunctionTable}. */
 export type Params<F> = F extends (...params: infer P) => unknown ? P : never;
@@ -98,4 +99,35 @@ export function makeHandle<T extends HostTypes, Fns extends FunctionTable<Fns>>(
     },
   };
   return { handle, cache };
+}
+
+/**
+ * The swapper's handles, one per plugin name (compared without case):
+ * `swapper.handle(name)` returns the same handle each time, and a swap
+ * clears what every handle cached.
+ * @internal
+ */
+export class HandleRegistry<T extends HostTypes> {
+  readonly #byKey = new Map<PluginKey, { handle: PluginHandle<FunctionTable>; cache: HandleCache }>();
+  readonly #current: () => Generation<T>;
+
+  constructor(current: () => Generation<T>) {
+    this.#current = current;
+  }
+
+  get<Fns extends FunctionTable<Fns>>(name: string): PluginHandle<Fns> {
+    const key = keyOf(name);
+    let entry = this.#byKey.get(key);
+    if (entry === undefined) {
+      entry = makeHandle<T, FunctionTable>(name, this.#current);
+      this.#byKey.set(key, entry);
+    }
+    // One handle serves every typing of the same plugin: its functions are looked up by name at call time.
+    return entry.handle as unknown as PluginHandle<Fns>;
+  }
+
+  /** A swap happened: no handle may keep calling a retired version. */
+  invalidate(): void {
+    for (const { cache } of this.#byKey.values()) cache.clear();
+  }
 }

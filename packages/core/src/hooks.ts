@@ -1,41 +1,234 @@
 import { describe, ErrorCodes, HotswapError, where, type Stage } from './errors.js';
+import { runBounded, TimedOut } from './loader/bounded.js';
 import { mapErrorStack } from './loader/source-map.js';
 
+/** A step of a hook, reported as the `hook` event. */
+export interface HookEvent {
+  plugin: string;
+  version: string;
+  stage: Stage;
+  durationMs: number;
+  /** Whether the hook succeeded. */
+  ok: boolean;
+}
+
+/** What a hook runs for: a plugin version, or (for reload callbacks) nothing. */
+export interface HookTarget {
+  readonly name: string;
+  readonly version: string;
+  /** Milliseconds per stage, filled as hooks finish. */
+  readonly timings: Record<string, number>;
+}
+
+/** How failures of one stage are described; the default names the plugin and says HOOK_FAILED / HOOK_TIMEOUT. */
+export interface StageErrors<V> {
+  failed(target: V, cause: unknown): HotswapError;
+  timeout(target: V, timeoutMs: number): HotswapError;
+}
+
+/** How hooks are run: their time limit, whether synchronous code is interrupted at it, and who hears of each. */
+export interface HookRunnerOptions {
+  timeoutMs: number;
+  /** Interrupt synchronous code that runs past `timeoutMs` (an endless loop included). */
+  boundSync: boolean;
+  onHook: (event: HookEvent) => void;
+}
+
 /**
- * Runs one lifecycle hook of one plugin with a time limit. A hook that
- * throws or rejects becomes `HOTSWAP_HOOK_FAILED`; one that has not settled
- * after `timeoutMs` becomes `HOTSWAP_HOOK_TIMEOUT`. Both name the plugin and
- * the stage and keep the hook's error as `cause`.
+ * The one way the framework runs plugin hooks, at reload and at retirement:
+ * each hook timed, reported as a `hook` event, limited to `timeoutMs` (its
+ * synchronous part interrupted when `boundSync`), and any failure turned
+ * into a {@link HotswapError} naming the plugin and the stage.
  */
-export async function runHook<R>(plugin: string, stage: Stage, hook: () => R | Promise<R>, timeoutMs: number): Promise<R> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    const result = hook();
-    if (!isPromiseLike(result)) return result;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        reject(
-          new HotswapError(
-            ErrorCodes.HOOK_TIMEOUT,
-            `plugin "${plugin}": ${stage} did not settle within ${timeoutMs} ms. ` +
-              `Make it finish sooner, or raise the swapper's hookTimeout option.`,
-            { plugin, stage },
-          ),
-        );
-      }, timeoutMs);
-    });
-    return await Promise.race([result, timeout]);
-  } catch (error) {
-    if (error instanceof HotswapError && error.code === ErrorCodes.HOOK_TIMEOUT) throw error;
-    const at = mapErrorStack(error);
-    throw new HotswapError(ErrorCodes.HOOK_FAILED, `plugin "${plugin}": ${stage} failed: ${describe(error)}${where(at)}`, {
-      plugin,
-      stage,
-      cause: error,
-    });
-  } finally {
-    if (timer !== undefined) clearTimeout(timer);
+export class HookRunner {
+  readonly timeoutMs: number;
+  readonly #boundSync: boolean;
+  readonly #onHook: (event: HookEvent) => void;
+
+  constructor(options: HookRunnerOptions) {
+    this.timeoutMs = options.timeoutMs;
+    this.#boundSync = options.boundSync;
+    this.#onHook = options.onHook;
   }
+
+  /** The limit for a bounded run of synchronous code, or false when synchronous code is not bounded. */
+  get syncLimit(): number | false {
+    return this.#boundSync ? this.timeoutMs : false;
+  }
+
+  /** Runs one hook and returns its result. */
+  async run<V extends HookTarget, R>(target: V, stage: Stage, fn: () => R | PromiseLike<R>, errors?: StageErrors<V>): Promise<R> {
+    let out: R | undefined;
+    await this.stage([target], stage, () => fn, (_, result) => (out = result), errors);
+    return out as R;
+  }
+
+  /**
+   * Runs the `stage` hook of each target in order, each after the previous
+   * one settled. `pick` returns the hook to run, or undefined to skip the
+   * target; `done` receives each result. Consecutive synchronous hooks share
+   * one bounded run, so a stage of many plugins costs one watchdog, not one each.
+   */
+  async stage<V extends HookTarget, R>(
+    targets: readonly V[],
+    stage: Stage,
+    pick: (target: V) => (() => R | PromiseLike<R>) | undefined,
+    done?: (target: V, result: R) => void,
+    errors: StageErrors<V> = defaultErrors(stage),
+    isolate?: (target: V, error: HotswapError) => void,
+  ): Promise<void> {
+    let at = 0;
+    while (at < targets.length) {
+      let batch: Batch<V, R>;
+      try {
+        batch = this.#batch(targets, at, stage, pick, done, errors);
+      } catch (error) {
+        // Isolated: the failing target is reported and the stage goes on with the next one.
+        if (isolate === undefined || !(error instanceof StageFailure)) throw unwrap(error);
+        isolate(error.target as V, error.error);
+        at = error.index + 1;
+        continue;
+      }
+      at = batch.next;
+      if (batch.pending !== undefined) {
+        const { target, result, started } = batch.pending;
+        let value: R;
+        try {
+          value = await this.#settle(target, stage, result, started, errors);
+        } catch (error) {
+          if (isolate === undefined || !(error instanceof HotswapError)) throw error;
+          isolate(target, error);
+          continue;
+        }
+        done?.(target, value);
+      }
+    }
+  }
+
+  #batch<V extends HookTarget, R>(
+    targets: readonly V[],
+    start: number,
+    stage: Stage,
+    pick: (target: V) => (() => R | PromiseLike<R>) | undefined,
+    done: ((target: V, result: R) => void) | undefined,
+    errors: StageErrors<V>,
+  ): Batch<V, R> {
+    let running: V | undefined;
+    let index = start;
+    let started = 0;
+    const budget = this.timeoutMs / 2;
+    try {
+      return runBounded(() => {
+        const opened = performance.now();
+        for (let i = start; i < targets.length; i++) {
+          // A hook late in a long batch still gets a fair share of the limit: start a fresh run.
+          if (i > start && performance.now() - opened > budget) return { next: i };
+          const target = targets[i]!;
+          const fn = pick(target);
+          if (fn === undefined) continue;
+          running = target;
+          index = i;
+          started = performance.now();
+          let result: R | PromiseLike<R>;
+          let promised: boolean;
+          try {
+            result = fn();
+            promised = isPromiseLike(result);
+          } catch (error) {
+            running = undefined;
+            this.#report(target, stage, started, false);
+            throw new StageFailure(target, i, errors.failed(target, error));
+          }
+          running = undefined;
+          if (promised) return { next: i + 1, pending: { target, result: result as PromiseLike<R>, started } };
+          this.#report(target, stage, started, true);
+          done?.(target, result as R);
+        }
+        return { next: targets.length };
+      }, this.syncLimit);
+    } catch (error) {
+      if (error instanceof TimedOut && running !== undefined) {
+        this.#report(running, stage, started, false);
+        throw new StageFailure(running, index, errors.timeout(running, this.timeoutMs));
+      }
+      throw error;
+    }
+  }
+
+  async #settle<V extends HookTarget, R>(target: V, stage: Stage, result: PromiseLike<R>, started: number, errors: StageErrors<V>): Promise<R> {
+    let timer: NodeJS.Timeout | undefined;
+    const left = Math.max(0, this.timeoutMs - (performance.now() - started));
+    const timeout = new Promise<typeof TIMED_OUT>((resolve) => {
+      timer = setTimeout(() => resolve(TIMED_OUT), left);
+    });
+    let value: R | typeof TIMED_OUT;
+    try {
+      value = await Promise.race([result, timeout]);
+    } catch (error) {
+      this.#report(target, stage, started, false);
+      throw errors.failed(target, error);
+    } finally {
+      clearTimeout(timer);
+    }
+    if (value === TIMED_OUT) {
+      this.#report(target, stage, started, false);
+      throw errors.timeout(target, this.timeoutMs);
+    }
+    this.#report(target, stage, started, true);
+    return value;
+  }
+
+  #report(target: HookTarget, stage: Stage, started: number, ok: boolean): void {
+    const durationMs = performance.now() - started;
+    target.timings[stage] = durationMs;
+    if (target.name !== '') this.#onHook({ plugin: target.name, version: target.version, stage, durationMs, ok });
+  }
+}
+
+const TIMED_OUT = Symbol('timed out');
+
+interface Batch<V, R> {
+  next: number;
+  pending?: { target: V; result: PromiseLike<R>; started: number };
+}
+
+/** A hook's failure inside a batch, with where in the batch it happened. */
+class StageFailure extends Error {
+  constructor(
+    readonly target: HookTarget,
+    readonly index: number,
+    readonly error: HotswapError,
+  ) {
+    super(error.message);
+  }
+}
+
+function unwrap(error: unknown): unknown {
+  return error instanceof StageFailure ? error.error : error;
+}
+
+/** HOOK_FAILED and HOOK_TIMEOUT for a plugin's hook, with the plugin's source position when known. */
+export function defaultErrors(stage: Stage): StageErrors<HookTarget> {
+  return {
+    failed: (target, cause) => hookFailed(target.name, stage, cause),
+    timeout: (target, timeoutMs) =>
+      new HotswapError(
+        ErrorCodes.HOOK_TIMEOUT,
+        `plugin "${target.name}": ${stage} did not finish within ${timeoutMs} ms. ` +
+          `Make it finish sooner, or raise the swapper's hookTimeout option.`,
+        { plugin: target.name, stage },
+      ),
+  };
+}
+
+/** HOOK_FAILED for whatever a plugin's hook threw, any value at all. */
+export function hookFailed(plugin: string, stage: Stage, cause: unknown): HotswapError {
+  const at = mapErrorStack(cause);
+  return new HotswapError(ErrorCodes.HOOK_FAILED, `plugin "${plugin}": ${stage} failed: ${describe(cause)}${where(at)}`, {
+    plugin,
+    stage,
+    cause,
+  });
 }
 
 /** True for promises and other thenables. */

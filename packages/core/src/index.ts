@@ -1,5 +1,5 @@
 export { Swapper } from './swapper.js';
-export type { ReloadOptions, SwapperEvents, SwapperOptions, SwapperStatus } from './swapper.js';
+export type { LastReload, ReloadOptions, SwapperEvents, SwapperOptions, SwapperStatus, TeardownFailureEvent } from './swapper.js';
 export type { CensusState, LeakEvent, VersionStatus } from './census.js';
 export { Generation } from './generation.js';
 export type { StaticPlugin } from './loader/static.js';
@@ -24,8 +24,10 @@ export type {
   Predecessor,
   StateOf,
 } from './plugin.js';
-export type { PluginInfo, VersionState } from './version.js';
-export type { HookEvent, PluginDetail, PluginStatus, ReloadCallback, ReloadDetails } from './reload.js';
+export type { PluginInfo, VersionState } from './version/version.js';
+export type { PluginDetail, PluginStatus, ReloadDetails } from './reload/details.js';
+export type { ReloadCallback } from './reload/input.js';
+export type { HookEvent } from './hooks.js';
 export type { VersionEvent } from './retire.js';
 export { ErrorCodes, HotswapError, isHotswapError } from './errors.js';
 export type { ErrorCode, HotswapErrorOptions, Stage } from './errors.js';

@@ -86,6 +86,15 @@ export interface PluginContext<T extends HostTypes = HostTypes> {
   readonly signal: AbortSignal;
   /** The swapper's logger. */
   readonly log: Logger;
+  /**
+   * Registers a teardown that runs when this version retires or the reload
+   * that made it fails: right after `signal` is aborted, before its calls
+   * drain and before OnFree. Teardowns run last registered first, each
+   * isolated (one that throws or rejects is reported as
+   * `version:teardown-failure` and the rest still run) and each limited to
+   * the swapper's `hookTimeout`.
+   */
+  onRetire(teardown: () => unknown): void;
 }
 
 /**
@@ -190,8 +199,8 @@ export function validateDefinition(value: unknown): string | undefined {
     return `"reloadable" must be a boolean or a function, got ${typeof reloadable}`;
   }
   const imports = record['import'];
-  if (imports !== undefined && typeof imports !== 'function' && (typeof imports !== 'object' || imports === null)) {
-    return `"import" must be an object of plugin names to semver ranges, or a function returning one`;
+  if (imports !== undefined && typeof imports !== 'function' && (typeof imports !== 'object' || imports === null || Array.isArray(imports))) {
+    return `"import" must be an object of plugin names to semver ranges such as { alpha: '^1.0.0' }, or a function returning one; got ${Array.isArray(imports) ? 'an array' : imports === null ? 'null' : typeof imports}`;
   }
   const functions = record['functions'];
   if (functions !== undefined) {

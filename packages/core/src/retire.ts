@@ -1,8 +1,7 @@
-import { describe } from './errors.js';
-import { runHook } from './hooks.js';
-import type { Logger } from './logger.js';
-import type { HookEvent } from './reload.js';
-import type { PluginVersion } from './version.js';
+import type { HotswapError } from './errors.js';
+import type { HookRunner } from './hooks.js';
+import { tearDown } from './version/teardown.js';
+import type { PluginVersion } from './version/version.js';
 
 /** A version that was retired or freed, as the events report it. */
 export interface VersionEvent {
@@ -11,74 +10,113 @@ export interface VersionEvent {
   buildStamp: string;
 }
 
-/** What retirement needs from the swapper. */
-export interface RetireOptions {
+/** How long retirement waits. */
+export interface RetireTiming {
+  /** Milliseconds a retired version waits, once drained, before its OnFree. */
   freeDelay: number;
+  /** Longest a retired version waits for its calls to drain before OnFree runs anyway. */
   maxFreeWait: number;
-  hookTimeout: number;
-  log: Logger;
-  onDrained: (version: PluginVersion) => void;
-  onFreed: (version: PluginVersion) => void;
-  onStuck: (event: VersionEvent & { inflight: number }) => void;
-  onFreeFailed: (event: VersionEvent & { error: unknown }) => void;
-  onHook: (event: HookEvent) => void;
-  /** When aborted, the free delay ends at once: the swapper is closing. */
-  hurry?: AbortSignal;
+}
+
+/** Who hears of each step of a retirement. */
+export interface RetireListener {
+  retired(version: PluginVersion): void;
+  drained(version: PluginVersion): void;
+  stuck(version: PluginVersion, inflight: number): void;
+  freeFailed(version: PluginVersion, error: HotswapError): void;
+  freed(version: PluginVersion): void;
 }
 
 /**
- * Retires versions swapped out together: aborts their signals at once, lets
- * the calls already running in them finish, then, once the free delay has
- * passed and they have drained (or `maxFreeWait` has run out), runs their
- * OnFree exactly once each, in reverse dependency order. `versions` is in
- * dependency order. The returned promise settles when every OnFree has run;
- * it never rejects.
+ * Retires versions swapped out together and keeps track of those still
+ * retiring. For each batch: every version moves to `retiring` and its signal
+ * is aborted at once, its onRetire teardowns run, the calls already running
+ * in it finish; then, once the free delay has passed and they have drained
+ * (or `maxFreeWait` has run out), OnFree runs exactly once each, in reverse
+ * dependency order, and the version is freed. Nothing here ever rejects.
  */
-export async function retire(versions: readonly PluginVersion[], options: RetireOptions): Promise<void> {
-  for (const version of versions) {
-    version.state = 'retiring';
-    version.abort(`plugin "${version.name}" ${version.version} retired`);
+export class Retirement {
+  readonly #running = new Set<Promise<void>>();
+  readonly #hurry = new AbortController();
+  readonly #runner: HookRunner;
+  readonly #listener: RetireListener;
+
+  constructor(runner: HookRunner, listener: RetireListener) {
+    this.#runner = runner;
+    this.#listener = listener;
   }
-  // OnFree waits for both: the free delay, and the calls to drain (or maxFreeWait to run out).
-  const drained = Promise.all(
-    versions.map((v) =>
-      v.drained().then(() => {
-        if (v.state === 'retiring') options.onDrained(v);
-      }),
-    ),
-  );
-  let timer: NodeJS.Timeout | undefined;
-  const outOfTime = new Promise<'timeout'>((resolve) => {
-    timer = setTimeout(() => resolve('timeout'), options.maxFreeWait);
-    timer.unref();
-  });
-  const [, outcome] = await Promise.all([
-    delay(options.freeDelay, options.hurry),
-    Promise.race([drained.then(() => 'drained' as const), outOfTime]),
-  ]);
-  clearTimeout(timer);
-  if (outcome === 'timeout') {
+
+  /** Starts retiring `versions` (in dependency order). */
+  retire(versions: readonly PluginVersion[], timing: RetireTiming): void {
+    if (versions.length === 0) return;
+    const done = this.#retire(versions, timing).finally(() => this.#running.delete(done));
+    this.#running.add(done);
+  }
+
+  /** From now on free delays end at once: the swapper is closing. */
+  hurry(): void {
+    this.#hurry.abort();
+  }
+
+  /** Resolves when every version retired so far has had its OnFree. */
+  async settled(): Promise<void> {
+    while (this.#running.size > 0) await Promise.all([...this.#running]);
+  }
+
+  async #retire(versions: readonly PluginVersion[], timing: RetireTiming): Promise<void> {
+    await tearDown(versions, this.#runner, (version) => {
+      version.retire();
+      this.#listener.retired(version);
+    });
+    // OnFree waits for both: the free delay, and the calls to drain (or maxFreeWait to run out).
+    const drained = Promise.all(
+      versions.map((v) =>
+        v.drained().then(() => {
+          if (v.state === 'retiring') this.#listener.drained(v);
+        }),
+      ),
+    );
+    let timer: NodeJS.Timeout | undefined;
+    const outOfTime = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), timing.maxFreeWait);
+      timer.unref();
+    });
+    const [, outcome] = await Promise.all([
+      delay(timing.freeDelay, this.#hurry.signal),
+      Promise.race([drained.then(() => 'drained' as const), outOfTime]),
+    ]);
+    clearTimeout(timer);
+    if (outcome === 'timeout') {
+      for (const version of versions) if (version.inflight > 0) this.#listener.stuck(version, version.inflight);
+    }
+    await freeAll([...versions].reverse(), this.#runner, (version, error) => this.#listener.freeFailed(version, error));
     for (const version of versions) {
-      if (version.inflight > 0) options.onStuck({ ...eventOf(version), inflight: version.inflight });
+      version.free();
+      this.#listener.freed(version);
     }
   }
-  for (const version of [...versions].reverse()) {
-    const onFree = version.definition.onFree;
-    if (onFree !== undefined) {
-      const started = performance.now();
-      let ok = false;
-      try {
-        await runHook(version.name, 'onFree', () => onFree(version.context), options.hookTimeout);
-        ok = true;
-      } catch (error) {
-        options.log.error(describe(error));
-        options.onFreeFailed({ ...eventOf(version), error });
-      }
-      options.onHook({ plugin: version.name, version: version.version, stage: 'onFree', durationMs: performance.now() - started, ok });
-    }
-    version.end('freed');
-    options.onFreed(version);
-  }
+}
+
+/**
+ * Runs OnFree of each version in the order given, each isolated: one that
+ * throws, rejects or runs past the limit is reported and the rest still run.
+ */
+export async function freeAll(
+  versions: readonly PluginVersion[],
+  runner: HookRunner,
+  failed: (version: PluginVersion, error: HotswapError) => void,
+): Promise<void> {
+  await runner.stage(
+    versions,
+    'onFree',
+    (v) => {
+      const onFree = v.definition.onFree;
+      return onFree === undefined ? undefined : () => onFree(v.context);
+    },
+    undefined,
+    undefined,
+    failed,
+  );
 }
 
 /** The event payload that names a version. */
@@ -86,15 +124,15 @@ export function eventOf(version: PluginVersion): VersionEvent {
   return { plugin: version.name, version: version.version, buildStamp: version.buildStamp };
 }
 
-function delay(ms: number, hurry: AbortSignal | undefined): Promise<void> {
-  if (ms <= 0 || hurry?.aborted === true) return Promise.resolve();
+function delay(ms: number, hurry: AbortSignal): Promise<void> {
+  if (ms <= 0 || hurry.aborted) return Promise.resolve();
   return new Promise((resolve) => {
     const done = (): void => {
       clearTimeout(timer);
-      hurry?.removeEventListener('abort', done);
+      hurry.removeEventListener('abort', done);
       resolve();
     };
     const timer = setTimeout(done, ms).unref();
-    hurry?.addEventListener('abort', done, { once: true });
+    hurry.addEventListener('abort', done, { once: true });
   });
 }

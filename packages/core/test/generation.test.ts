@@ -3,7 +3,7 @@ import { definePlugin, ErrorCodes, Generation, Vault, type Manifest, type Plugin
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../src/logger.js';
 import { validateDefinition } from '../src/plugin.js';
-import { PluginVersion } from '../src/version.js';
+import { PluginVersion } from '../src/version/version.js';
 
 function version(name: string, definition: PluginDefinition): PluginVersion {
   const manifest: Manifest = {
@@ -18,7 +18,7 @@ function version(name: string, definition: PluginDefinition): PluginVersion {
     entry: 'index.ts',
     live: [],
   };
-  return new PluginVersion(manifest, name, definition, undefined, new Vault(undefined, {}), silentLogger);
+  return new PluginVersion({ manifest, digest: name, definition, data: undefined, vault: new Vault(undefined, {}), log: silentLogger });
 }
 
 describe('Generation', () => {

@@ -30,8 +30,18 @@ export interface Evaluated {
 }
 
 /**
- * Evaluates an artifact's bundle in the host's own realm and returns the
- * plugin definition it default-exports.
+ * A bundle compiled and ready to run. `run()` runs its top-level code (the
+ * only part that runs plugin code, so the caller can bound it) and returns
+ * what it defines; `release()` drops its source map if it never ran to the end.
+ */
+export interface Compiled {
+  run(): Evaluated;
+  release(): void;
+}
+
+/**
+ * Compiles an artifact's bundle in the host's own realm; running it
+ * evaluates the plugin definition it default-exports.
  *
  * The bundle is compiled with `vm.compileFunction`, not `import()` or
  * `require()`: neither module cache keeps a reference, so once the host drops
@@ -40,7 +50,7 @@ export interface Evaluated {
  * bundle resolves shared modules to the host's own instances and Node
  * built-ins to Node's; everything else was bundled at build time.
  */
-export function evaluateArtifact(artifact: Artifact, shared: SharedModules): Evaluated {
+export function compileArtifact(artifact: Artifact, shared: SharedModules): Compiled {
   const { name } = artifact.manifest;
   for (const specifier of artifact.manifest.shared) {
     if (!shared.has(specifier)) {
@@ -61,36 +71,62 @@ export function evaluateArtifact(artifact: Artifact, shared: SharedModules): Eva
         `Bundle it (remove it from --shared) or add it to the swapper's shared modules.`,
     );
   };
-  const module: { exports: unknown } = { exports: {} };
   const { filename, release } = registerSourceMap(artifact.path, artifact.code);
-  const owner = { plugin: name, version: artifact.manifest.version, buildStamp: artifact.manifest.buildStamp };
+  let fn: (this: unknown, ...args: unknown[]) => void;
   try {
-    const fn = compileFunction(artifact.code + KEEP_OWNER, PARAMS, { filename }) as (
-      this: unknown,
-      ...args: unknown[]
-    ) => void;
-    fn.call(module.exports, module.exports, pluginRequire, module, artifact.path, dirname(artifact.path), owner);
+    fn = compileFunction(artifact.code + KEEP_OWNER, PARAMS, { filename }) as typeof fn;
   } catch (error) {
-    const at = mapErrorStack(error);
     release();
-    throw new HotswapError(
-      ErrorCodes.EVALUATE_FAILED,
-      `plugin "${name}" threw while its top-level code ran: ${describe(error)}${where(at)}`,
-      { plugin: name, stage: 'evaluate', cause: error },
-    );
+    throw new HotswapError(ErrorCodes.EVALUATE_FAILED, `plugin "${name}" does not compile: ${describe(error)}`, {
+      plugin: name,
+      stage: 'evaluate',
+      cause: error,
+    });
   }
-  const exports = module.exports as { default?: unknown } | null;
-  const definition = exports !== null && typeof exports === 'object' && 'default' in exports ? exports.default : undefined;
+  return {
+    release,
+    run: () => {
+      const module: { exports: unknown } = { exports: {} };
+      const owner = { plugin: name, version: artifact.manifest.version, buildStamp: artifact.manifest.buildStamp };
+      try {
+        fn.call(module.exports, module.exports, pluginRequire, module, artifact.path, dirname(artifact.path), owner);
+      } catch (error) {
+        const at = mapErrorStack(error);
+        release();
+        throw new HotswapError(
+          ErrorCodes.EVALUATE_FAILED,
+          `plugin "${name}" threw while its top-level code ran: ${describe(error)}${where(at)}`,
+          { plugin: name, stage: 'evaluate', cause: error },
+        );
+      }
+      return defined(name, module.exports, owner, release);
+    },
+  };
+}
+
+function defined(name: string, moduleExports: unknown, owner: object, release: () => void): Evaluated {
+  let definition: unknown;
+  let live: unknown;
+  try {
+    const exports = moduleExports as Record<string, unknown> | null;
+    definition = exports !== null && typeof exports === 'object' && 'default' in exports ? exports['default'] : undefined;
+    live = exports?.[LIVE_EXPORT];
+  } catch (error) {
+    release();
+    throw new HotswapError(ErrorCodes.PLUGIN_INVALID, `plugin "${name}" is not a valid plugin: reading its exports threw: ${describe(error)}.`, {
+      plugin: name,
+      stage: 'evaluate',
+      cause: error,
+    });
+  }
   const problem = validateDefinition(definition);
   if (problem !== undefined) {
     release();
-    throw new HotswapError(
-      ErrorCodes.PLUGIN_INVALID,
-      `plugin "${name}" is not a valid plugin: ${problem}.`,
-      { plugin: name, stage: 'evaluate' },
-    );
+    throw new HotswapError(ErrorCodes.PLUGIN_INVALID, `plugin "${name}" is not a valid plugin: ${problem}.`, {
+      plugin: name,
+      stage: 'evaluate',
+    });
   }
-  const live = (exports as Record<string, unknown>)[LIVE_EXPORT];
   return {
     definition: definition as PluginDefinition,
     owner,

@@ -71,6 +71,15 @@ export function mapStack(stack: string): string {
  * place, and returns the first plugin source position found in it.
  */
 export function mapErrorStack(error: unknown): SourcePosition | undefined {
+  try {
+    return mapChain(error);
+  } catch {
+    // A hostile value (a Proxy, a throwing getter) keeps its stack as it is.
+    return undefined;
+  }
+}
+
+function mapChain(error: unknown): SourcePosition | undefined {
   let first: SourcePosition | undefined;
   for (let e = error, depth = 0; e instanceof Error && depth < 8; e = e.cause, depth++) {
     const done = (e as unknown as Record<symbol, SourcePosition | null | undefined>)[MAPPED];

@@ -2,7 +2,7 @@ import type { Artifact, Manifest } from '../artifact.js';
 import { ErrorCodes, HotswapError } from '../errors.js';
 import { CORE_VERSION } from '../meta.js';
 import { validateDefinition, type PluginDefinition } from '../plugin.js';
-import type { Evaluated } from './evaluate.js';
+import type { Compiled, Evaluated } from './evaluate.js';
 
 /**
  * A plugin compiled into the host (Go's static plugins). `hotswap build
@@ -23,12 +23,13 @@ export interface Loadable {
   manifest: Manifest;
   digest: string;
   path: string;
-  evaluate(shared: ReadonlyMap<string, unknown>): Evaluated;
+  /** Compiles the plugin's code; running the result evaluates it. */
+  compile(shared: ReadonlyMap<string, unknown>): Compiled;
 }
 
 /** A loadable for an artifact read from disk. */
-export function fromArtifact(artifact: Artifact, evaluate: (artifact: Artifact, shared: ReadonlyMap<string, unknown>) => Evaluated): Loadable {
-  return { manifest: artifact.manifest, digest: artifact.digest, path: artifact.path, evaluate: (shared) => evaluate(artifact, shared) };
+export function fromArtifact(artifact: Artifact, compile: (artifact: Artifact, shared: ReadonlyMap<string, unknown>) => Compiled): Loadable {
+  return { manifest: artifact.manifest, digest: artifact.digest, path: artifact.path, compile: (shared) => compile(artifact, shared) };
 }
 
 /** A loadable for a static plugin: its code is the host's own, so evaluating it only checks it. */
@@ -49,21 +50,23 @@ export function fromStatic(plugin: StaticPlugin): Loadable {
     manifest,
     digest: `static:${plugin.name}`,
     path: `static:${plugin.name}`,
-    evaluate() {
-      const problem = validateDefinition(plugin.definition);
-      if (problem !== undefined) {
-        throw new HotswapError(ErrorCodes.PLUGIN_INVALID, `static plugin "${plugin.name}" is not a valid plugin: ${problem}.`, {
-          plugin: plugin.name,
-          stage: 'evaluate',
-        });
-      }
-      // Static code lives as long as the host: the definition is as good an owner as any.
-      return {
-        definition: plugin.definition as PluginDefinition,
-        owner: plugin.definition,
-        live: { ...plugin.live },
-        releaseSourceMap: () => {},
-      };
-    },
+    compile: () => ({ release: () => {}, run: () => evaluateStatic(plugin) }),
+  };
+}
+
+function evaluateStatic(plugin: StaticPlugin): Evaluated {
+  const problem = validateDefinition(plugin.definition);
+  if (problem !== undefined) {
+    throw new HotswapError(ErrorCodes.PLUGIN_INVALID, `static plugin "${plugin.name}" is not a valid plugin: ${problem}.`, {
+      plugin: plugin.name,
+      stage: 'evaluate',
+    });
+  }
+  // Static code lives as long as the host: the definition is as good an owner as any.
+  return {
+    definition: plugin.definition as PluginDefinition,
+    owner: plugin.definition,
+    live: { ...plugin.live },
+    releaseSourceMap: () => {},
   };
 }

@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { ErrorCodes, HotswapError, isHotswapError } from '../errors.js';
 import type { HostTypes } from '../plugin.js';
-import type { ReloadDetails } from '../reload.js';
+import type { ReloadDetails } from '../reload/details.js';
 import type { Swapper } from '../swapper.js';
 
 /** How {@link serveAdmin} is set up. */

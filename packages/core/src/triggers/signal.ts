@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { HostTypes } from '../plugin.js';
-import type { ReloadDetails } from '../reload.js';
+import type { ReloadDetails } from '../reload/details.js';
 import type { Swapper } from '../swapper.js';
 import { coalesce } from './coalesce.js';
 

@@ -1,0 +1,81 @@
+import { describe, ErrorCodes, HotswapError, where } from '../errors.js';
+import { isPromiseLike } from '../hooks.js';
+import { runBounded, TimedOut } from '../loader/bounded.js';
+import { mapErrorStack } from '../loader/source-map.js';
+import type { Generation } from '../generation.js';
+import type { HostTypes } from '../plugin.js';
+import type { PluginVersion } from '../version/version.js';
+
+/** A version that takes over the state of the one it replaces. */
+export interface Handoff {
+  from: PluginVersion;
+  to: PluginVersion;
+}
+
+/**
+ * The commit phase, synchronous from start to end: each replaced version
+ * gives its state and its successor takes it (giveState, takeState), then
+ * `swap` installs the generation and its new versions start serving. No
+ * call can run between a version giving its state and the swap. Throws
+ * `HOTSWAP_HANDOFF_FAILED` (nothing swapped; the caller rolls back).
+ */
+export function commit<T extends HostTypes>(
+  generation: Generation<T>,
+  handoffs: readonly Handoff[],
+  limit: number | false,
+  swap: (generation: Generation<T>) => void,
+): void {
+  if (handoffs.length > 0) handOverAll(handoffs, limit);
+  swap(generation);
+  for (const version of generation.versions) if (version.state === 'loading') version.serve();
+}
+
+function handOverAll(handoffs: readonly Handoff[], limit: number | false): void {
+  let current: Handoff | undefined;
+  let stage: 'giveState' | 'takeState' = 'giveState';
+  try {
+    runBounded(() => {
+      for (const handoff of handoffs) {
+        current = handoff;
+        handOver(handoff, (s) => (stage = s));
+      }
+    }, limit);
+  } catch (error) {
+    if (!(error instanceof TimedOut) || current === undefined) throw error;
+    const plugin = stage === 'giveState' ? current.from : current.to;
+    throw new HotswapError(
+      ErrorCodes.HOOK_TIMEOUT,
+      `plugin "${plugin.name}": ${stage} ran for more than ${error.timeoutMs} ms and was interrupted. ` +
+        `The reload was rolled back; ${current.from.version} keeps serving with its state.`,
+      { plugin: plugin.name, stage },
+    );
+  }
+}
+
+function handOver({ from, to }: Handoff, at: (stage: 'giveState' | 'takeState') => void): void {
+  const fail = (stage: 'giveState' | 'takeState', plugin: PluginVersion, error: unknown): HotswapError => {
+    const position = mapErrorStack(error);
+    return new HotswapError(
+      ErrorCodes.HANDOFF_FAILED,
+      `plugin "${plugin.name}": ${stage} failed handing state from ${from.version} to ${to.version}: ${describe(error)}${where(position)}. ` +
+        `The reload was rolled back; ${from.version} keeps serving with its state.`,
+      { plugin: plugin.name, stage, cause: error },
+    );
+  };
+  let state: unknown;
+  const give = from.definition.giveState;
+  at('giveState');
+  try {
+    state = give === undefined ? undefined : give(from.context);
+    if (isPromiseLike(state)) throw new Error('giveState returned a promise; it must be synchronous');
+  } catch (error) {
+    throw fail('giveState', from, error);
+  }
+  at('takeState');
+  try {
+    const result: unknown = to.definition.takeState!({ state, version: from.version, buildStamp: from.buildStamp }, to.context);
+    if (isPromiseLike(result)) throw new Error('takeState returned a promise; it must be synchronous');
+  } catch (error) {
+    throw fail('takeState', to, error);
+  }
+}

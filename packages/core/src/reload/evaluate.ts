@@ -1,0 +1,190 @@
+import { ErrorCodes, HotswapError, type Stage } from '../errors.js';
+import { runBounded, TimedOut } from '../loader/bounded.js';
+import type { Compiled } from '../loader/evaluate.js';
+import type { Loadable } from '../loader/static.js';
+import { keyOf, type PluginKey } from '../names.js';
+import type { HostTypes, ImportSpec } from '../plugin.js';
+import type { Vault } from '../vault.js';
+import { PluginVersion } from '../version/version.js';
+import type { Outcome } from './details.js';
+import type { ReloadInput } from './input.js';
+import type { Plan } from './plan.js';
+import { discardAll } from './rollback.js';
+
+/** The versions a reload evaluated, with every member of the next generation by key. */
+export interface EvaluatedPlan {
+  /** The new versions, in name order. */
+  fresh: PluginVersion[];
+  /** Every plugin of the next generation: fresh and carried over. */
+  members: Map<PluginKey, PluginVersion>;
+  outcomes: Map<PluginVersion, Outcome>;
+}
+
+/**
+ * The evaluate phase: compiles and runs the top-level code of every plugin
+ * the plan evaluates (in one bounded run), then their Reloadable, Export and
+ * Import hooks. On failure every version it made is discarded before the
+ * error is thrown; no OnLoad has run yet.
+ */
+export async function evaluatePlan<T extends HostTypes>(
+  input: ReloadInput<T>,
+  plan: Plan<PluginVersion, Loadable>,
+  vault: Vault<T>,
+): Promise<EvaluatedPlan> {
+  const fresh: PluginVersion[] = [];
+  try {
+    fresh.push(...runTopLevel(input, plan, vault));
+    await runDeclarations(input, fresh);
+  } catch (error) {
+    await discardAll(input, fresh);
+    throw error;
+  }
+  const members = new Map<PluginKey, PluginVersion>();
+  const outcomes = new Map<PluginVersion, Outcome>();
+  for (const { version, status } of plan.carried) {
+    members.set(keyOf(version.name), version);
+    outcomes.set(version, { status, replaces: undefined, fresh: false });
+  }
+  plan.fresh.forEach((entry, i) => {
+    const version = fresh[i]!;
+    members.set(keyOf(version.name), version);
+    outcomes.set(version, { status: entry.status, replaces: entry.replaces, fresh: true });
+  });
+  return { fresh, members, outcomes };
+}
+
+function runTopLevel<T extends HostTypes>(input: ReloadInput<T>, plan: Plan<PluginVersion, Loadable>, vault: Vault<T>): PluginVersion[] {
+  const compiled: Compiled[] = [];
+  const made: PluginVersion[] = [];
+  try {
+    for (const { source } of plan.fresh) compiled.push(source.compile(input.shared));
+    let at = 0;
+    while (at < compiled.length) {
+      at = evaluateBatch(input, plan, compiled, at, vault, made);
+    }
+    return made;
+  } catch (error) {
+    for (const c of compiled.slice(made.length)) c.release();
+    for (const version of made) version.discard();
+    throw error;
+  }
+}
+
+// Top-level code of many plugins in one bounded run; a fresh run once half the limit is used.
+function evaluateBatch<T extends HostTypes>(
+  input: ReloadInput<T>,
+  plan: Plan<PluginVersion, Loadable>,
+  compiled: readonly Compiled[],
+  start: number,
+  vault: Vault<T>,
+  made: PluginVersion[],
+): number {
+  let i = start;
+  const limit = input.runner.syncLimit;
+  try {
+    return runBounded(() => {
+      const opened = performance.now();
+      for (; i < compiled.length; i++) {
+        if (i > start && limit !== false && performance.now() - opened > limit / 2) return i;
+        const started = performance.now();
+        const evaluated = compiled[i]!.run();
+        const source = plan.fresh[i]!.source;
+        const version = new PluginVersion({
+          manifest: source.manifest,
+          digest: source.digest,
+          definition: evaluated.definition,
+          data: input.data,
+          vault: vault as Vault,
+          log: input.log,
+          releaseSourceMap: evaluated.releaseSourceMap,
+          // Values only, no closure made here: a closure would keep this reload's input, the serving generation among it, alive.
+          observe: input.census.observe,
+          onTeardownFailure: input.onTeardownFailure,
+        });
+        version.timings['evaluate'] = performance.now() - started;
+        version.live = evaluated.live;
+        input.census.add(version, evaluated.owner);
+        made.push(version);
+      }
+      return i;
+    }, limit);
+  } catch (error) {
+    if (!(error instanceof TimedOut)) throw error;
+    const name = plan.fresh[i]!.source.manifest.name;
+    throw new HotswapError(
+      ErrorCodes.HOOK_TIMEOUT,
+      `plugin "${name}": its top-level code ran for more than ${error.timeoutMs} ms and was interrupted (an endless loop?). ` +
+        'Move slow work out of the top level, or raise the swapper\'s hookTimeout option.',
+      { plugin: name, stage: 'evaluate' },
+    );
+  }
+}
+
+// Reloadable, Export and Import, each a stage over every fresh version.
+async function runDeclarations<T extends HostTypes>(input: ReloadInput<T>, fresh: readonly PluginVersion[]): Promise<void> {
+  const { runner } = input;
+  await runner.stage(
+    fresh,
+    'reloadable',
+    (v) => {
+      const reloadable = v.definition.reloadable;
+      return typeof reloadable === 'function' ? () => reloadable(v.context) : undefined;
+    },
+    (v, result) => (v.reloadable = checkReloadable(v.name, result)),
+  );
+  for (const v of fresh) if (typeof v.definition.reloadable !== 'function') v.reloadable = v.definition.reloadable !== false;
+  await runner.stage(
+    fresh,
+    'export',
+    (v) => {
+      const exportHook = v.definition.export;
+      return exportHook === undefined ? undefined : () => exportHook(v.context);
+    },
+    (v, result) => (v.exported = result),
+  );
+  await runner.stage(
+    fresh,
+    'import',
+    (v) => {
+      const imports = v.definition.import;
+      if (imports === undefined) return undefined;
+      return typeof imports === 'function' ? () => imports(v.context) : () => imports;
+    },
+    (v, spec) => (v.importSpec = checkImportSpec(v.name, spec)),
+  );
+}
+
+function invalid(plugin: string, stage: Stage, message: string): HotswapError {
+  return new HotswapError(ErrorCodes.PLUGIN_INVALID, `plugin "${plugin}": ${message}`, { plugin, stage });
+}
+
+function checkReloadable(plugin: string, value: unknown): boolean {
+  if (typeof value === 'boolean') return value;
+  throw invalid(plugin, 'reloadable', `reloadable must return true or false, got ${value === null ? 'null' : typeof value}. Return a boolean.`);
+}
+
+/** An import spec as the docs define it: an object of distinct plugin names (without case) to semver range strings. */
+export function checkImportSpec(plugin: string, value: unknown): ImportSpec {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    const got = Array.isArray(value) ? 'an array' : value === null ? 'null' : typeof value;
+    throw invalid(plugin, 'import', `import must be an object of plugin names to semver ranges, such as { alpha: '^1.0.0' }; got ${got}.`);
+  }
+  const seen = new Map<PluginKey, string>();
+  const spec: ImportSpec = {};
+  for (const [name, range] of Object.entries(value as Record<string, unknown>)) {
+    const other = seen.get(keyOf(name));
+    if (other !== undefined) {
+      throw invalid(plugin, 'import', `import names plugin "${other}" twice ("${other}" and "${name}"; names are compared without case). Keep one.`);
+    }
+    seen.set(keyOf(name), name);
+    if (typeof range !== 'string') {
+      throw new HotswapError(
+        ErrorCodes.DEP_RANGE_INVALID,
+        `plugin "${plugin}" imports "${name}" with ${JSON.stringify(range) ?? typeof range}, which is not a semver range. Use one such as "^1.2.0" or "*".`,
+        { plugin, stage: 'link' },
+      );
+    }
+    spec[name] = range;
+  }
+  return spec;
+}

@@ -1,0 +1,46 @@
+import type { Logger } from '../logger.js';
+import type { PluginContext } from '../plugin.js';
+import type { Vault } from '../vault.js';
+import type { PluginVersion } from './version.js';
+
+// A class rather than an object literal made in the version's constructor: a
+// literal's getters would keep the constructor's arguments alive, among them
+// the vault of the generation that first loaded the version.
+/** What every hook of one version receives. @internal */
+export class VersionContext implements PluginContext {
+  readonly #version: PluginVersion;
+  readonly data: unknown;
+  readonly log: Logger;
+  readonly signal: AbortSignal;
+
+  constructor(version: PluginVersion, data: unknown, log: Logger) {
+    this.#version = version;
+    this.data = data;
+    this.log = log;
+    this.signal = version.signal;
+  }
+
+  get name(): string {
+    return this.#version.name;
+  }
+
+  get version(): string {
+    return this.#version.version;
+  }
+
+  get buildStamp(): string {
+    return this.#version.buildStamp;
+  }
+
+  get vault(): Vault {
+    return this.#version.vault;
+  }
+
+  get imports(): PluginContext['imports'] {
+    return this.#version.imports;
+  }
+
+  onRetire(teardown: () => unknown): void {
+    this.#version.onRetire(teardown);
+  }
+}

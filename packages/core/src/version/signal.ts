@@ -1,0 +1,76 @@
+/** Where a guarded signal reports a listener that threw. */
+export type ListenerFailure = (error: unknown) => void;
+
+type Listener = ((event: Event) => unknown) | { handleEvent(event: Event): unknown };
+type Guarded = (event: Event) => void;
+type AddOptions = Parameters<AbortSignal['addEventListener']>[2];
+type RemoveOptions = Parameters<AbortSignal['removeEventListener']>[2];
+
+/**
+ * Makes every `abort` listener of `signal` run contained: one that throws
+ * (or returns a rejected promise) is reported to `report` instead of being
+ * rethrown by Node on `process.nextTick`, which would kill the host. Covers
+ * `addEventListener`, `removeEventListener` and `onabort` on this instance;
+ * `listeners()` says how many a plugin added, so an abort with none costs
+ * nothing.
+ */
+export function guardSignal(signal: AbortSignal, report: ListenerFailure): { listeners(): number } {
+  const wrapped = new WeakMap<Listener, Guarded>();
+  const add = (type: string, listener: Listener, options?: AddOptions): void =>
+    EventTarget.prototype.addEventListener.call(signal, type, listener as Guarded, options);
+  const remove = (type: string, listener: Listener | Guarded, options?: RemoveOptions): void =>
+    EventTarget.prototype.removeEventListener.call(signal, type, listener as Guarded, options);
+  let count = 0;
+  const wrap = (listener: Listener): Guarded => {
+    let safe = wrapped.get(listener);
+    if (safe === undefined) {
+      safe = function (this: unknown, event: Event): void {
+        try {
+          const result: unknown =
+            typeof listener === 'function' ? listener.call(this, event) : listener.handleEvent(event);
+          if (isThenable(result)) result.then(undefined, report);
+        } catch (error) {
+          report(error);
+        }
+      };
+      wrapped.set(listener, safe);
+    }
+    return safe;
+  };
+  Object.defineProperties(signal, {
+    addEventListener: {
+      value(type: string, listener: Listener | null, options?: AddOptions): void {
+        if (listener === null) return;
+        if (type === 'abort') count++;
+        add(type, type === 'abort' ? wrap(listener) : listener, options);
+      },
+    },
+    removeEventListener: {
+      value(type: string, listener: Listener | null, options?: RemoveOptions): void {
+        if (listener === null) return;
+        remove(type, type === 'abort' ? (wrapped.get(listener) ?? listener) : listener, options);
+      },
+    },
+  });
+  let handler: ((this: AbortSignal, event: Event) => unknown) | null = null;
+  Object.defineProperty(signal, 'onabort', {
+    get: () => handler,
+    set(value: unknown) {
+      if (handler !== null) remove('abort', wrap(handler as Listener));
+      handler = typeof value === 'function' ? (value as (this: AbortSignal, event: Event) => unknown) : null;
+      if (handler !== null) {
+        count++;
+        add('abort', wrap(handler as Listener));
+      }
+    },
+  });
+  return { listeners: () => count };
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  try {
+    return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function';
+  } catch {
+    return false;
+  }
+}
