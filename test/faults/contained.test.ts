@@ -1,0 +1,358 @@
+// Nothing a plugin does takes the host down: teardown that throws, hostile
+// thrown values, listeners that throw, callbacks that never settle, replays
+// of old signed builds, malformed definitions and synchronous endless loops
+// each end as a typed error or a reported event, and the serving generation
+// keeps serving. The cases that could kill a process run in a real host.
+import { generateKeyPairSync } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ErrorCodes, HotswapError, isHotswapError, Swapper, type SwapperOptions } from '@hotswap/core';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { start as spawnChild, type Child } from '../helpers/child.js';
+import { workspace, type Workspace } from '../helpers/workspace.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+let ws: Workspace;
+let log: string[];
+let swapper: Swapper | undefined;
+const children: Child[] = [];
+
+beforeEach(() => {
+  ws = workspace();
+  log = [];
+});
+afterEach(async () => {
+  await swapper?.close().catch(() => undefined);
+  swapper = undefined;
+  for (const child of children.splice(0)) {
+    child.kill('SIGKILL');
+    await child.exited;
+  }
+  ws.cleanup();
+});
+
+/** A plugin `label`; `extra` is spliced into its definition, `top` before it. */
+function source(label: string, extra = '', top = ''): string {
+  return `import { definePlugin } from '@hotswap/core';
+import { log } from 'test-log';
+${top}
+export default definePlugin({
+  onLoad() { log.push('${label} onLoad'); },
+  onFree() { log.push('${label} onFree'); },
+  functions: { whoami: () => '${label}' },
+  ${extra}
+});`;
+}
+
+async function build(plugins: Record<string, string>, options: { include?: RegExp; signingKey?: string } = {}): Promise<void> {
+  for (const [name, text] of Object.entries(plugins)) ws.plugin(name, { 'index.ts': text });
+  await ws.build({ shared: ['test-log'], ...options });
+}
+
+async function load(options: Partial<SwapperOptions> = {}): Promise<Swapper> {
+  swapper = new Swapper({ pluginDir: ws.bin, shared: { 'test-log': { log } }, logger: false, freeDelay: 0, hookTimeout: 300, ...options });
+  await swapper.load(undefined);
+  return swapper;
+}
+
+async function failure(s: Swapper, options?: Parameters<Swapper['reload']>[1]): Promise<HotswapError> {
+  const error: unknown = await s.reload(undefined, options).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!(error instanceof HotswapError)) throw new Error(`the reload should have failed with a HotswapError, got ${String(error)}`);
+  return error;
+}
+
+describe('hostile thrown values', () => {
+  const hostile: Array<[string, string]> = [
+    ['a Proxy whose every trap throws', `const trap = () => { throw new Error('trap'); };
+      throw new Proxy({}, { get: trap, getPrototypeOf: trap, has: trap, ownKeys: trap, getOwnPropertyDescriptor: trap, apply: trap });`],
+    ['an Error whose message getter throws', `const e = new Error('x'); Object.defineProperty(e, 'message', { get() { throw new Error('getter'); } }); throw e;`],
+    ['an Error whose stack getter throws', `const e = new Error('x'); Object.defineProperty(e, 'stack', { get() { throw new Error('getter'); } }); throw e;`],
+    ['a symbol', `throw Symbol('odd');`],
+  ];
+  it.each(hostile)('%s: the reload fails typed, reload:failure is emitted, lastReload names plugin and stage', async (_what, body) => {
+    await build({ steady: source('s1'), target: source('t1') });
+    const s = await load();
+    const failures: HotswapError[] = [];
+    s.on('reload:failure', (e) => failures.push(e));
+    await build({ target: source('t2', `onInit() { ${body} },`) }, { include: /^target$/ });
+    const error = await failure(s);
+    expect(isHotswapError(error)).toBe(true);
+    expect(error.code).toBe(ErrorCodes.HOOK_FAILED);
+    expect(error.plugin).toBe('target');
+    expect(error.stage).toBe('onInit');
+    expect(failures).toEqual([error]);
+    expect(s.status().lastReload).toMatchObject({ ok: false, code: ErrorCodes.HOOK_FAILED, plugin: 'target', stage: 'onInit' });
+    expect(s.current.invoke('target', 'whoami')).toBe('t1');
+    expect(log).toContain('t2 onFree');
+  });
+
+  it('isHotswapError never throws, whatever it is given', () => {
+    const trap = (): never => {
+      throw new Error('trap');
+    };
+    const proxy = new Proxy({}, { get: trap, getPrototypeOf: trap, has: trap, getOwnPropertyDescriptor: trap });
+    expect(isHotswapError(proxy)).toBe(false);
+    expect(isHotswapError(Symbol('x'))).toBe(false);
+    expect(isHotswapError(null)).toBe(false);
+  });
+});
+
+describe('teardown is contained', () => {
+  it('onRetire teardowns run at retirement, last registered first, each isolated, before OnFree', async () => {
+    await build({
+      target: source('t1', `onInit(ctx) {
+        ctx.onRetire(() => { log.push('first registered'); });
+        ctx.onRetire(() => { throw new Error('teardown broke'); });
+        ctx.onRetire(async () => { await null; log.push('last registered'); });
+      },`),
+    });
+    const s = await load();
+    const failures: string[] = [];
+    s.on('version:teardown-failure', (e) => failures.push(`${e.plugin} ${e.version} ${e.stage} ${e.error.code}`));
+    await build({ target: source('t2') });
+    await s.reload();
+    await s.settled();
+    expect(log.filter((l) => !l.endsWith('onLoad'))).toEqual(['last registered', 'first registered', 't1 onFree']);
+    expect(failures).toEqual(['target 1.0.0 onRetire HOTSWAP_TEARDOWN_FAILED']);
+    expect(s.current.invoke('target', 'whoami')).toBe('t2');
+  });
+
+  it('onRetire teardowns of a version whose reload failed run too', async () => {
+    await build({ target: source('t1') });
+    const s = await load();
+    await build({ target: source('t2', `onLoad(ctx) { ctx.onRetire(() => log.push('t2 retired')); }, onInit() { throw new Error('no'); },`) });
+    expect((await failure(s)).stage).toBe('onInit');
+    expect(log).toEqual(['t1 onLoad', 't2 retired', 't2 onFree']);
+  });
+});
+
+describe('event listeners run isolated', () => {
+  it('a listener that throws, or rejects, does not silence the others', async () => {
+    await build({ target: source('t1') });
+    const s = await load();
+    const heard: string[] = [];
+    s.on('reload:success', () => {
+      throw new Error('listener broke');
+    });
+    s.on('reload:success', () => Promise.reject(new Error('async listener broke')) as unknown as void);
+    s.on('reload:success', (details) => heard.push(`second heard generation ${details.generation}`));
+    s.once('reload:success', () => heard.push('once'));
+    await build({ target: source('t2') });
+    await s.reload();
+    await s.reload();
+    expect(heard).toEqual(['second heard generation 2', 'once', 'second heard generation 3']);
+  });
+});
+
+describe('reload callbacks have a time limit', () => {
+  it('a callback that never settles fails that reload, and the next one runs', async () => {
+    await build({ target: source('t1') });
+    const s = await load();
+    await build({ target: source('t2') });
+    const error = await failure(s, { callback: () => new Promise<boolean>(() => {}) });
+    expect(error.code).toBe(ErrorCodes.RELOAD_CALLBACK_TIMEOUT);
+    expect(error.stage).toBe('callback');
+    expect(s.current.invoke('target', 'whoami')).toBe('t1');
+    expect(log).toContain('t2 onFree');
+    await s.reload();
+    expect(s.current.invoke('target', 'whoami')).toBe('t2');
+  });
+});
+
+describe('replaying an older signed artifact', () => {
+  const keys = generateKeyPairSync('ed25519');
+  const privateKey = keys.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+
+  it('is refused with its own code unless the reload asks for a rollback', async () => {
+    await build({ target: source('t1') }, { signingKey: privateKey });
+    const old = readFileSync(join(ws.bin, 'target.hotswap.js'));
+    await new Promise((r) => setTimeout(r, 5));
+    const s = await load({ publicKey: keys.publicKey });
+    await build({ target: source('t2') }, { signingKey: privateKey });
+    await s.reload();
+    writeFileSync(join(ws.bin, 'target.hotswap.js'), old);
+    const error = await failure(s);
+    expect(error.code).toBe(ErrorCodes.ARTIFACT_REPLAYED);
+    expect(error.plugin).toBe('target');
+    expect(error.stage).toBe('verify');
+    expect(error.message).toContain('rollback');
+    expect(s.current.invoke('target', 'whoami')).toBe('t2');
+    await s.reload(undefined, { rollback: true });
+    expect(s.current.invoke('target', 'whoami')).toBe('t1');
+  });
+
+  it('is not checked on a host that does not verify signatures', async () => {
+    await build({ target: source('t1') });
+    const old = readFileSync(join(ws.bin, 'target.hotswap.js'));
+    const s = await load();
+    await new Promise((r) => setTimeout(r, 5));
+    await build({ target: source('t2') });
+    await s.reload();
+    writeFileSync(join(ws.bin, 'target.hotswap.js'), old);
+    await s.reload();
+    expect(s.current.invoke('target', 'whoami')).toBe('t1');
+  });
+});
+
+describe('definitions the docs call invalid', () => {
+  const invalid: Array<[string, string, string, string]> = [
+    ['import as an array', `import: ['steady'] as never,`, ErrorCodes.PLUGIN_INVALID, 'evaluate'],
+    ['an import hook returning an array', `import: () => ['steady'] as never,`, ErrorCodes.PLUGIN_INVALID, 'import'],
+    ['reloadable returning a string', `reloadable: () => 'yes' as never,`, ErrorCodes.PLUGIN_INVALID, 'reloadable'],
+    ['an import naming one plugin twice', `import: { steady: '*', STEADY: '*' },`, ErrorCodes.PLUGIN_INVALID, 'import'],
+    ['an import hook naming one plugin twice', `import: () => ({ steady: '*', Steady: '^1' }),`, ErrorCodes.PLUGIN_INVALID, 'import'],
+  ];
+  it.each(invalid)('%s is a typed error at load', async (_what, extra, code, stage) => {
+    await build({ steady: source('s1'), target: source('t1') });
+    const s = await load();
+    await build({ target: source('t2', extra) }, { include: /^target$/ });
+    const error = await failure(s);
+    expect(error.code).toBe(code);
+    expect(error.stage).toBe(stage);
+    expect(error.plugin).toBe('target');
+    expect(s.current.invoke('target', 'whoami')).toBe('t1');
+  });
+});
+
+describe('smaller defects', () => {
+  it('generation.hold() gives back the holds it took when a later one fails', async () => {
+    await build({ alpha: source('a1'), target: source('t1') });
+    const s = await load();
+    const first = s.current;
+    await build({ alpha: source('a2') }, { include: /^alpha$/ });
+    await s.reload();
+    await s.settled();
+    // alpha of the first generation is freed; target is carried over and still serves.
+    expect(() => first.hold()).toThrowError(expect.objectContaining({ code: ErrorCodes.VERSION_FREED }) as Error);
+    expect(s.current.find('target')?.inflight).toBe(0);
+  });
+
+  it('swapper.handle(name) is one handle per name, compared without case', async () => {
+    await build({ target: source('t1') });
+    const s = await load();
+    expect(s.handle('target')).toBe(s.handle('TARGET'));
+    expect(s.handle('target').invoke('whoami')).toBe('t1');
+  });
+
+  it('the "version freed" error names the function the caller asked for', async () => {
+    await build({ target: source('t1'), other: source('o1', `invokeFunc: (name: string) => name,`) });
+    const s = await load();
+    const first = s.current;
+    const whoami = first.handle('target').fn('whoami');
+    const viaInvokeFunc = first.handle('other').fn('anything');
+    expect(whoami()).toBe('t1');
+    expect(viaInvokeFunc()).toBe('anything');
+    await build({ target: source('t2'), other: source('o2', `invokeFunc: (name: string) => name,`) });
+    await s.reload();
+    await s.settled();
+    expect(whoami).toThrowError(/"whoami" cannot run on it/);
+    expect(viaInvokeFunc).toThrowError(/"anything" cannot run on it/);
+  });
+});
+
+describe('synchronous endless loops are interrupted', () => {
+  const loops: Array<[string, string, string, string]> = [
+    ['top-level code', '', 'while (Date.now() > 0) {}', 'evaluate'],
+    ['OnLoad', 'onLoad() { while (Date.now() > 0) {} },', '', 'onLoad'],
+    ['OnInit', 'onInit() { while (Date.now() > 0) {} },', '', 'onInit'],
+    ['reloadable', 'reloadable() { while (Date.now() > 0) {} return true; },', '', 'reloadable'],
+    ['takeState', 'takeState() { while (Date.now() > 0) {} },', '', 'takeState'],
+  ];
+  it.each(loops)('in %s: the reload rolls back with HOOK_TIMEOUT and the old generation serves', async (_what, extra, top, stage) => {
+    await build({ target: source('t1') });
+    const s = await load({ hookTimeout: 200 });
+    await build({ target: source('t2', extra, top) });
+    const error = await failure(s);
+    expect(error.code).toBe(ErrorCodes.HOOK_TIMEOUT);
+    expect(error.stage).toBe(stage);
+    expect(error.plugin).toBe('target');
+    expect(s.current.invoke('target', 'whoami')).toBe('t1');
+    await build({ target: source('t3') });
+    await s.reload();
+    expect(s.current.invoke('target', 'whoami')).toBe('t3');
+  });
+});
+
+describe('in a real host process', () => {
+  const plugin = (label: string, extra = '', top = ''): string =>
+    `import { definePlugin } from '@hotswap/core';\n${top}\nexport default definePlugin({ functions: { whoami: () => '${label}' }, ${extra} });\n`;
+
+  async function host(): Promise<{ child: Child; get(): Promise<string>; reload(): Promise<Record<string, unknown>> }> {
+    const child = spawnChild(process.execPath, ['--import', 'tsx', join(root, 'test/fixtures/contained-host.ts'), ws.bin, '300'], { cwd: root });
+    children.push(child);
+    const [, port] = await child.waitFor(/^listening (\d+)$/, 30_000);
+    const url = `http://127.0.0.1:${port}/`;
+    return {
+      child,
+      get: async () => (await fetch(url)).text(),
+      reload: async () => (await (await fetch(`${url}reload`, { method: 'POST' })).json()) as Record<string, unknown>,
+    };
+  }
+
+  const throwing = `onLoad(ctx) {
+    ctx.signal.addEventListener('abort', () => { throw new Error('listener broke'); });
+    ctx.signal.onabort = () => { throw new Error('onabort broke'); };
+    ctx.signal.addEventListener('abort', { handleEvent() { throw new Error('handleEvent broke'); } });
+    ctx.signal.addEventListener('abort', async () => { await null; throw new Error('async listener broke'); });
+  },`;
+
+  it('abort listeners that throw at retirement are reported; the host lives on', async () => {
+    ws.plugin('p', { 'index.ts': plugin('v1', throwing) });
+    await ws.build();
+    const h = await host();
+    expect(await h.get()).toBe('v1');
+    ws.plugin('p', { 'index.ts': plugin('v2') });
+    await ws.build();
+    expect(await h.reload()).toMatchObject({ ok: true, generation: 2 });
+    await h.child.waitFor(/^freed p 1\.0\.0$/, 10_000);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(await h.get()).toBe('v2');
+    expect(h.child.lines.filter((l) => l.startsWith('teardown-failure p 1.0.0 abort'))).toHaveLength(4);
+  });
+
+  it('abort listeners that throw during a rollback are reported; the host lives on', async () => {
+    ws.plugin('p', { 'index.ts': plugin('v1') });
+    await ws.build();
+    const h = await host();
+    ws.plugin('p', { 'index.ts': plugin('v2', `${throwing} onInit() { throw new Error('init broke'); },`) });
+    await ws.build();
+    expect(await h.reload()).toMatchObject({ ok: false, code: ErrorCodes.HOOK_FAILED, stage: 'onInit' });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(await h.get()).toBe('v1');
+    expect(h.child.lines.filter((l) => l.startsWith('teardown-failure p 1.0.0 abort'))).toHaveLength(4);
+  });
+
+  const loops: Array<[string, string, string, string]> = [
+    ['top-level code', '', 'while (Date.now() > 0) {}', 'evaluate'],
+    ['OnLoad', 'onLoad() { while (Date.now() > 0) {} },', '', 'onLoad'],
+    ['OnInit', 'onInit() { while (Date.now() > 0) {} },', '', 'onInit'],
+  ];
+  it.each(loops)('an endless loop in %s rolls back while the host keeps answering HTTP requests', async (_what, extra, top, stage) => {
+    ws.plugin('p', { 'index.ts': plugin('v1') });
+    await ws.build();
+    const h = await host();
+    ws.plugin('p', { 'index.ts': plugin('v2', extra, top) });
+    await ws.build();
+    const answers: string[] = [];
+    let reloading = true;
+    const traffic = (async () => {
+      while (reloading) answers.push(await h.get());
+    })();
+    const outcome = await h.reload();
+    reloading = false;
+    await traffic;
+    expect(outcome).toMatchObject({ ok: false, code: ErrorCodes.HOOK_TIMEOUT, plugin: 'p', stage });
+    expect(answers.length).toBeGreaterThan(0);
+    expect(new Set(answers)).toEqual(new Set(['v1']));
+    for (let i = 0; i < 5; i++) expect(await h.get()).toBe('v1');
+    ws.plugin('p', { 'index.ts': plugin('v3') });
+    await ws.build();
+    expect(await h.reload()).toMatchObject({ ok: true });
+    expect(await h.get()).toBe('v3');
+    expect(h.child.lines.join('\n')).not.toMatch(/Error|uncaught/i);
+  });
+});
