@@ -106,6 +106,7 @@ describe('what a scan returns', () => {
     artifact('alpha');
     artifact('beta');
     writeFileSync(join(dir, 'junk.hotswap.js'), 'not an artifact at all');
+    chmodSync(join(dir, 'junk.hotswap.js'), 0o644);
     expect(await names({}, ['ALPHA', 'beta'])).toEqual(['alpha', 'beta']);
     // An empty whitelist is no whitelist: now junk is read and refused.
     expect(await scanFails({}, [])).toMatchObject({ code: ErrorCodes.ARTIFACT_INVALID, stage: 'verify' });
