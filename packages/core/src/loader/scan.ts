@@ -29,13 +29,13 @@ export async function scanPluginDir(
   const strict = options.allowInsecureDir !== true;
   const source: PluginSource = { kind: 'dir', dir };
   const { info: dirInfo, names } = await listArtifacts(dir);
+  if (strict) checkOwnerAndMode(dir, dirInfo, 'directory');
   // The whitelist is applied to file names first, so an artifact it leaves out is never read; an artifact must be
   // named after its plugin (checked below), so duplicates and missing names show in the file names already.
   const files = applyWhitelist(names, whitelist, stem);
   checkDuplicates(files, stem, source, (f) => join(dir, f));
   checkWhitelistFound(files.map(stem), whitelist, source);
   checkNotEmpty(files.length, source, whitelistSet(whitelist) !== undefined);
-  if (strict) checkOwnerAndMode(dir, dirInfo, 'directory');
   // Resolved once, for the links among the artifacts; a plugin directory that is itself a link is fine.
   const realDir = strict ? await fsCall(dir, () => realpath(dir)) : undefined;
   const artifacts: Artifact[] = [];
