@@ -1,4 +1,5 @@
 import { createHash, verify, type KeyObject } from 'node:crypto';
+import semver from 'semver';
 import { ErrorCodes, HotswapError } from './errors.js';
 
 /** The file name suffix of every artifact: `world.hotswap.js`. */
@@ -11,6 +12,12 @@ export const LIVE_EXPORT = '__hotswapLive';
 export const ARTIFACT_FORMAT = 1;
 
 const HEADER = '// hotswap-artifact ';
+
+/** What a plugin name may be: letters, digits, `_`, `.` and `-`, not starting with `.` or `-`. */
+export const PLUGIN_NAME_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
+
+// ISO 8601 with a time and an explicit offset, so two build times always compare the same way.
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})$/;
 
 /** What `hotswap build` records about one plugin, at the top of its artifact. */
 export interface Manifest {
@@ -112,16 +119,12 @@ export function verifySignature(artifact: Artifact, publicKey: KeyObject): void 
 
 /**
  * Reads an artifact's text and checks it: the manifest line parses, has every
- * field, and its hash matches the bundle. Throws a {@link HotswapError}
- * (`HOTSWAP_ARTIFACT_INVALID` or `HOTSWAP_ARTIFACT_HASH_MISMATCH`) otherwise.
+ * field with a valid value, and its hash matches the bundle. Throws a
+ * {@link HotswapError} (`HOTSWAP_ARTIFACT_INVALID` or
+ * `HOTSWAP_ARTIFACT_HASH_MISMATCH`) otherwise.
  */
 export function decodeArtifact(text: string, path: string): Artifact {
-  const invalid = (why: string): HotswapError =>
-    new HotswapError(
-      ErrorCodes.ARTIFACT_INVALID,
-      `${path} is not a hotswap artifact: ${why}. Rebuild it with \`hotswap build\`.`,
-      { stage: 'verify' },
-    );
+  const invalid = (why: string): HotswapError => invalidArtifact(path, why);
   if (!text.startsWith(HEADER)) throw invalid('it does not start with the manifest line');
   const newline = text.indexOf('\n');
   if (newline < 0) throw invalid('it ends after the manifest line');
@@ -131,7 +134,7 @@ export function decodeArtifact(text: string, path: string): Artifact {
   } catch (error) {
     throw invalid(`its manifest is not JSON (${(error as Error).message})`);
   }
-  const manifest = checkManifest(parsed, invalid);
+  const manifest = checkManifest(parsed, path);
   const code = text.slice(newline + 1);
   const actual = hashBundle(code);
   if (actual !== manifest.hash) {
@@ -145,24 +148,65 @@ export function decodeArtifact(text: string, path: string): Artifact {
   return { manifest, code, path, digest: createHash('sha256').update(text).digest('hex') };
 }
 
-function checkManifest(value: unknown, invalid: (why: string) => HotswapError): Manifest {
-  if (typeof value !== 'object' || value === null) throw invalid('its manifest is not an object');
+/**
+ * Checks a parsed manifest line: the format, every field present with the
+ * right type, a valid plugin name, a semver version, a relative entry with no
+ * `..`, and a build time that parses as an ISO 8601 date. Throws
+ * `HOTSWAP_ARTIFACT_INVALID`, naming `path` and what to write instead.
+ */
+export function checkManifest(value: unknown, path: string): Manifest {
+  const invalid = (why: string, fix?: string): HotswapError => invalidArtifact(path, why, fix);
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalid('its manifest is not an object');
   const m = value as Record<string, unknown>;
   if (m['format'] !== ARTIFACT_FORMAT) {
     throw invalid(`its format is ${String(m['format'])}, this core reads format ${ARTIFACT_FORMAT}`);
   }
-  for (const key of ['name', 'version', 'hash', 'core', 'buildStamp', 'builtAt', 'entry'] as const) {
-    if (typeof m[key] !== 'string' || m[key] === '') throw invalid(`its manifest has no "${key}"`);
-  }
+  const text = (key: string): string => {
+    const field = m[key];
+    if (typeof field !== 'string' || field === '') throw invalid(`its manifest has no "${key}"`);
+    return field;
+  };
+  const name = text('name');
+  const version = text('version');
+  text('hash');
+  text('core');
+  text('buildStamp');
+  const builtAt = text('builtAt');
+  const entry = text('entry');
   for (const key of ['shared', 'live'] as const) {
     const list = m[key];
     if (!Array.isArray(list) || !list.every((s) => typeof s === 'string')) throw invalid(`its manifest has no "${key}" list`);
   }
   if (m['signature'] !== undefined && typeof m['signature'] !== 'string') throw invalid('its signature is not a string');
-  if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(m['name'] as string)) {
-    throw invalid(`its plugin name ${JSON.stringify(m['name'])} is not a valid name`);
+  if (!PLUGIN_NAME_PATTERN.test(name)) {
+    throw invalid(
+      `its plugin name ${JSON.stringify(name)} is not a valid name`,
+      'A plugin name is letters, digits, "_", "." and "-", and starts with a letter, a digit or "_": rename the plugin\'s directory and rebuild.',
+    );
+  }
+  if (semver.valid(version) === null) {
+    throw invalid(
+      `its version ${JSON.stringify(version)} is not a semver version`,
+      'Write a version such as "1.2.0" in the plugin\'s package.json and rebuild.',
+    );
+  }
+  if (/^([/\\]|[A-Za-z]:)/.test(entry) || entry.split(/[/\\]/).includes('..')) {
+    throw invalid(
+      `its entry ${JSON.stringify(entry)} is not a path inside the plugin directory`,
+      'The entry is relative to the plugin\'s directory, with no ".." and not absolute, such as "index.ts": rebuild with `hotswap build`.',
+    );
+  }
+  if (!ISO_TIME.test(builtAt) || Number.isNaN(Date.parse(builtAt))) {
+    throw invalid(
+      `its build time ${JSON.stringify(builtAt)} is not an ISO 8601 date`,
+      'Write the time as `new Date().toISOString()` does, such as "2026-01-01T12:00:00.000Z": rebuild with `hotswap build`.',
+    );
   }
   return value as Manifest;
+}
+
+function invalidArtifact(path: string, why: string, fix = 'Rebuild it with `hotswap build`.'): HotswapError {
+  return new HotswapError(ErrorCodes.ARTIFACT_INVALID, `${path} is not a hotswap artifact: ${why}. ${fix}`, { stage: 'verify' });
 }
 
 /**

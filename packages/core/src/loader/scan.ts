@@ -1,124 +1,125 @@
 import type { Stats } from 'node:fs';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { lstat, readdir, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { KeyObject } from 'node:crypto';
 import { ARTIFACT_SUFFIX, decodeArtifact, isCoreCompatible, verifySignature, type Artifact } from '../artifact.js';
 import { ErrorCodes, HotswapError } from '../errors.js';
 import { CORE_VERSION } from '../meta.js';
+import { checkArtifactFile, checkMaxArtifactBytes, readArtifactFile } from './file-checks.js';
+import { applyWhitelist, checkDuplicates, checkNotEmpty, checkWhitelistFound, whitelistSet, type PluginSource } from './select.js';
+import { checkLinkTarget, checkOwnerAndMode } from './trust.js';
+
+export { checkMaxArtifactBytes, DEFAULT_MAX_ARTIFACT_BYTES } from './file-checks.js';
 
 /**
  * Reads every artifact in a plugin directory, checks each, and applies the
  * whitelist. The result is sorted by plugin name. Throws a typed error for a
- * directory that is missing, unreadable or empty, for an artifact that fails
- * its checks, for two artifacts of one name (case-insensitive), and for a
- * whitelisted name with no artifact.
+ * directory that is missing, unreadable, empty or insecure, for an entry that
+ * is not a regular file or is too large (refused before it is opened), for an
+ * artifact that fails its checks, for two artifacts of one name
+ * (case-insensitive), and for a whitelisted name with no artifact.
  */
 export async function scanPluginDir(
   dir: string,
   whitelist?: readonly string[],
-  trust: Trust = {},
+  options: ScanOptions = {},
   cache?: ScanCache,
 ): Promise<Artifact[]> {
-  // An empty whitelist is no whitelist, as in Go.
-  const wanted = whitelist === undefined || whitelist.length === 0 ? undefined : new Set(whitelist.map((n) => n.toLowerCase()));
-  // The whitelist is applied to file names first, so an artifact it leaves out is never read.
-  const files = (await listArtifacts(dir)).filter((f) => wanted === undefined || wanted.has(f.slice(0, -ARTIFACT_SUFFIX.length).toLowerCase()));
-  const infos = await Promise.all(files.map((f) => statFile(join(dir, f))));
-  if (trust.allowInsecureDir !== true) await refuseInsecure(dir, files, infos);
-  const byName = new Map<string, Artifact>();
-  const seen = new Set<string>();
-  for (const [i, file] of files.entries()) {
-    const path = join(dir, file);
-    seen.add(path);
-    // A file with the same inode, size and times as at the last scan is not read and hashed again.
-    const info = infos[i]!;
-    const identity = `${info.ino}:${info.size}:${info.mtimeMs}:${info.ctimeMs}`;
-    const cached = cache?.get(path);
-    let artifact: Artifact;
-    if (cached !== undefined && cached.identity === identity) {
-      artifact = cached.artifact;
-    } else {
-      artifact = decodeArtifact(await readText(path), path);
-      if (trust.publicKey !== undefined) verifySignature(artifact, trust.publicKey);
-      cache?.set(path, { identity, artifact });
-    }
-    const { name, core } = artifact.manifest;
-    if (`${name}${ARTIFACT_SUFFIX}` !== file) {
-      throw new HotswapError(
-        ErrorCodes.ARTIFACT_INVALID,
-        `${path} holds plugin "${name}", but an artifact must be named after its plugin: ${name}${ARTIFACT_SUFFIX}. Rename it, or rebuild.`,
-        { plugin: name, stage: 'verify' },
-      );
-    }
-    if (!isCoreCompatible(core, CORE_VERSION)) {
-      throw new HotswapError(
-        ErrorCodes.ARTIFACT_INCOMPATIBLE,
-        `${path} was built against @hotswap/core ${core}, which this host's core ${CORE_VERSION} cannot run. ` +
-          `Rebuild the plugin with the hotswap CLI that matches the host.`,
-        { plugin: name, stage: 'verify' },
-      );
-    }
-    const key = name.toLowerCase();
-    const other = byName.get(key);
-    if (other !== undefined) {
-      throw new HotswapError(
-        ErrorCodes.DUPLICATE_PLUGIN,
-        `two artifacts name the plugin "${other.manifest.name}"${other.manifest.name === name ? '' : ` and "${name}"`} ` +
-          `(names are compared without case): ${other.path} and ${path}. Remove one of them.`,
-        { plugin: name, stage: 'scan' },
-      );
-    }
-    byName.set(key, artifact);
-  }
+  const maxBytes = checkMaxArtifactBytes(options.maxArtifactBytes);
+  const strict = options.allowInsecureDir !== true;
+  const source: PluginSource = { kind: 'dir', dir };
+  const { info: dirInfo, names } = await listArtifacts(dir);
+  if (strict) checkOwnerAndMode(dir, dirInfo, 'directory');
+  // The whitelist is applied to file names first, so an artifact it leaves out is never read; an artifact must be
+  // named after its plugin (checked below), so duplicates and missing names show in the file names already.
+  const files = applyWhitelist(names, whitelist, stem);
+  checkDuplicates(files, stem, source, (f) => join(dir, f));
+  checkWhitelistFound(files.map(stem), whitelist, source);
+  checkNotEmpty(files.length, source, whitelistSet(whitelist) !== undefined);
+  // Resolved once, for the links among the artifacts; a plugin directory that is itself a link is fine.
+  const realDir = strict ? await fsCall(dir, () => realpath(dir)) : undefined;
+  const artifacts: Artifact[] = [];
+  for (const file of files) artifacts.push(await scanFile(join(dir, file), file, { ...options, maxBytes, realDir }, cache));
+  const seen = new Set(files.map((f) => join(dir, f)));
   for (const path of cache?.keys() ?? []) if (!seen.has(path)) cache?.delete(path);
-  if (wanted !== undefined) {
-    for (const name of new Set(whitelist)) {
-      if (!byName.has(name.toLowerCase())) {
-        throw new HotswapError(
-          ErrorCodes.WHITELIST_MISSING,
-          `the whitelist names plugin "${name}" but ${dir} has no artifact for it. Build it, or remove it from the whitelist.`,
-          { plugin: name, stage: 'scan' },
-        );
-      }
-    }
-  }
-  if (byName.size === 0) {
-    throw new HotswapError(
-      ErrorCodes.PLUGIN_DIR_EMPTY,
-      `${dir} holds no plugin artifact (*${ARTIFACT_SUFFIX})${wanted === undefined ? '' : ' that the whitelist allows'}. ` +
-        `Build plugins into it with \`hotswap build <pluginDir> ${dir}\`.`,
-      { stage: 'scan' },
-    );
-  }
-  return [...byName.values()].sort((a, b) => compareNames(a.manifest.name, b.manifest.name));
+  return artifacts.sort((a, b) => compareNames(a.manifest.name, b.manifest.name));
 }
 
 /** Artifacts already read and checked, by path, with the file identity they were read at. */
 export type ScanCache = Map<string, { identity: string; artifact: Artifact }>;
 
-/** What a host trusts: artifacts signed by the private key of `publicKey`; a directory others can write to. */
-export interface Trust {
+/**
+ * What a scan trusts and accepts: artifacts signed by the private key of
+ * `publicKey`; a directory others can write to (`allowInsecureDir`); files of
+ * at most `maxArtifactBytes` bytes (default 64 MiB).
+ */
+export interface ScanOptions {
+  /** Load only artifacts signed with the matching private key. */
   publicKey?: KeyObject | undefined;
+  /** Skip the owner, mode and symbolic link checks of the directory and its artifacts. */
   allowInsecureDir?: boolean | undefined;
+  /** The largest artifact, in bytes, that the scan reads; a larger one is refused unread. */
+  maxArtifactBytes?: number | undefined;
 }
 
-/**
- * Refuses a plugin directory, or an artifact in it, that any user may write
- * to: whoever can write there can run code in the host. Not checked on Windows.
- */
-async function refuseInsecure(dir: string, files: readonly string[], infos: readonly Stats[]): Promise<void> {
-  if (process.platform === 'win32') return;
-  const checks: Array<[string, Stats]> = [[dir, await stat(dir)], ...files.map((f, i): [string, Stats] => [join(dir, f), infos[i]!])];
-  for (const [path, info] of checks) {
-    if ((info.mode & 0o002) !== 0) {
-      throw new HotswapError(
-        ErrorCodes.PLUGIN_DIR_INSECURE,
-        `${path} is writable by every user, so anyone could run code in this host. ` +
-          `Make it writable by its owner only (chmod o-w), or set the swapper's allowInsecurePluginDir option if that is really meant.`,
-        { stage: 'scan' },
-      );
-    }
+/** The scan's options under the name the swapper knows them by. */
+export type Trust = ScanOptions;
+
+/** Checks one artifact file before opening it, reads it unless the cache has it, and checks what it holds. */
+async function scanFile(
+  path: string,
+  file: string,
+  options: ScanOptions & { maxBytes: number; /** The resolved plugin directory; undefined when insecure ones are allowed. */ realDir: string | undefined },
+  cache: ScanCache | undefined,
+): Promise<Artifact> {
+  let info = await fsCall(path, () => lstat(path));
+  let target = path;
+  if (info.isSymbolicLink()) {
+    target = await fsCall(path, () => realpath(path));
+    if (options.realDir !== undefined) checkLinkTarget(path, target, options.realDir);
+    info = await fsCall(path, () => stat(target));
   }
+  checkArtifactFile(path, info, options.maxBytes);
+  if (options.realDir !== undefined) checkOwnerAndMode(path, info, 'artifact');
+  // A file with the same inode, size and times as at the last scan is not read and hashed again.
+  const cached = cache?.get(path);
+  let artifact: Artifact;
+  if (cached !== undefined && cached.identity === identity(info)) {
+    artifact = cached.artifact;
+  } else {
+    const read = await fsCall(path, () => readArtifactFile(target, options.maxBytes));
+    // The descriptor's stats are those of the very file read, whatever happened to the path since the checks above.
+    if (options.realDir !== undefined) checkOwnerAndMode(path, read.info, 'artifact');
+    artifact = decodeArtifact(read.text, path);
+    if (options.publicKey !== undefined) verifySignature(artifact, options.publicKey);
+    cache?.set(path, { identity: identity(read.info), artifact });
+  }
+  const { name, core } = artifact.manifest;
+  if (`${name}${ARTIFACT_SUFFIX}` !== file) {
+    throw new HotswapError(
+      ErrorCodes.ARTIFACT_INVALID,
+      `${path} holds plugin "${name}", but an artifact must be named after its plugin: ${name}${ARTIFACT_SUFFIX}. Rename it, or rebuild.`,
+      { plugin: name, stage: 'verify' },
+    );
+  }
+  if (!isCoreCompatible(core, CORE_VERSION)) {
+    throw new HotswapError(
+      ErrorCodes.ARTIFACT_INCOMPATIBLE,
+      `${path} was built against @hotswap/core ${core}, which this host's core ${CORE_VERSION} cannot run. ` +
+        `Rebuild the plugin with the hotswap CLI that matches the host.`,
+      { plugin: name, stage: 'verify' },
+    );
+  }
+  return artifact;
+}
+
+function identity(info: Stats): string {
+  return `${info.dev}:${info.ino}:${info.size}:${info.mtimeMs}:${info.ctimeMs}`;
+}
+
+/** The plugin name a file name stands for: `world` for `world.hotswap.js`. */
+function stem(file: string): string {
+  return file.slice(0, -ARTIFACT_SUFFIX.length);
 }
 
 /** Orders plugin names case-insensitively, then by code point, so the order never depends on the file system. */
@@ -129,7 +130,7 @@ export function compareNames(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-async function listArtifacts(dir: string): Promise<string[]> {
+async function listArtifacts(dir: string): Promise<{ info: Stats; names: string[] }> {
   try {
     const info = await stat(dir);
     if (!info.isDirectory()) {
@@ -138,23 +139,16 @@ async function listArtifacts(dir: string): Promise<string[]> {
       });
     }
     const names = await readdir(dir);
-    return names.filter((n) => n.endsWith(ARTIFACT_SUFFIX)).sort();
+    return { info, names: names.filter((n) => n.endsWith(ARTIFACT_SUFFIX)).sort() };
   } catch (error) {
     throw dirError(dir, error);
   }
 }
 
-async function statFile(path: string): Promise<Stats> {
+/** Runs a file system call on `path`, turning a missing or unreadable file into its typed error. */
+async function fsCall<T>(path: string, call: () => Promise<T>): Promise<T> {
   try {
-    return await stat(path);
-  } catch (error) {
-    throw dirError(path, error);
-  }
-}
-
-async function readText(path: string): Promise<string> {
-  try {
-    return await readFile(path, 'utf8');
+    return await call();
   } catch (error) {
     throw dirError(path, error);
   }
