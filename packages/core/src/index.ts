@@ -41,6 +41,7 @@ export {
   hashBundle,
   isCoreCompatible,
   LIVE_EXPORT,
+  PLUGIN_NAME_PATTERN,
   signingPayload,
   verifySignature,
 } from './artifact.js';

@@ -294,8 +294,12 @@ export class Swapper<T extends HostTypes = HostTypes> extends SafeEmitter<Swappe
   #sourceSpec(): SourceSpec {
     const { staticPlugins, whitelist } = this.#options;
     if (staticPlugins !== undefined) return { kind: 'static', plugins: staticPlugins, whitelist };
-    const trust = { publicKey: this.#settings.publicKey, allowInsecureDir: this.#options.allowInsecurePluginDir };
-    return { kind: 'dir', dir: this.#pluginDir, whitelist, trust, cache: this.#scanCache };
+    const options = {
+      publicKey: this.#settings.publicKey,
+      allowInsecureDir: this.#options.allowInsecurePluginDir,
+      maxArtifactBytes: this.#options.maxArtifactBytes,
+    };
+    return { kind: 'dir', dir: this.#pluginDir, whitelist, options, cache: this.#scanCache };
   }
 
   #timing(): { freeDelay: number; maxFreeWait: number } {

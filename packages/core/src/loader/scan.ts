@@ -3,6 +3,7 @@ import { lstat, readdir, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { KeyObject } from 'node:crypto';
 import { ARTIFACT_SUFFIX, decodeArtifact, isCoreCompatible, verifySignature, type Artifact } from '../artifact.js';
+import { compareNames } from '../names.js';
 import { ErrorCodes, HotswapError } from '../errors.js';
 import { CORE_VERSION } from '../meta.js';
 import { checkArtifactFile, checkMaxArtifactBytes, readArtifactFile } from './file-checks.js';
@@ -62,8 +63,6 @@ export interface ScanOptions {
   maxArtifactBytes?: number | undefined;
 }
 
-/** The scan's options under the name the swapper knows them by. */
-export type Trust = ScanOptions;
 
 /** Checks one artifact file before opening it, reads it unless the cache has it, and checks what it holds. */
 async function scanFile(
@@ -120,14 +119,6 @@ function identity(info: Stats): string {
 /** The plugin name a file name stands for: `world` for `world.hotswap.js`. */
 function stem(file: string): string {
   return file.slice(0, -ARTIFACT_SUFFIX.length);
-}
-
-/** Orders plugin names case-insensitively, then by code point, so the order never depends on the file system. */
-export function compareNames(a: string, b: string): number {
-  const x = a.toLowerCase();
-  const y = b.toLowerCase();
-  if (x !== y) return x < y ? -1 : 1;
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 async function listArtifacts(dir: string): Promise<{ info: Stats; names: string[] }> {

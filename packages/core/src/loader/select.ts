@@ -1,5 +1,6 @@
 import { ARTIFACT_SUFFIX } from '../artifact.js';
 import { ErrorCodes, HotswapError } from '../errors.js';
+import { keyOf, type PluginKey } from '../names.js';
 
 /** Where a set of plugins comes from, for the messages: a plugin directory, or the swapper's `staticPlugins`. */
 export type PluginSource = { kind: 'dir'; dir: string } | { kind: 'static' };
@@ -8,8 +9,8 @@ export type PluginSource = { kind: 'dir'; dir: string } | { kind: 'static' };
  * The names a whitelist allows, lower-cased, or `undefined` when every name
  * is allowed: no whitelist, or an empty one (as in Go).
  */
-export function whitelistSet(whitelist: readonly string[] | undefined): ReadonlySet<string> | undefined {
-  return whitelist === undefined || whitelist.length === 0 ? undefined : new Set(whitelist.map((n) => n.toLowerCase()));
+export function whitelistSet(whitelist: readonly string[] | undefined): ReadonlySet<PluginKey> | undefined {
+  return whitelist === undefined || whitelist.length === 0 ? undefined : new Set(whitelist.map(keyOf));
 }
 
 /**
@@ -18,7 +19,7 @@ export function whitelistSet(whitelist: readonly string[] | undefined): Readonly
  */
 export function applyWhitelist<T>(items: readonly T[], whitelist: readonly string[] | undefined, nameOf: (item: T) => string): T[] {
   const wanted = whitelistSet(whitelist);
-  return wanted === undefined ? [...items] : items.filter((item) => wanted.has(nameOf(item).toLowerCase()));
+  return wanted === undefined ? [...items] : items.filter((item) => wanted.has(keyOf(nameOf(item))));
 }
 
 /**
@@ -27,9 +28,9 @@ export function applyWhitelist<T>(items: readonly T[], whitelist: readonly strin
  */
 export function checkWhitelistFound(names: Iterable<string>, whitelist: readonly string[] | undefined, source: PluginSource): void {
   if (whitelistSet(whitelist) === undefined) return;
-  const found = new Set([...names].map((n) => n.toLowerCase()));
+  const found = new Set([...names].map(keyOf));
   for (const name of new Set(whitelist)) {
-    if (found.has(name.toLowerCase())) continue;
+    if (found.has(keyOf(name))) continue;
     const where = source.kind === 'dir' ? `${source.dir} has no artifact for it` : 'no static plugin has that name';
     throw new HotswapError(
       ErrorCodes.WHITELIST_MISSING,
@@ -45,12 +46,12 @@ export function checkWhitelistFound(names: Iterable<string>, whitelist: readonly
  * path), for the message.
  */
 export function checkDuplicates<T>(items: readonly T[], nameOf: (item: T) => string, source: PluginSource, whereOf?: (item: T) => string): void {
-  const seen = new Map<string, T>();
+  const seen = new Map<PluginKey, T>();
   for (const item of items) {
     const name = nameOf(item);
-    const other = seen.get(name.toLowerCase());
+    const other = seen.get(keyOf(name));
     if (other === undefined) {
-      seen.set(name.toLowerCase(), item);
+      seen.set(keyOf(name), item);
       continue;
     }
     const first = nameOf(other);

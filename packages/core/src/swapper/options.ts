@@ -1,5 +1,6 @@
 import { createPublicKey, KeyObject } from 'node:crypto';
 import { ErrorCodes, HotswapError } from '../errors.js';
+import { checkMaxArtifactBytes } from '../loader/file-checks.js';
 import type { StaticPlugin } from '../loader/static.js';
 import { consoleLogger, silentLogger, type Logger } from '../logger.js';
 import type { BagOf, ExtensionOf, HostTypes } from '../plugin.js';
@@ -111,10 +112,7 @@ function checkOptions(options: SwapperOptions): void {
       bad(`\`${key}\` must be a number of milliseconds, 0 or more; got ${String(value)}.`);
     }
   }
-  const max = options.maxArtifactBytes;
-  if (max !== undefined && (typeof max !== 'number' || !Number.isInteger(max) || max <= 0)) {
-    bad(`\`maxArtifactBytes\` must be a whole number of bytes above 0; got ${String(max)}.`);
-  }
+  if (options.maxArtifactBytes !== undefined) checkMaxArtifactBytes(options.maxArtifactBytes);
   if (options.boundSync !== undefined && typeof options.boundSync !== 'boolean') bad('`boundSync` must be true or false.');
   if (options.whitelist !== undefined && !Array.isArray(options.whitelist)) {
     bad('`whitelist` must be an array of plugin names.');
