@@ -34,7 +34,10 @@ export interface AdminOptions {
   allowedHosts?: readonly string[];
   /** The largest request body accepted, in bytes; a request over it gets 413 and its connection is closed. Default 16384. */
   bodyLimit?: number;
-  /** Reload requests within this many ms of each other share one reload that has not started yet. Default 25. */
+  /**
+   * Reload requests within this many ms of each other share one reload that
+   * has not started yet (for at most ten times this in all). Default 25.
+   */
   coalesceMs?: number;
   /** Longest a client may take to send a request's headers, in ms. Default 5000. */
   headersTimeout?: number;
@@ -78,21 +81,37 @@ export async function serveAdmin<T extends HostTypes>(swapper: Swapper<T>, optio
   const logger = options.logger ?? consoleLogger();
   const scheme = options.tls === undefined ? 'http' : 'https';
 
-  // One reload per rollback flag that has not started yet; a request that comes later waits for the next.
-  const pending = new Map<boolean, Promise<ReloadDetails>>();
+  // One reload per rollback flag that has not started yet. Each request that joins it puts its start off
+  // by coalesceMs (up to ten times that in all); a request that comes once it has started waits for the next.
+  const pending = new Map<boolean, { joined: () => void; promise: Promise<ReloadDetails> }>();
   let last: Promise<unknown> = Promise.resolve();
   const reload = (rollback: boolean): Promise<ReloadDetails> => {
     const waiting = pending.get(rollback);
-    if (waiting !== undefined) return waiting;
+    if (waiting !== undefined) {
+      waiting.joined();
+      return waiting.promise;
+    }
     const before = last;
-    const next = Promise.all([new Promise<void>((r) => setTimeout(r, coalesceMs)), before]).then(() => {
+    const firstAt = Date.now();
+    let timer: NodeJS.Timeout | undefined;
+    let quiet = (): void => {};
+    const window = new Promise<void>((resolve) => {
+      quiet = resolve;
+      timer = setTimeout(resolve, coalesceMs);
+    });
+    const joined = (): void => {
+      if (Date.now() - firstAt >= coalesceMs * 10) return;
+      clearTimeout(timer);
+      timer = setTimeout(quiet, coalesceMs);
+    };
+    const promise = Promise.all([window, before]).then(() => {
       // From here on it has started: later requests must not share it.
       pending.delete(rollback);
       return swapper.reload(undefined, rollback ? { rollback: true } : {});
     });
-    pending.set(rollback, next);
-    last = next.catch(() => undefined);
-    return next;
+    pending.set(rollback, { joined, promise });
+    last = promise.catch(() => undefined);
+    return promise;
   };
 
   const serverOptions = {
