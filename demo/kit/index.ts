@@ -60,8 +60,9 @@ export function announceReloads(swapper: { readonly reloadCounter: number }): (o
 }
 
 /**
- * Makes the host reload on reloadOnSignal's default signal (SIGUSR2) with a pid file at `settings.pidFile`, as
- * every demo's reload.sh expects, printing each reload.
+ * Makes the host reload on reloadOnSignal's default signal (SIGUSR2) with a
+ * pid file at `settings.pidFile`, as every demo's reload.sh expects,
+ * printing each reload.
  */
 export function reloadOnUsr1<T extends HostTypes>(swapper: Swapper<T>): Trigger {
   const trigger = reloadOnSignal(swapper, { pidFile: settings.pidFile, onReload: announceReloads(swapper) });
