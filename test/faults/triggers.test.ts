@@ -81,11 +81,17 @@ async function build(label: string, stamp: string, onLoad = ''): Promise<void> {
   await ws.build({ shared: ['test-gate'], buildStamp: stamp, include: /^p$/ });
 }
 
-async function startSwapper(options: Partial<SwapperOptions> = {}, Kind: typeof Swapper = Swapper): Promise<void> {
+/** Builds `p` at v1, loads it into a swapper made by `make` (default a plain one), and returns that swapper. */
+async function startSwapper<S extends Swapper>(
+  options: Partial<SwapperOptions> = {},
+  make: (options: SwapperOptions) => S = (o) => new Swapper(o) as S,
+): Promise<S> {
   ws.plugin('p', { 'index.ts': plugin('v1') });
   await ws.build({ shared: ['test-gate'], buildStamp: 'b1' });
-  swapper = new Kind({ pluginDir: ws.bin, shared: { 'test-gate': { gate } }, logger: false, freeDelay: 0, hookTimeout: 15_000, ...options });
-  await swapper.load(undefined);
+  const made = make({ pluginDir: ws.bin, shared: { 'test-gate': { gate } }, logger: false, freeDelay: 0, hookTimeout: 15_000, ...options });
+  swapper = made;
+  await made.load(undefined);
+  return made;
 }
 
 beforeEach(() => {
@@ -278,8 +284,7 @@ describe('the admin endpoint', () => {
   });
 
   it('passes an explicit rollback through, from the query, the JSON body and hotswap reload --rollback', async () => {
-    await startSwapper({}, RecordingSwapper);
-    const recording = swapper as RecordingSwapper;
+    const recording = await startSwapper({}, (o) => new RecordingSwapper(o));
     const server = await admin();
     expect((await call(server.url, '/reload', { method: 'POST' })).status).toBe(200);
     expect((await call(server.url, '/reload?rollback=1', { method: 'POST' })).status).toBe(200);
@@ -353,8 +358,7 @@ describe('the signal file', () => {
   });
 
   it('holding `rollback` asks for an explicit rollback', async () => {
-    await startSwapper({}, RecordingSwapper);
-    const recording = swapper as RecordingSwapper;
+    const recording = await startSwapper({}, (o) => new RecordingSwapper(o));
     const signal = join(ws.root, 'reload.signal');
     const trigger = reloadOnSignalFile(swapper, { path: signal, onReload: (o) => outcomes.push(o) });
     cleanups.push(() => trigger.stop());
