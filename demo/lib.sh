@@ -18,14 +18,18 @@ build_framework() {
   "$root/node_modules/.bin/tsc" -b "$root/packages/core" "$root/packages/cli"
 }
 
-# Sends SIGUSR1 to the running host, which reloads its plugins.
+# Sends SIGUSR2 (reloadOnSignal's default) to the running host, which
+# reloads its plugins. The pid is the pid file's first line; its second line
+# is a record `hotswap reload --pid-file` checks.
 signal_host() {
   if [[ ! -s "$pid_file" ]]; then
     echo "no running host: $pid_file is missing (start it with ./run.sh)" >&2
     exit 1
   fi
-  kill -USR1 "$(cat "$pid_file")"
-  echo "sent SIGUSR1 to host $(cat "$pid_file")"
+  local pid
+  pid="$(head -n1 "$pid_file")"
+  kill -USR2 "$pid"
+  echo "sent SIGUSR2 to host $pid"
 }
 
 # Builds the framework and the plugins under "$plugins" (extra build flags

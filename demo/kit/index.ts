@@ -60,11 +60,12 @@ export function announceReloads(swapper: { readonly reloadCounter: number }): (o
 }
 
 /**
- * Makes the host reload on SIGUSR1 with a pid file at `settings.pidFile`, as
- * every demo's reload.sh expects, printing each reload.
+ * Makes the host reload on reloadOnSignal's default signal (SIGUSR2) with a
+ * pid file at `settings.pidFile`, as every demo's reload.sh expects,
+ * printing each reload.
  */
 export function reloadOnUsr1<T extends HostTypes>(swapper: Swapper<T>): Trigger {
   const trigger = reloadOnSignal(swapper, { pidFile: settings.pidFile, onReload: announceReloads(swapper) });
-  say(`[host] pid ${process.pid} written to ${settings.pidFile}; send SIGUSR1 to reload`);
+  say(`[host] pid ${process.pid} written to ${settings.pidFile}; send SIGUSR2 to reload`);
   return trigger;
 }

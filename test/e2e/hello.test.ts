@@ -23,7 +23,7 @@ describe('demo/hello', () => {
     const reload = d.reload();
     const newStamp = stampOf(reload);
     expect(newStamp).not.toBe(oldStamp);
-    expect(reload).toMatch(/sent SIGUSR1 to host \d+/);
+    expect(reload).toMatch(/sent SIGUSR2 to host \d+/);
 
     await host.waitFor(/\[host\] reload #1 done: world 1\.0\.0 loaded/);
     await host.waitFor(new RegExp(`<world\\.hum> Hello, world \\(\\d/\\d, build ${newStamp}, hum #\\d+\\)`));

@@ -99,7 +99,7 @@ describe('hotswap reload', () => {
     await ws.build();
     const swapper = new Swapper({ pluginDir: ws.bin, logger: false, freeDelay: 0 });
     await swapper.load(undefined);
-    const token = 'x'.repeat(24);
+    const token = 'a-test-token-of-sufficient-length';
     const admin = await serveAdmin(swapper, { token });
     try {
       await ws.build();
@@ -107,7 +107,7 @@ describe('hotswap reload', () => {
       expect(ok.code).toBe(ExitCodes.OK);
       expect(ok.out).toMatch(/generation 2 serving/);
       expect(ok.out).toMatch(/p 1\.0\.0 loaded/);
-      const denied = await run('reload', '--url', admin.url, '--token', 'y'.repeat(24));
+      const denied = await run('reload', '--url', admin.url, '--token', 'not-the-token-of-the-host');
       expect(denied.code).toBe(ExitCodes.FAILED);
       expect(denied.err).toContain('the host answered 401');
     } finally {
@@ -117,7 +117,7 @@ describe('hotswap reload', () => {
   });
 
   it('signals the process named by a pid file', async () => {
-    const child = spawn(process.execPath, ['-e', "process.on('SIGUSR1', () => { console.log('got it'); process.exit(0); }); setInterval(() => {}, 1000); console.log('ready');"], {
+    const child = spawn(process.execPath, ['-e', "process.on('SIGUSR2', () => { console.log('got it'); process.exit(0); }); setInterval(() => {}, 1000); console.log('ready');"], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let output = '';
@@ -127,7 +127,7 @@ describe('hotswap reload', () => {
     writeFileSync(pidFile, `${child.pid}\n`);
     const { code, out } = await run('reload', '--pid-file', pidFile);
     expect(code).toBe(ExitCodes.OK);
-    expect(out).toContain(`sent SIGUSR1 to host ${child.pid}`);
+    expect(out).toContain(`sent SIGUSR2 to host ${child.pid}`);
     await new Promise((r) => child.on('exit', r));
     expect(output).toContain('got it');
   });
@@ -137,5 +137,6 @@ describe('hotswap reload', () => {
     const missing = await run('reload', '--pid-file', join(ws.root, 'none.pid'));
     expect(missing.code).toBe(ExitCodes.FAILED);
     expect(missing.err).toContain('cannot read a pid');
+    expect(missing.err).toContain('HOTSWAP_PID_FILE_INVALID');
   });
 });

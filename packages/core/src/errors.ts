@@ -52,6 +52,12 @@ export const ErrorCodes = {
   PLUGIN_NOT_FOUND: 'HOTSWAP_PLUGIN_NOT_FOUND',
   FUNC_NOT_FOUND: 'HOTSWAP_FUNC_NOT_FOUND',
   VERSION_FREED: 'HOTSWAP_VERSION_FREED',
+  // Reload triggers: signals, pid files, watched files and the admin endpoint.
+  TRIGGER_FAILED: 'HOTSWAP_TRIGGER_FAILED',
+  ADMIN_LISTEN_FAILED: 'HOTSWAP_ADMIN_LISTEN_FAILED',
+  PID_FILE_UNWRITABLE: 'HOTSWAP_PID_FILE_UNWRITABLE',
+  PID_FILE_INVALID: 'HOTSWAP_PID_FILE_INVALID',
+  PID_FILE_STALE: 'HOTSWAP_PID_FILE_STALE',
 } as const;
 
 /** One of the stable error codes of the core runtime. */

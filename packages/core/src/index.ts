@@ -56,3 +56,8 @@ export type { SignalFileOptions } from './triggers/signal-file.js';
 export { serveAdmin } from './triggers/admin.js';
 export type { AdminOptions, AdminServer } from './triggers/admin.js';
 export type { ReloadOutcome } from './triggers/signal.js';
+export { DEFAULT_RELOAD_SIGNAL } from './triggers/signal.js';
+export type { TriggerErrorHandler } from './triggers/report.js';
+// Pid files, for tools that signal a host: `hotswap reload --pid-file` uses these.
+export { checkPidFile, PID_START_TOLERANCE_MS, readPidFile } from './triggers/pid-file.js';
+export type { PidFileCheck, PidFileRecord } from './triggers/pid-file.js';

@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
-import type { ReloadDetails } from '@hotswap/core';
+import { constants } from 'node:os';
+import { checkPidFile, DEFAULT_RELOAD_SIGNAL, isHotswapError, type ReloadDetails } from '@hotswap/core';
 import type { Command } from 'commander';
 import { CliError, UsageError } from '../errors.js';
 import type { Io } from '../output.js';
@@ -9,7 +9,11 @@ interface ReloadFlags {
   signal: string;
   url?: string;
   token?: string;
+  rollback?: boolean;
 }
+
+/** Signals `hotswap reload` will not send: they cannot be caught, so they would stop or kill the host instead of reloading it. */
+const REFUSED_SIGNALS = new Set(['SIGKILL', 'SIGSTOP']);
 
 /** `hotswap reload`: asks a running host to reload, by signal or through its admin endpoint. */
 export function registerReload(program: Command, io: Io): void {
@@ -17,51 +21,91 @@ export function registerReload(program: Command, io: Io): void {
     .command('reload')
     .description('Make a running host reload: send it a signal (--pid-file) or call its admin endpoint (--url).')
     .option('--pid-file <file>', 'the pid file the host wrote (reloadOnSignal)')
-    .option('--signal <name>', 'the signal to send', 'SIGUSR1')
+    .option('--signal <name>', 'the signal to send', DEFAULT_RELOAD_SIGNAL)
     .option('--url <url>', "the host's admin endpoint (serveAdmin)")
     .option('--token <token>', 'the bearer token (default: $HOTSWAP_ADMIN_TOKEN)')
+    .option('--rollback', 'ask for an explicit rollback to older artifacts (with --url)')
     .addHelpText(
       'after',
-      '\nExamples:\n  $ hotswap reload --pid-file .run/host.pid\n  $ HOTSWAP_ADMIN_TOKEN=… hotswap reload --url http://127.0.0.1:7070',
+      '\nExamples:\n  $ hotswap reload --pid-file .run/host.pid\n  $ HOTSWAP_ADMIN_TOKEN=… hotswap reload --url http://127.0.0.1:7070\n  $ HOTSWAP_ADMIN_TOKEN=… hotswap reload --url http://127.0.0.1:7070 --rollback',
     )
     .action(async (flags: ReloadFlags) => {
       if ((flags.pidFile === undefined) === (flags.url === undefined)) {
         throw new UsageError('give either --pid-file or --url.');
       }
       if (flags.pidFile !== undefined) {
-        const pid = Number(readPid(flags.pidFile));
-        try {
-          process.kill(pid, flags.signal);
-        } catch (error) {
-          throw new CliError(`cannot signal host ${pid} from ${flags.pidFile}: ${(error as NodeJS.ErrnoException).code ?? String(error)}. Is it running?`);
+        if (flags.rollback === true) {
+          throw new UsageError('--rollback cannot travel with a signal. Use --url with the admin endpoint, or write `rollback` into the signal file (reloadOnSignalFile).');
         }
-        io.out.write(`${io.color.green('✔')} sent ${flags.signal} to host ${pid}\n`);
+        signalHost(flags.pidFile, signalOf(flags.signal), io);
         return;
       }
-      const token = flags.token ?? process.env['HOTSWAP_ADMIN_TOKEN'];
-      if (token === undefined) throw new UsageError('--url needs --token or $HOTSWAP_ADMIN_TOKEN.');
-      const url = new URL('/reload', flags.url);
-      let response: Response;
-      try {
-        response = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
-      } catch (error) {
-        throw new CliError(`cannot reach ${url.origin}: ${(error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : String(error)}`);
-      }
-      const body = (await response.json().catch(() => ({}))) as { ok?: boolean; details?: ReloadDetails; error?: { code?: string; message?: string } };
-      if (body.ok !== true || body.details === undefined) {
-        throw new CliError(`the host answered ${response.status}: ${body.error?.message ?? response.statusText}`, body.error?.code);
-      }
-      io.out.write(`${io.color.green('✔')} generation ${body.details.generation} serving (${Math.round(body.details.durationMs)} ms)\n`);
-      for (const p of body.details.plugins) io.out.write(`  ${p.name} ${p.version} ${io.color.dim(p.status)}\n`);
+      await callAdmin(flags.url!, flags, io);
     });
 }
 
-function readPid(file: string): string {
+/** `SIGUSR2` for `SIGUSR2`, `USR2` or `usr2`; a usage error for a signal that does not exist or would not make a reload. */
+function signalOf(name: string): NodeJS.Signals {
+  const upper = name.toUpperCase();
+  const full = upper.startsWith('SIG') ? upper : `SIG${upper}`;
+  if (!isSignal(full)) throw new UsageError(`--signal ${JSON.stringify(name)} is not a signal of this platform; the host listens for ${DEFAULT_RELOAD_SIGNAL} unless it chose another.`);
+  if (REFUSED_SIGNALS.has(full)) throw new UsageError(`--signal ${full} cannot be caught: it would stop or kill the host, not reload it. Use the signal the host listens for (default ${DEFAULT_RELOAD_SIGNAL}).`);
+  return full;
+}
+
+function isSignal(name: string): name is NodeJS.Signals {
+  return Object.hasOwn(constants.signals, name);
+}
+
+function signalHost(pidFile: string, signal: NodeJS.Signals, io: Io): void {
+  let pid: number;
   try {
-    const pid = readFileSync(file, 'utf8').trim();
-    if (!/^\d+$/.test(pid)) throw new Error(`it holds ${JSON.stringify(pid.slice(0, 20))}`);
-    return pid;
+    const check = checkPidFile(pidFile);
+    pid = check.pid;
+    if (!check.verified) {
+      io.err.write(
+        `${io.ecolor.yellow('!')} ${pidFile} holds no start time (written by an older host, or one whose start time cannot be read), so only that pid ${pid} runs was checked; restart the host to write a checkable pid file.\n`,
+      );
+    }
   } catch (error) {
-    throw new CliError(`cannot read a pid from ${file}: ${(error as Error).message}`);
+    if (isHotswapError(error)) throw new CliError(error.message, error.code);
+    throw error;
   }
+  try {
+    process.kill(pid, signal);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new CliError(`cannot signal host ${pid} from ${pidFile}: ${code === 'EPERM' ? 'it belongs to another user; run as that user' : (code ?? String(error))}.`);
+  }
+  io.out.write(`${io.color.green('✔')} sent ${signal} to host ${pid}\n`);
+}
+
+async function callAdmin(base: string, flags: ReloadFlags, io: Io): Promise<void> {
+  const token = flags.token ?? process.env['HOTSWAP_ADMIN_TOKEN'];
+  if (token === undefined) throw new UsageError('--url needs --token or $HOTSWAP_ADMIN_TOKEN.');
+  let url: URL;
+  try {
+    url = new URL('/reload', base);
+  } catch {
+    throw new UsageError(`--url ${JSON.stringify(base)} is not a URL; give the admin endpoint's address, such as http://127.0.0.1:7070.`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new UsageError(`--url ${JSON.stringify(base)} is not an http:// or https:// address.`);
+  }
+  let response: Response;
+  try {
+    response = await fetch(url, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, ...(flags.rollback === true ? { 'content-type': 'application/json' } : {}) },
+      ...(flags.rollback === true ? { body: JSON.stringify({ rollback: true }) } : {}),
+    });
+  } catch (error) {
+    throw new CliError(`cannot reach ${url.origin}: ${(error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : String(error)}`);
+  }
+  const body = (await response.json().catch(() => ({}))) as { ok?: boolean; details?: ReloadDetails; error?: { code?: string; message?: string } };
+  if (body.ok !== true || body.details === undefined) {
+    throw new CliError(`the host answered ${response.status}: ${body.error?.message ?? response.statusText}`, body.error?.code);
+  }
+  io.out.write(`${io.color.green('✔')} generation ${body.details.generation} serving (${Math.round(body.details.durationMs)} ms)\n`);
+  for (const p of body.details.plugins) io.out.write(`  ${p.name} ${p.version} ${io.color.dim(p.status)}\n`);
 }

@@ -1,33 +1,55 @@
+import { describe } from '../errors.js';
 import type { HostTypes } from '../plugin.js';
+import type { ReloadDetails } from '../reload/details.js';
 import type { Swapper } from '../swapper.js';
 import type { ReloadOutcome } from './signal.js';
+
+/** What one trigger event asks of the reload it starts. */
+export interface ReloadRequest {
+  /** Ask for an explicit rollback: `swapper.reload(undefined, { rollback: true })`. */
+  rollback?: boolean;
+}
 
 /**
  * A function that starts a reload, or, while one it started is running,
  * makes exactly one more run after it: any number of triggers during a
- * reload cost one reload more, not one each. Outcomes go to `onReload`;
- * failures never become unhandled rejections.
+ * reload cost one reload more, not one each. If any of the requests folded
+ * into that run asked for a rollback, the run is a rollback. Outcomes go to
+ * `onReload`; failures never become unhandled rejections.
  */
-export function coalesce<T extends HostTypes>(swapper: Swapper<T>, onReload?: (outcome: ReloadOutcome) => void): () => void {
+export function coalesce<T extends HostTypes>(swapper: Swapper<T>, onReload?: (outcome: ReloadOutcome) => void): (request?: ReloadRequest) => void {
   let running = false;
-  let again = false;
-  const run = (): void => {
+  let again: ReloadRequest | undefined;
+  const report = (outcome: ReloadOutcome): void => {
+    try {
+      onReload?.(outcome);
+    } catch (error) {
+      process.stderr.write(`[hotswap] error onReload threw: ${describe(error)}\n`);
+    }
+  };
+  const run = (request: ReloadRequest = {}): void => {
     if (running) {
-      again = true;
+      again = { rollback: again?.rollback === true || request.rollback === true };
       return;
     }
     running = true;
-    swapper
-      .reload()
+    let started: Promise<ReloadDetails>;
+    try {
+      started = swapper.reload(undefined, request.rollback === true ? { rollback: true } : {});
+    } catch (error) {
+      started = Promise.reject(error);
+    }
+    started
       .then(
-        (details) => onReload?.({ details }),
-        (error: unknown) => onReload?.({ error }),
+        (details) => report({ details }),
+        (error: unknown) => report({ error }),
       )
       .finally(() => {
         running = false;
-        if (again) {
-          again = false;
-          run();
+        if (again !== undefined) {
+          const next = again;
+          again = undefined;
+          run(next);
         }
       });
   };

@@ -1,15 +1,27 @@
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { constants } from 'node:os';
+import { ErrorCodes, HotswapError } from '../errors.js';
 import type { HostTypes } from '../plugin.js';
 import type { ReloadDetails } from '../reload/details.js';
 import type { Swapper } from '../swapper.js';
 import { coalesce } from './coalesce.js';
+import { removePidFile, writePidFile } from './pid-file.js';
+
+/** The signal {@link reloadOnSignal} and `hotswap reload` use unless told otherwise. */
+export const DEFAULT_RELOAD_SIGNAL = 'SIGUSR2';
 
 /** How {@link reloadOnSignal} behaves. */
 export interface SignalTriggerOptions {
-  /** The signal that starts a reload. Default `SIGUSR1`. */
+  /**
+   * The signal that starts a reload. Default `SIGUSR2`. `SIGUSR1` works too,
+   * but Node reserves it for its inspector: until the handler is installed,
+   * a `SIGUSR1` opens a debugger port to every local user.
+   */
   signal?: NodeJS.Signals;
-  /** A file to write this process's pid to, for `kill -USR1 $(cat file)`; removed again by `stop()`. */
+  /**
+   * A file to write this process's pid to: line 1 the pid (for
+   * `kill -USR2 "$(head -n1 file)"`), line 2 a JSON record with its start
+   * time, which `hotswap reload --pid-file` checks. Removed again by `stop()`.
+   */
   pidFile?: string;
   /** Called with each reload's outcome: its details, or the error (the current generation keeps serving). */
   onReload?: (outcome: ReloadOutcome) => void;
@@ -24,32 +36,56 @@ export interface Trigger {
   stop(): void;
 }
 
+/** Signals a process cannot catch, and ones that mean a fault rather than a request. */
+const UNUSABLE = new Set(['SIGKILL', 'SIGSTOP', 'SIGSEGV', 'SIGBUS', 'SIGFPE', 'SIGILL', 'SIGABRT', 'SIGTRAP']);
+
 /**
- * Reloads the swapper whenever the process receives a signal (SIGUSR1 by
- * default), as the Go demos do, and writes a pid file for scripts to signal.
- * Signals that arrive during a reload start one more reload after it, not
- * one each. A failed reload never becomes an unhandled rejection: it goes
- * to `onReload` and to the swapper's `reload:failure` event.
+ * Reloads the swapper whenever the process receives a signal (SIGUSR2 by
+ * default), and writes a pid file for scripts to signal. Signals that arrive
+ * during a reload start one more reload after it, not one each. A failed
+ * reload never becomes an unhandled rejection: it goes to `onReload` and to
+ * the swapper's `reload:failure` event. Throws `HOTSWAP_INVALID_OPTION` for a
+ * signal that cannot be used and `HOTSWAP_PID_FILE_UNWRITABLE` for a pid file
+ * that cannot be written safely.
  */
 export function reloadOnSignal<T extends HostTypes>(swapper: Swapper<T>, options: SignalTriggerOptions = {}): Trigger {
-  const signal = options.signal ?? 'SIGUSR1';
-  const run = coalesce(swapper, options.onReload);
-  process.on(signal, run);
+  const signal = checkSignal(options.signal);
   const { pidFile } = options;
-  if (pidFile !== undefined) {
-    mkdirSync(dirname(pidFile), { recursive: true });
-    writeFileSync(pidFile, `${process.pid}\n`);
+  if (pidFile !== undefined && (typeof pidFile !== 'string' || pidFile === '')) {
+    throw new HotswapError(ErrorCodes.INVALID_OPTION, `reloadOnSignal's pidFile must be a non-empty path, not ${JSON.stringify(pidFile)}.`);
+  }
+  // The pid file first: if it cannot be written, no handler is left behind.
+  if (pidFile !== undefined) writePidFile(pidFile);
+  const run = coalesce(swapper, options.onReload);
+  const handler = (): void => run();
+  try {
+    process.on(signal, handler);
+  } catch (error) {
+    if (pidFile !== undefined) removePidFile(pidFile);
+    throw new HotswapError(ErrorCodes.INVALID_OPTION, `this platform cannot deliver ${signal} to a handler: ${String(error)}. Use a signal file or the admin endpoint.`, { cause: error });
   }
   return {
     stop() {
-      process.off(signal, run);
-      if (pidFile !== undefined) {
-        try {
-          if (readFileSync(pidFile, 'utf8').trim() === String(process.pid)) rmSync(pidFile, { force: true });
-        } catch {
-          // Already gone.
-        }
-      }
+      process.off(signal, handler);
+      if (pidFile !== undefined) removePidFile(pidFile);
     },
   };
+}
+
+/** The signal to listen for, or `HOTSWAP_INVALID_OPTION`. */
+function checkSignal(signal: unknown): NodeJS.Signals {
+  if (signal === undefined) return DEFAULT_RELOAD_SIGNAL;
+  const known = typeof signal === 'string' && isSignal(signal);
+  if (!known || UNUSABLE.has(signal)) {
+    throw new HotswapError(
+      ErrorCodes.INVALID_OPTION,
+      `reloadOnSignal cannot listen for ${JSON.stringify(signal)}: ${known ? 'a process cannot catch it, or it reports a fault' : 'there is no such signal on this platform'}. ` +
+        `Use ${DEFAULT_RELOAD_SIGNAL} (the default), SIGUSR1 or SIGHUP.`,
+    );
+  }
+  return signal;
+}
+
+function isSignal(name: string): name is NodeJS.Signals {
+  return Object.hasOwn(constants.signals, name);
 }
