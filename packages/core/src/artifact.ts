@@ -58,19 +58,26 @@ export function hashBundle(code: string): string {
   return `sha256-${createHash('sha256').update(code).digest('hex')}`;
 }
 
+/** An artifact's text as {@link encodeArtifact} wrote it, and the whole manifest on its first line. */
+export interface EncodedArtifact {
+  text: string;
+  /** The manifest as written: format, hash and (when signed) signature included. */
+  manifest: Manifest;
+}
+
 /**
  * Writes an artifact's text: one manifest line, then the bundle. With
  * `sign`, the manifest carries a signature of everything else in it, the
- * bundle's hash included.
+ * bundle's hash included. Returns the text and the manifest it wrote.
  */
 export function encodeArtifact(
   manifest: Omit<Manifest, 'hash' | 'format' | 'signature'>,
   code: string,
   sign?: (payload: Buffer) => string,
-): string {
+): EncodedArtifact {
   const full: Manifest = { format: ARTIFACT_FORMAT, ...manifest, hash: hashBundle(code) };
   if (sign !== undefined) full.signature = sign(signingPayload(full));
-  return `${HEADER}${JSON.stringify(full)}\n${code}`;
+  return { text: `${HEADER}${JSON.stringify(full)}\n${code}`, manifest: full };
 }
 
 /** The bytes a signature covers: the manifest without its signature, keys sorted. */
@@ -145,6 +152,12 @@ export function decodeArtifact(text: string, path: string): Artifact {
   return { manifest, code, path, digest: createHash('sha256').update(text).digest('hex') };
 }
 
+/**
+ * What a plugin name may be: letters, digits, `_`, `-` and `.`, not starting
+ * with `-` or `.`. It is the artifact's file name and the name hosts use.
+ */
+export const PLUGIN_NAME_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
+
 function checkManifest(value: unknown, invalid: (why: string) => HotswapError): Manifest {
   if (typeof value !== 'object' || value === null) throw invalid('its manifest is not an object');
   const m = value as Record<string, unknown>;
@@ -159,7 +172,7 @@ function checkManifest(value: unknown, invalid: (why: string) => HotswapError): 
     if (!Array.isArray(list) || !list.every((s) => typeof s === 'string')) throw invalid(`its manifest has no "${key}" list`);
   }
   if (m['signature'] !== undefined && typeof m['signature'] !== 'string') throw invalid('its signature is not a string');
-  if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(m['name'] as string)) {
+  if (!PLUGIN_NAME_PATTERN.test(m['name'] as string)) {
     throw invalid(`its plugin name ${JSON.stringify(m['name'])} is not a valid name`);
   }
   return value as Manifest;

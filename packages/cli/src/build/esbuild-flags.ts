@@ -1,5 +1,5 @@
 import type { BuildOptions as EsbuildOptions, Drop, Loader } from 'esbuild';
-import { BuildError, BuildErrorCodes } from './errors.js';
+import { BuildError, BuildErrorCodes } from '../errors.js';
 
 /** Options hotswap sets itself: an artifact is always one CommonJS bundle for Node with an inline map. */
 const RESERVED = ['bundle', 'format', 'platform', 'outfile', 'outdir', 'sourcemap', 'splitting', 'watch', 'serve', 'write', 'metafile'];
