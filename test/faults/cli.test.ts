@@ -114,6 +114,17 @@ describe('every command fails with a code, never a raw Node error', () => {
     expect(existsSync(ws.bin)).toBe(false);
   });
 
+  it.skipIf(isRoot)('hotswap init into a directory it may not list: HOTSWAP_CLI_UNREADABLE, exit 1', async () => {
+    const dir = join(ws.root, 'locked');
+    mkdirSync(dir);
+    chmodSync(dir, 0o300);
+    try {
+      await fails(ExitCodes.FAILED, CliErrorCodes.UNREADABLE, 'init', dir);
+    } finally {
+      chmodSync(dir, 0o755);
+    }
+  });
+
   it.skipIf(isRoot)('hotswap build of a plugin directory it may not read: HOTSWAP_BUILD_NO_PLUGINS, exit 1', async () => {
     ws.plugin('p', { 'index.ts': source('p') });
     chmodSync(ws.src, 0o300);

@@ -1,5 +1,6 @@
 // createBuildCache() in a script of its own: a real child process, real esbuild.
 import { fileURLToPath } from 'node:url';
+import { BuildErrorCodes, createBuildCache } from '@hotswap/cli';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { start, type Child } from '../../../test/helpers/child.js';
 import { workspace, type Workspace } from '../../../test/helpers/workspace.js';
@@ -29,3 +30,10 @@ it('a script that uses a build cache and never disposes it ends on its own, with
   expect(outcome).toBe(0);
   expect(child.lines.filter((l) => l.trim() !== '' && !/^built p twice$/.test(l))).toEqual([]);
 }, 90_000);
+
+it('refuses an idleMs below 0 with HOTSWAP_BUILD_BAD_OPTION', () => {
+  for (const idleMs of [-1, Number.NaN]) {
+    expect(() => createBuildCache({ idleMs })).toThrowError(expect.objectContaining({ code: BuildErrorCodes.BAD_OPTION }));
+  }
+  expect(() => createBuildCache({ idleMs: Infinity })).not.toThrow();
+});
