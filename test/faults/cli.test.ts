@@ -114,6 +114,13 @@ describe('every command fails with a code, never a raw Node error', () => {
     expect(existsSync(ws.bin)).toBe(false);
   });
 
+  it('hotswap build of a plugin whose package.json is a directory: HOTSWAP_BUILD_BAD_PACKAGE_JSON, exit 1', async () => {
+    ws.plugin('p', { 'index.ts': source('p') });
+    rmSync(join(ws.src, 'p', 'package.json'));
+    mkdirSync(join(ws.src, 'p', 'package.json'));
+    expect(await fails(ExitCodes.FAILED, BuildErrorCodes.BAD_PACKAGE_JSON, 'build', ws.src, ws.bin)).toContain('cannot be read (EISDIR)');
+  });
+
   it.skipIf(isRoot)('hotswap init into a directory it may not list: HOTSWAP_CLI_UNREADABLE, exit 1', async () => {
     const dir = join(ws.root, 'locked');
     mkdirSync(dir);

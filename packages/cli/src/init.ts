@@ -49,7 +49,11 @@ function checkEmpty(dir: string, target: string): void {
   try {
     entries = readdirSync(target);
   } catch (error) {
-    throw new CliError(`cannot read ${dir} (${(error as NodeJS.ErrnoException).code ?? String(error)}).`, CliErrorCodes.UNREADABLE);
+    throw new CliError(
+      `cannot read the directory ${dir} (${(error as NodeJS.ErrnoException).code ?? String(error)}), so hotswap init cannot tell it is empty. ` +
+        'Give a new directory, or an empty one it may read.',
+      CliErrorCodes.UNREADABLE,
+    );
   }
   if (entries.length > 0) {
     throw new BuildError(BuildErrorCodes.BAD_OPTION, `${dir} is not empty; hotswap init writes into a new or empty directory.`);

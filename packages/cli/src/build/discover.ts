@@ -86,13 +86,20 @@ function findEntry(dir: string): string | undefined {
 function readVersion(dir: string): string {
   const path = join(dir, 'package.json');
   if (!existsSync(path)) return '0.0.0';
+  const bad = (why: string, cause: unknown): BuildError =>
+    new BuildError(BuildErrorCodes.BAD_PACKAGE_JSON, `${path} ${why}. Fix it; the plugin's version is read from it.`, { plugin: basename(dir), cause });
+  let text: string;
   try {
-    const pkg = JSON.parse(readFileSync(path, 'utf8')) as { version?: unknown };
-    return typeof pkg.version === 'string' && pkg.version !== '' ? pkg.version : '0.0.0';
+    text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new BuildError(BuildErrorCodes.BAD_PACKAGE_JSON, `${path} is not valid JSON: ${(error as Error).message}. Fix it; the plugin's version is read from it.`, {
-      plugin: basename(dir),
-      cause: error,
-    });
+    throw bad(`cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`, error);
   }
+  let pkg: unknown;
+  try {
+    pkg = JSON.parse(text);
+  } catch (error) {
+    throw bad(`is not valid JSON: ${(error as Error).message}`, error);
+  }
+  const version = typeof pkg === 'object' && pkg !== null && 'version' in pkg ? pkg.version : undefined;
+  return typeof version === 'string' && version !== '' ? version : '0.0.0';
 }
