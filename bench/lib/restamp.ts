@@ -26,7 +26,7 @@ export function restamper(path: string): Restamper {
     write(n) {
       const code = built.code.split(current).join(marker(n));
       const temp = `${path}.tmp`;
-      writeFileSync(temp, encodeArtifact({ ...base, buildStamp: `v${n}` }, code));
+      writeFileSync(temp, encodeArtifact({ ...base, buildStamp: `v${n}` }, code).text);
       renameSync(temp, path);
     },
   };

@@ -83,7 +83,7 @@ it(`keeps the serving generation equal to the model over ${RUNS} random sequence
           entry: 'index.js',
           live: [],
         };
-        writeFileSync(join(dir, `${name}.hotswap.js`), encodeArtifact(manifest, bundle(name, v)));
+        writeFileSync(join(dir, `${name}.hotswap.js`), encodeArtifact(manifest, bundle(name, v)).text);
         disk.set(name, v);
       };
       write('alpha', { kind: 'ok', label: 'v1' });

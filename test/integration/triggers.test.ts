@@ -46,7 +46,7 @@ const artifactPath = (): string => join(ws.bin, 'p.hotswap.js');
 function restamp(stamp: string, label = stamp): string {
   const current = decodeArtifact(readFileSync(artifactPath(), 'utf8'), artifactPath());
   const { hash: _h, format: _f, ...manifest } = current.manifest;
-  return encodeArtifact({ ...manifest, buildStamp: stamp }, current.code.replace(/"v\d+"/, JSON.stringify(label)));
+  return encodeArtifact({ ...manifest, buildStamp: stamp }, current.code.replace(/"v\d+"/, JSON.stringify(label))).text;
 }
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 async function until(check: () => boolean, what: string, ms = 10_000): Promise<void> {

@@ -49,7 +49,7 @@ const timer =
     ? setInterval(() => {
         if (reloading) return;
         reloading = true;
-        writeFileSync(artifactPath, encodeArtifact({ ...manifest, buildStamp: `load-${++stamp}` }, artifact.code));
+        writeFileSync(artifactPath, encodeArtifact({ ...manifest, buildStamp: `load-${++stamp}` }, artifact.code).text);
         swapper.reload().then(
           () => counts.reloads++,
           () => counts.failedReloads++,

@@ -30,7 +30,7 @@ export default definePlugin({
   const path = join(ws.bin, 'big.hotswap.js');
   const built = decodeArtifact(readFileSync(path, 'utf8'), path);
   const { hash: _hash, format: _format, ...manifest } = built.manifest;
-  const stamp = (n: number): void => writeFileSync(path, encodeArtifact({ ...manifest, buildStamp: `v${n}` }, built.code));
+  const stamp = (n: number): void => writeFileSync(path, encodeArtifact({ ...manifest, buildStamp: `v${n}` }, built.code).text);
 
   const swapper = new Swapper({
     pluginDir: ws.bin,

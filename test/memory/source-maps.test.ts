@@ -29,7 +29,7 @@ export default definePlugin({ functions: { boom(): never { throw new Error('boom
   const baseMaps = registeredSourceMaps();
 
   const cycle = async (n: number): Promise<void> => {
-    writeFileSync(path, encodeArtifact({ ...manifest, buildStamp: `s${n}` }, built.code));
+    writeFileSync(path, encodeArtifact({ ...manifest, buildStamp: `s${n}` }, built.code).text);
     await swapper.reload();
     try {
       swapper.current.invoke('thrower', 'boom');

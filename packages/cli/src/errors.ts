@@ -17,6 +17,8 @@ export const BuildErrorCodes = {
 export const CliErrorCodes = {
   USAGE: 'HOTSWAP_CLI_USAGE',
   FAILED: 'HOTSWAP_CLI_FAILED',
+  UNREADABLE: 'HOTSWAP_CLI_UNREADABLE',
+  UNWRITABLE: 'HOTSWAP_CLI_UNWRITABLE',
 } as const;
 
 /** One of the stable codes of {@link BuildError}. */

@@ -1,6 +1,8 @@
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { BuildError, BuildErrorCodes } from './errors.js';
+import { PLUGIN_NAME_PATTERN } from '@hotswap/core';
+import { AtomicWriteError, writeFilesAtomic } from './atomic.js';
+import { BuildError, BuildErrorCodes, CliError, CliErrorCodes } from './errors.js';
 
 /** What `hotswap init` wrote. */
 export interface InitResult {
@@ -16,19 +18,46 @@ export interface InitResult {
 export function initPlugin(dir: string): InitResult {
   const target = resolve(dir);
   const name = basename(target);
-  if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(name)) {
+  if (!PLUGIN_NAME_PATTERN.test(name)) {
     throw new BuildError(BuildErrorCodes.BAD_NAME, `"${name}" is not a valid plugin name: use letters, digits, "_", "-" and ".".`);
   }
-  if (existsSync(target) && readdirSync(target).length > 0) {
-    throw new BuildError(BuildErrorCodes.BAD_OPTION, `${dir} is not empty; hotswap init writes into a new or empty directory.`);
-  }
-  mkdirSync(target, { recursive: true });
+  checkEmpty(dir, target);
   const files: Record<string, string> = {
     'package.json': `${JSON.stringify({ name, version: '0.1.0', private: true, type: 'module' }, null, 2)}\n`,
     'index.ts': template(name),
   };
-  for (const [file, text] of Object.entries(files)) writeFileSync(join(target, file), text);
+  try {
+    writeFilesAtomic(Object.entries(files).map(([file, text]) => ({ path: join(target, file), data: text })));
+  } catch (error) {
+    const where = error instanceof AtomicWriteError ? `${error.path}: ${error.reason}` : String(error);
+    throw new CliError(`cannot write the template into ${dir} (${where}). Give a directory that can be created and written.`, CliErrorCodes.UNWRITABLE);
+  }
   return { name, dir: target, files: Object.keys(files) };
+}
+
+/** Refuses a target that is a file, or a directory with anything in it. */
+function checkEmpty(dir: string, target: string): void {
+  let isDirectory: boolean;
+  try {
+    isDirectory = statSync(target).isDirectory();
+  } catch {
+    // Missing (or unreachable, which writing reports): it is made.
+    return;
+  }
+  if (!isDirectory) throw new BuildError(BuildErrorCodes.BAD_OPTION, `${dir} is a file; hotswap init writes into a new or empty directory.`);
+  let entries: string[];
+  try {
+    entries = readdirSync(target);
+  } catch (error) {
+    throw new CliError(
+      `cannot read the directory ${dir} (${(error as NodeJS.ErrnoException).code ?? String(error)}), so hotswap init cannot tell it is empty. ` +
+        'Give a new directory, or an empty one it may read.',
+      CliErrorCodes.UNREADABLE,
+    );
+  }
+  if (entries.length > 0) {
+    throw new BuildError(BuildErrorCodes.BAD_OPTION, `${dir} is not empty; hotswap init writes into a new or empty directory.`);
+  }
 }
 
 function template(name: string): string {

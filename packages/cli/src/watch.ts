@@ -1,7 +1,7 @@
 import { relative, resolve, sep } from 'node:path';
 import { watch } from 'chokidar';
 import { build, createBuildCache, type BuildOptions, type BuiltPlugin } from './build.js';
-import { discoverPlugins } from './discover.js';
+import { discoverPlugins, type NameFilter } from './build/discover.js';
 
 /** What `watchBuild` reports after each build. */
 export type WatchEvent =
@@ -33,7 +33,8 @@ export interface BuildWatcher {
 export function watchBuild(options: WatchBuildOptions): BuildWatcher {
   const root = resolve(options.pluginDir);
   const output = resolve(options.outputDir);
-  const cache = createBuildCache();
+  // The watch keeps the process alive anyway: keep esbuild's contexts until stop().
+  const cache = createBuildCache({ idleMs: Infinity });
   // A plugin directory itself, or a directory of plugin directories.
   const single = discoverPlugins(root).some((p) => p.dir === root);
   const debounceMs = options.debounceMs ?? 10;
@@ -43,9 +44,12 @@ export function watchBuild(options: WatchBuildOptions): BuildWatcher {
 
   let builds = 0;
   const run = async (names: string[] | undefined): Promise<void> => {
+    // Only the changed plugins that the user's --include and --exclude allow.
+    const allowed = names?.filter((name) => allows(options, name));
+    if (allowed?.length === 0) return;
     const started = performance.now();
     try {
-      const include = names === undefined ? options.include : new RegExp(`^(${names.map(escape).join('|')})$`);
+      const include = allowed === undefined ? options.include : new RegExp(`^(?:${allowed.map(escape).join('|')})$`);
       // Every rebuild is a new version: a stamp given by the user gets a build number.
       const stamp = options.buildStamp === undefined ? {} : { buildStamp: `${options.buildStamp}.${++builds}` };
       const result = await build({ ...options, cache, ...stamp, ...(include === undefined ? {} : { include }) });
@@ -86,6 +90,11 @@ export function watchBuild(options: WatchBuildOptions): BuildWatcher {
       await cache.dispose();
     },
   };
+}
+
+/** Whether a plugin name passes `include` and `exclude`, as the build's discovery tests it. */
+function allows(filter: NameFilter, name: string): boolean {
+  return (filter.include === undefined || filter.include.test(name)) && (filter.exclude === undefined || !filter.exclude.test(name));
 }
 
 function escape(text: string): string {

@@ -126,6 +126,17 @@ describe('build errors write nothing', () => {
     expect(existsSync(ws.bin)).toBe(false);
   });
 
+  it('with several plugins failing, reports the first by name, whichever esbuild finished first', async () => {
+    ws.plugin('alpha', { 'index.ts': `import { definePlugin } from '@hotswap/core';\nexport default definePlugin({ functions: { run: () => { return 1 +; } } });` });
+    ws.plugin('beta', { 'index.ts': plugin, 'lib/helper.ts': `export const helper = () => 1;` });
+    ws.plugin('gamma', { 'index.ts': `export const notAPlugin = 1;` });
+    for (let i = 0; i < 3; i++) {
+      const error = await buildError(ws.build());
+      expect([error.plugin, error.code]).toEqual(['alpha', BuildErrorCodes.BUNDLE_FAILED]);
+    }
+    expect(existsSync(ws.bin)).toBe(false);
+  });
+
   it('an import that does not resolve', async () => {
     ws.plugin('p', { 'index.ts': `import { definePlugin } from '@hotswap/core';\nimport { x } from './missing.js';\nexport default definePlugin({ functions: { x } });` });
     const error = await buildError(ws.build());

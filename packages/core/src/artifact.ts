@@ -65,19 +65,26 @@ export function hashBundle(code: string): string {
   return `sha256-${createHash('sha256').update(code).digest('hex')}`;
 }
 
+/** An artifact's text as {@link encodeArtifact} wrote it, and the whole manifest on its first line. */
+export interface EncodedArtifact {
+  text: string;
+  /** The manifest as written: format, hash and (when signed) signature included. */
+  manifest: Manifest;
+}
+
 /**
  * Writes an artifact's text: one manifest line, then the bundle. With
  * `sign`, the manifest carries a signature of everything else in it, the
- * bundle's hash included.
+ * bundle's hash included. Returns the text and the manifest it wrote.
  */
 export function encodeArtifact(
   manifest: Omit<Manifest, 'hash' | 'format' | 'signature'>,
   code: string,
   sign?: (payload: Buffer) => string,
-): string {
+): EncodedArtifact {
   const full: Manifest = { format: ARTIFACT_FORMAT, ...manifest, hash: hashBundle(code) };
   if (sign !== undefined) full.signature = sign(signingPayload(full));
-  return `${HEADER}${JSON.stringify(full)}\n${code}`;
+  return { text: `${HEADER}${JSON.stringify(full)}\n${code}`, manifest: full };
 }
 
 /** The bytes a signature covers: the manifest without its signature, keys sorted. */

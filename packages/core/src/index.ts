@@ -45,7 +45,7 @@ export {
   signingPayload,
   verifySignature,
 } from './artifact.js';
-export type { Artifact, Manifest } from './artifact.js';
+export type { Artifact, EncodedArtifact, Manifest } from './artifact.js';
 export { CORE_MODULE, CORE_VERSION } from './meta.js';
 export { reloadOnSignal } from './triggers/signal.js';
 export type { SignalTriggerOptions, Trigger } from './triggers/signal.js';

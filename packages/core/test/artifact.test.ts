@@ -15,7 +15,7 @@ const code = '"use strict";\nmodule.exports = { default: {} };\n';
 
 describe('artifact format', () => {
   it('round-trips: one manifest line, then the bundle, with the bundle hash', () => {
-    const text = encodeArtifact(manifest, code);
+    const text = encodeArtifact(manifest, code).text;
     expect(text.split('\n')[0]).toMatch(/^\/\/ hotswap-artifact \{"format":1,"name":"world"/);
     const artifact = decodeArtifact(text, 'world.hotswap.js');
     expect(artifact.manifest).toEqual({ format: 1, ...manifest, hash: hashBundle(code) });
@@ -23,9 +23,15 @@ describe('artifact format', () => {
     expect(artifact.digest).toMatch(/^[0-9a-f]{64}$/);
   });
 
+  it('returns the manifest it wrote, signature included', () => {
+    const encoded = encodeArtifact(manifest, code, () => 'c2lnbmVk');
+    expect(decodeArtifact(encoded.text, 'world.hotswap.js').manifest).toEqual(encoded.manifest);
+    expect(encoded.manifest).toMatchObject({ format: 1, hash: hashBundle(code), signature: 'c2lnbmVk' });
+  });
+
   it('gives a different digest to a rebuild with another stamp, the same hash to the same bundle', () => {
-    const a = decodeArtifact(encodeArtifact(manifest, code), 'a');
-    const b = decodeArtifact(encodeArtifact({ ...manifest, buildStamp: 'other' }, code), 'b');
+    const a = decodeArtifact(encodeArtifact(manifest, code).text, 'a');
+    const b = decodeArtifact(encodeArtifact({ ...manifest, buildStamp: 'other' }, code).text, 'b');
     expect(a.manifest.hash).toBe(b.manifest.hash);
     expect(a.digest).not.toBe(b.digest);
   });
@@ -35,9 +41,9 @@ describe('artifact format', () => {
     ['plain JavaScript', 'module.exports = 1;\n'],
     ['a manifest line only', '// hotswap-artifact {"format":1}'],
     ['a manifest that is not JSON', '// hotswap-artifact {nope\ncode'],
-    ['another format', encodeArtifact(manifest, code).replace('"format":1', '"format":2')],
-    ['a missing field', encodeArtifact(manifest, code).replace('"version":"1.2.3",', '')],
-    ['a bad name', encodeArtifact({ ...manifest, name: '../evil' }, code)],
+    ['another format', encodeArtifact(manifest, code).text.replace('"format":1', '"format":2')],
+    ['a missing field', encodeArtifact(manifest, code).text.replace('"version":"1.2.3",', '')],
+    ['a bad name', encodeArtifact({ ...manifest, name: '../evil' }, code).text],
   ])('refuses %s with HOTSWAP_ARTIFACT_INVALID', (_what, text) => {
     expect(() => decodeArtifact(text, 'x.hotswap.js')).toThrowError(
       expect.objectContaining({ code: ErrorCodes.ARTIFACT_INVALID, stage: 'verify' }),
@@ -45,7 +51,7 @@ describe('artifact format', () => {
   });
 
   it('refuses a truncated or altered bundle with HOTSWAP_ARTIFACT_HASH_MISMATCH, naming the plugin', () => {
-    const text = encodeArtifact(manifest, code);
+    const text = encodeArtifact(manifest, code).text;
     for (const bad of [text.slice(0, -5), text.replace('default', 'dEfault')]) {
       expect(() => decodeArtifact(bad, 'x')).toThrowError(
         expect.objectContaining({ code: ErrorCodes.ARTIFACT_HASH_MISMATCH, plugin: 'world' }),

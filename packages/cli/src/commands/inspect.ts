@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { decodeArtifact, verifySignature } from '@hotswap/core';
-import { UsageError } from '../errors.js';
+import { CliError, CliErrorCodes, UsageError } from '../errors.js';
 import type { Command } from 'commander';
 import type { Io } from '../output.js';
 
@@ -15,7 +15,7 @@ export function registerInspect(program: Command, io: Io): void {
     .option('--public-key <file>', "also check the signature with this Ed25519 public key (PEM)")
     .addHelpText('after', '\nExamples:\n  $ hotswap inspect bin/world.hotswap.js\n  $ hotswap inspect bin/world.hotswap.js --json | jq .version')
     .action((path: string, flags: { json: boolean; publicKey?: string }) => {
-      const artifact = decodeArtifact(readFileSync(path, 'utf8'), path);
+      const artifact = decodeArtifact(readArtifact(path), path);
       let signature = artifact.manifest.signature === undefined ? 'unsigned' : 'Ed25519 (not checked: pass --public-key)';
       if (flags.publicKey !== undefined) {
         let key: KeyObject;
@@ -47,4 +47,14 @@ export function registerInspect(program: Command, io: Io): void {
       ];
       for (const [key, value] of rows) io.out.write(`${dim(key.padEnd(12))} ${value}\n`);
     });
+}
+
+function readArtifact(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'there is no such file' : code === 'EISDIR' ? 'it is a directory' : (code ?? String(error));
+    throw new CliError(`cannot read the artifact ${path}: ${why}. Give the path of a <name>.hotswap.js file.`, CliErrorCodes.UNREADABLE);
+  }
 }

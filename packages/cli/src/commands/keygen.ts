@@ -1,8 +1,9 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { Command } from 'commander';
-import { CliError } from '../errors.js';
+import { AtomicWriteError, writeFilesAtomic } from '../atomic.js';
+import { CliError, CliErrorCodes } from '../errors.js';
 import type { Io } from '../output.js';
 
 /** `hotswap keygen`: makes an Ed25519 key pair for signing artifacts. */
@@ -20,9 +21,16 @@ export function registerKeygen(program: Command, io: Io): void {
       const publicPath = join(dir, 'hotswap-signing.pub.pem');
       if (existsSync(privatePath) || existsSync(publicPath)) throw new CliError(`${dir} already holds a hotswap signing key; remove it first.`);
       const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-      mkdirSync(dir, { recursive: true });
-      writeFileSync(privatePath, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
-      writeFileSync(publicPath, publicKey.export({ type: 'spki', format: 'pem' }));
+      try {
+        // Both keys or neither: a private key without its public key is no use, and the reverse.
+        writeFilesAtomic([
+          { path: privatePath, data: privateKey.export({ type: 'pkcs8', format: 'pem' }), mode: 0o600 },
+          { path: publicPath, data: publicKey.export({ type: 'spki', format: 'pem' }) },
+        ]);
+      } catch (error) {
+        const where = error instanceof AtomicWriteError ? `${error.path}: ${error.reason}` : String(error);
+        throw new CliError(`cannot write the key pair into ${dir} (${where}). Give a directory that can be created and written.`, CliErrorCodes.UNWRITABLE);
+      }
       io.out.write(`${io.color.green('✔')} ${relative(process.cwd(), privatePath)} (keep it secret) and ${relative(process.cwd(), publicPath)}\n`);
     });
 }

@@ -1,6 +1,7 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, type Dirent } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { BuildError, BuildErrorCodes } from './errors.js';
+import { PLUGIN_NAME_PATTERN } from '@hotswap/core';
+import { BuildError, BuildErrorCodes } from '../errors.js';
 
 /** The file names a plugin's entry may have, in the order they are looked for. */
 export const ENTRY_NAMES = ['index.ts', 'index.mts', 'index.tsx', 'index.js', 'index.mjs'];
@@ -29,14 +30,7 @@ export function discoverPlugins(pluginDir: string, filter: NameFilter = {}): Plu
   if (!existsSync(root) || !statSync(root).isDirectory()) {
     throw new BuildError(BuildErrorCodes.NO_PLUGINS, `the plugin directory ${pluginDir} does not exist or is not a directory.`);
   }
-  const own = findEntry(root);
-  const candidates =
-    own !== undefined
-      ? [root]
-      : readdirSync(root, { withFileTypes: true })
-          .filter((d) => d.isDirectory() && !d.name.startsWith('.') && d.name !== 'node_modules')
-          .map((d) => join(root, d.name))
-          .sort();
+  const candidates = findEntry(root) !== undefined ? [root] : subdirectories(root, pluginDir);
   const found: PluginSource[] = [];
   for (const dir of candidates) {
     const name = basename(dir);
@@ -45,7 +39,7 @@ export function discoverPlugins(pluginDir: string, filter: NameFilter = {}): Plu
     // A subdirectory without an entry is not a plugin (shared assets, say): it is skipped.
     const entry = findEntry(dir);
     if (entry === undefined) continue;
-    if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(name)) {
+    if (!PLUGIN_NAME_PATTERN.test(name)) {
       throw new BuildError(
         BuildErrorCodes.BAD_NAME,
         `"${name}" is not a valid plugin name: use letters, digits, "_", "-" and ".". Rename the directory.`,
@@ -64,6 +58,23 @@ export function discoverPlugins(pluginDir: string, filter: NameFilter = {}): Plu
   return found;
 }
 
+function subdirectories(root: string, pluginDir: string): string[] {
+  let entries: Dirent[];
+  try {
+    entries = readdirSync(root, { withFileTypes: true });
+  } catch (error) {
+    throw new BuildError(
+      BuildErrorCodes.NO_PLUGINS,
+      `cannot read the plugin directory ${pluginDir} (${(error as NodeJS.ErrnoException).code ?? String(error)}). Check that the build may read it.`,
+      { cause: error },
+    );
+  }
+  return entries
+    .filter((d) => d.isDirectory() && !d.name.startsWith('.') && d.name !== 'node_modules')
+    .map((d) => join(root, d.name))
+    .sort();
+}
+
 function findEntry(dir: string): string | undefined {
   for (const name of ENTRY_NAMES) {
     const path = join(dir, name);
@@ -75,13 +86,20 @@ function findEntry(dir: string): string | undefined {
 function readVersion(dir: string): string {
   const path = join(dir, 'package.json');
   if (!existsSync(path)) return '0.0.0';
+  const bad = (why: string, cause: unknown): BuildError =>
+    new BuildError(BuildErrorCodes.BAD_PACKAGE_JSON, `${path} ${why}. Fix it; the plugin's version is read from it.`, { plugin: basename(dir), cause });
+  let text: string;
   try {
-    const pkg = JSON.parse(readFileSync(path, 'utf8')) as { version?: unknown };
-    return typeof pkg.version === 'string' && pkg.version !== '' ? pkg.version : '0.0.0';
+    text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new BuildError(BuildErrorCodes.BAD_PACKAGE_JSON, `${path} is not valid JSON: ${(error as Error).message}. Fix it; the plugin's version is read from it.`, {
-      plugin: basename(dir),
-      cause: error,
-    });
+    throw bad(`cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`, error);
   }
+  let pkg: unknown;
+  try {
+    pkg = JSON.parse(text);
+  } catch (error) {
+    throw bad(`is not valid JSON: ${(error as Error).message}`, error);
+  }
+  const version = typeof pkg === 'object' && pkg !== null && 'version' in pkg ? pkg.version : undefined;
+  return typeof version === 'string' && version !== '' ? version : '0.0.0';
 }

@@ -1,9 +1,8 @@
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative, resolve, sep } from 'node:path';
-import { BuildError, BuildErrorCodes } from './errors.js';
-import type { LiveName } from './live.js';
+import { join, relative, resolve, sep } from 'node:path';
+import { writeFilesAtomic } from '../atomic.js';
 import type { PluginSource } from './discover.js';
+import type { LiveName } from './live.js';
+import { unwritable } from './write.js';
 
 /** The file `hotswap build --static-linking` writes into the output directory. */
 export const STATIC_TABLE = 'hotswap.static-plugins.ts';
@@ -54,16 +53,9 @@ export function writeStaticTable(outputDir: string, entries: readonly StaticEntr
     '',
   ].join('\n');
   try {
-    mkdirSync(dirname(target), { recursive: true });
-    const temp = `${target}.${randomBytes(4).toString('hex')}.tmp`;
-    writeFileSync(temp, text);
-    renameSync(temp, target);
+    writeFilesAtomic([{ path: target, data: text }]);
   } catch (error) {
-    throw new BuildError(
-      BuildErrorCodes.OUTPUT_UNWRITABLE,
-      `cannot write ${target} (${(error as NodeJS.ErrnoException).code ?? String(error)}). Check that the output directory is writable.`,
-      { cause: error },
-    );
+    throw unwritable(out, error);
   }
   return target;
 }
