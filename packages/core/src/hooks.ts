@@ -114,6 +114,8 @@ export class HookRunner {
     errors: StageErrors<V>,
   ): Batch<V, R> {
     let running: V | undefined;
+    // The hook that ran last: a watchdog that fires late, once it has returned, still names it.
+    let last: V | undefined;
     let index = start;
     let started = 0;
     const budget = this.timeoutMs / 2;
@@ -127,6 +129,7 @@ export class HookRunner {
           const fn = pick(target);
           if (fn === undefined) continue;
           running = target;
+          last = target;
           index = i;
           started = performance.now();
           let result: R | PromiseLike<R>;
@@ -147,9 +150,10 @@ export class HookRunner {
         return { next: targets.length };
       }, this.syncLimit);
     } catch (error) {
-      if (error instanceof TimedOut && running !== undefined) {
-        this.#report(running, stage, started, false);
-        throw new StageFailure(running, index, errors.timeout(running, this.timeoutMs));
+      const culprit = running ?? last;
+      if (error instanceof TimedOut && culprit !== undefined) {
+        this.#report(culprit, stage, started, false);
+        throw new StageFailure(culprit, index, errors.timeout(culprit, this.timeoutMs));
       }
       throw error;
     }
