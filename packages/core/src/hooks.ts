@@ -119,8 +119,10 @@ export class HookRunner {
     let index = start;
     let started = 0;
     const budget = this.timeoutMs / 2;
+    let failed: { target: V; index: number; cause: unknown } | undefined;
+    let batch: Batch<V, R>;
     try {
-      return runBounded(() => {
+      batch = runBounded(() => {
         const opened = performance.now();
         for (let i = start; i < targets.length; i++) {
           // A hook late in a long batch still gets a fair share of the limit: start a fresh run.
@@ -139,8 +141,8 @@ export class HookRunner {
             promised = isPromiseLike(result);
           } catch (error) {
             running = undefined;
-            this.#report(target, stage, started, false);
-            throw new StageFailure(target, i, errors.failed(target, error));
+            failed = { target, index: i, cause: error };
+            return { next: i };
           }
           running = undefined;
           if (promised) return { next: i + 1, pending: { target, result: result as PromiseLike<R>, started } };
@@ -157,6 +159,12 @@ export class HookRunner {
       }
       throw error;
     }
+    if (failed !== undefined) {
+      // Described outside the bounded run: mapping a stack to the plugin's source can take a while the first time.
+      this.#report(failed.target, stage, started, false);
+      throw new StageFailure(failed.target, failed.index, errors.failed(failed.target, failed.cause));
+    }
+    return batch;
   }
 
   async #settle<V extends HookTarget, R>(target: V, stage: Stage, result: PromiseLike<R>, started: number, errors: StageErrors<V>): Promise<R> {

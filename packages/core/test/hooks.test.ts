@@ -247,4 +247,21 @@ describe('HookRunner.stage', () => {
     await runner.stage([target('a'), target('b')], 'onFree', () => () => 'ok', (t) => t.name === 'a' && spin(60), undefined, (t, e) => failed.push(`${t.name}:${e.code}`));
     expect(failed).toEqual([`a:${ErrorCodes.HOOK_TIMEOUT}`]);
   });
+
+  // Describing a failure maps its stack to the plugin's source, which can be slow the first time: it must not count against the hook.
+  it('describes a hook that threw outside its time limit, so a slow description is no timeout', async () => {
+    const { runner, events } = recordingRunner({ timeoutMs: 20 });
+    const errors = {
+      failed: (t: HookTarget, cause: unknown) => {
+        spin(60);
+        return new HotswapError(ErrorCodes.HOOK_FAILED, `plugin "${t.name}": ${String(cause)}`, { plugin: t.name });
+      },
+      timeout: (t: HookTarget) => new HotswapError(ErrorCodes.HOOK_TIMEOUT, `plugin "${t.name}" timed out`, { plugin: t.name }),
+    };
+    const error = await failure(runner.stage([target('a')], 'onLoad', () => () => {
+      throw new Error('broke');
+    }, undefined, errors));
+    expect(error).toMatchObject({ code: ErrorCodes.HOOK_FAILED, plugin: 'a', message: 'plugin "a": Error: broke' });
+    expect(events.map((e) => `${e.plugin}:${e.ok}`)).toEqual(['a:false']);
+  });
 });
