@@ -72,11 +72,11 @@ describe('HandleRegistry', () => {
   it('throws PLUGIN_NOT_FOUND for a plugin the serving generation lacks, and FUNC_NOT_FOUND for a missing function', () => {
     let current = generation(3, greeter('1.0.0'));
     const handles = new HandleRegistry(() => current);
-    const missing = handles.get('nobody');
-    expect(() => missing.invoke('greet')).toThrowError(
+    const missing = handles.get<Greeter>('nobody');
+    expect(() => missing.invoke('greet', 'x')).toThrowError(
       expect.objectContaining({ code: ErrorCodes.PLUGIN_NOT_FOUND, plugin: 'nobody', stage: 'invoke', message: 'generation 3 has no plugin "nobody".' }),
     );
-    expect(() => missing.fn('greet')()).toThrowError(expect.objectContaining({ code: ErrorCodes.PLUGIN_NOT_FOUND }));
+    expect(() => missing.fn('greet')('x')).toThrowError(expect.objectContaining({ code: ErrorCodes.PLUGIN_NOT_FOUND }));
     const handle = handles.get<Greeter>('greeter');
     expect(() => (handle.fn as (fn: string) => () => unknown)('nope')()).toThrowError(expect.objectContaining({ code: ErrorCodes.FUNC_NOT_FOUND }));
     // The plugin is removed by a reload: the handle says so rather than calling the retired version.

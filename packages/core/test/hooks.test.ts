@@ -149,7 +149,7 @@ describe('HookRunner.stage', () => {
         log.push(t.name);
         return t.name.toUpperCase();
       },
-      (t, result) => results.push(result),
+      (_, result) => results.push(result),
     );
     expect(log).toEqual([...targets.map((t) => t.name), 'microtask']);
     expect(events.map((e) => e.plugin)).toEqual(targets.map((t) => t.name));
@@ -167,7 +167,7 @@ describe('HookRunner.stage', () => {
             await tick();
             log.push('a settled');
           }
-        : () => log.push(`${t.name} ran`);
+        : () => void log.push(`${t.name} ran`);
     });
     expect(log).toEqual(['a settled', 'b ran', 'd ran']);
     expect(events.map((e) => e.plugin)).toEqual(['a', 'b', 'd']);
