@@ -114,11 +114,15 @@ export class HookRunner {
     errors: StageErrors<V>,
   ): Batch<V, R> {
     let running: V | undefined;
+    // The hook that ran last: a watchdog that fires late, once it has returned, still names it.
+    let last: V | undefined;
     let index = start;
     let started = 0;
     const budget = this.timeoutMs / 2;
+    let failed: { target: V; index: number; cause: unknown } | undefined;
+    let batch: Batch<V, R>;
     try {
-      return runBounded(() => {
+      batch = runBounded(() => {
         const opened = performance.now();
         for (let i = start; i < targets.length; i++) {
           // A hook late in a long batch still gets a fair share of the limit: start a fresh run.
@@ -127,6 +131,7 @@ export class HookRunner {
           const fn = pick(target);
           if (fn === undefined) continue;
           running = target;
+          last = target;
           index = i;
           started = performance.now();
           let result: R | PromiseLike<R>;
@@ -136,8 +141,8 @@ export class HookRunner {
             promised = isPromiseLike(result);
           } catch (error) {
             running = undefined;
-            this.#report(target, stage, started, false);
-            throw new StageFailure(target, i, errors.failed(target, error));
+            failed = { target, index: i, cause: error };
+            return { next: i };
           }
           running = undefined;
           if (promised) return { next: i + 1, pending: { target, result: result as PromiseLike<R>, started } };
@@ -147,12 +152,19 @@ export class HookRunner {
         return { next: targets.length };
       }, this.syncLimit);
     } catch (error) {
-      if (error instanceof TimedOut && running !== undefined) {
-        this.#report(running, stage, started, false);
-        throw new StageFailure(running, index, errors.timeout(running, this.timeoutMs));
+      const culprit = running ?? last;
+      if (error instanceof TimedOut && culprit !== undefined) {
+        this.#report(culprit, stage, started, false);
+        throw new StageFailure(culprit, index, errors.timeout(culprit, this.timeoutMs));
       }
       throw error;
     }
+    if (failed !== undefined) {
+      // Described outside the bounded run: mapping a stack to the plugin's source can take a while the first time.
+      this.#report(failed.target, stage, started, false);
+      throw new StageFailure(failed.target, failed.index, errors.failed(failed.target, failed.cause));
+    }
+    return batch;
   }
 
   async #settle<V extends HookTarget, R>(target: V, stage: Stage, result: PromiseLike<R>, started: number, errors: StageErrors<V>): Promise<R> {

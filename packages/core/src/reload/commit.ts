@@ -41,6 +41,7 @@ function handOverAll(handoffs: readonly Handoff[], limit: number | false): void 
       }
     }, limit);
   } catch (error) {
+    if (error instanceof HandoffFailure) throw handoffFailed(error);
     if (!(error instanceof TimedOut) || current === undefined) throw error;
     const plugin = stage === 'giveState' ? current.from : current.to;
     throw new HotswapError(
@@ -52,16 +53,28 @@ function handOverAll(handoffs: readonly Handoff[], limit: number | false): void 
   }
 }
 
-function handOver({ from, to }: Handoff, at: (stage: 'giveState' | 'takeState') => void): void {
-  const fail = (stage: 'giveState' | 'takeState', plugin: PluginVersion, error: unknown): HotswapError => {
-    const position = mapErrorStack(error);
-    return new HotswapError(
-      ErrorCodes.HANDOFF_FAILED,
-      `plugin "${plugin.name}": ${stage} failed handing state from ${from.version} to ${to.version}: ${describe(error)}${where(position)}. ` +
-        `The reload was rolled back; ${from.version} keeps serving with its state.`,
-      { plugin: plugin.name, stage, cause: error },
-    );
-  };
+/** What failed inside the bounded run; described after it, so mapping its stack does not count against the limit. */
+class HandoffFailure {
+  constructor(
+    readonly handoff: Handoff,
+    readonly stage: 'giveState' | 'takeState',
+    readonly cause: unknown,
+  ) {}
+}
+
+function handoffFailed({ handoff: { from, to }, stage, cause }: HandoffFailure): HotswapError {
+  const plugin = stage === 'giveState' ? from : to;
+  const position = mapErrorStack(cause);
+  return new HotswapError(
+    ErrorCodes.HANDOFF_FAILED,
+    `plugin "${plugin.name}": ${stage} failed handing state from ${from.version} to ${to.version}: ${describe(cause)}${where(position)}. ` +
+      `The reload was rolled back; ${from.version} keeps serving with its state.`,
+    { plugin: plugin.name, stage, cause },
+  );
+}
+
+function handOver(handoff: Handoff, at: (stage: 'giveState' | 'takeState') => void): void {
+  const { from, to } = handoff;
   let state: unknown;
   const give = from.definition.giveState;
   at('giveState');
@@ -69,13 +82,13 @@ function handOver({ from, to }: Handoff, at: (stage: 'giveState' | 'takeState') 
     state = give === undefined ? undefined : give(from.context);
     if (isPromiseLike(state)) throw new Error('giveState returned a promise; it must be synchronous');
   } catch (error) {
-    throw fail('giveState', from, error);
+    throw new HandoffFailure(handoff, 'giveState', error);
   }
   at('takeState');
   try {
     const result: unknown = to.definition.takeState!({ state, version: from.version, buildStamp: from.buildStamp }, to.context);
     if (isPromiseLike(result)) throw new Error('takeState returned a promise; it must be synchronous');
   } catch (error) {
-    throw fail('takeState', to, error);
+    throw new HandoffFailure(handoff, 'takeState', error);
   }
 }

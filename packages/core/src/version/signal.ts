@@ -21,18 +21,19 @@ export function guardSignal(signal: AbortSignal, report: ListenerFailure): { lis
   const remove = (type: string, listener: Listener | Guarded, options?: RemoveOptions): void =>
     EventTarget.prototype.removeEventListener.call(signal, type, listener as Guarded, options);
   let count = 0;
+  const guard = (listener: Listener): Guarded =>
+    function (this: unknown, event: Event): void {
+      try {
+        const result: unknown = typeof listener === 'function' ? listener.call(this, event) : listener.handleEvent(event);
+        if (isThenable(result)) result.then(undefined, report);
+      } catch (error) {
+        report(error);
+      }
+    };
   const wrap = (listener: Listener): Guarded => {
     let safe = wrapped.get(listener);
     if (safe === undefined) {
-      safe = function (this: unknown, event: Event): void {
-        try {
-          const result: unknown =
-            typeof listener === 'function' ? listener.call(this, event) : listener.handleEvent(event);
-          if (isThenable(result)) result.then(undefined, report);
-        } catch (error) {
-          report(error);
-        }
-      };
+      safe = guard(listener);
       wrapped.set(listener, safe);
     }
     return safe;
@@ -53,14 +54,17 @@ export function guardSignal(signal: AbortSignal, report: ListenerFailure): { lis
     },
   });
   let handler: ((this: AbortSignal, event: Event) => unknown) | null = null;
+  // A wrapper of its own, not the one addEventListener shares: onabort is a handler apart from the listeners added.
+  let guardedHandler: Guarded | null = null;
   Object.defineProperty(signal, 'onabort', {
     get: () => handler,
     set(value: unknown) {
-      if (handler !== null) remove('abort', wrap(handler as Listener));
+      if (guardedHandler !== null) remove('abort', guardedHandler);
       handler = typeof value === 'function' ? (value as (this: AbortSignal, event: Event) => unknown) : null;
-      if (handler !== null) {
+      guardedHandler = handler === null ? null : guard(handler as Listener);
+      if (guardedHandler !== null) {
         count++;
-        add('abort', wrap(handler as Listener));
+        add('abort', guardedHandler);
       }
     },
   });
