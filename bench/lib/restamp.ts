@@ -1,6 +1,7 @@
 // Writes new versions of a built artifact without bundling again.
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { decodeArtifact, encodeArtifact, type Manifest } from '@hotswap/core';
+import { join } from 'node:path';
+import { ARTIFACT_SUFFIX, decodeArtifact, encodeArtifact, type Manifest } from '@hotswap/core';
 import { marker } from './fixture.js';
 
 /**
@@ -32,3 +33,16 @@ export function restamper(path: string): Restamper {
   };
 }
 
+
+/**
+ * Writes a copy of the artifact at `path` as plugin `name` in `dir`: the
+ * same bundle under a new name, for graphs of many plugins with the same
+ * code (a rebuild of each would only repeat the same bundling).
+ */
+export function copyAs(path: string, dir: string, name: string): string {
+  const built = decodeArtifact(readFileSync(path, 'utf8'), path);
+  const { hash: _hash, format: _format, signature: _signature, ...manifest } = built.manifest;
+  const out = join(dir, `${name}${ARTIFACT_SUFFIX}`);
+  writeFileSync(out, encodeArtifact({ ...manifest, name }, built.code));
+  return out;
+}
