@@ -43,6 +43,6 @@ export function copyAs(path: string, dir: string, name: string): string {
   const built = decodeArtifact(readFileSync(path, 'utf8'), path);
   const { hash: _hash, format: _format, signature: _signature, ...manifest } = built.manifest;
   const out = join(dir, `${name}${ARTIFACT_SUFFIX}`);
-  writeFileSync(out, encodeArtifact({ ...manifest, name }, built.code));
+  writeFileSync(out, encodeArtifact({ ...manifest, name }, built.code).text);
   return out;
 }

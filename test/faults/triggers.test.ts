@@ -420,7 +420,7 @@ describe('the plugin-directory watcher', () => {
     // Until the watcher has moved over, a write may go unseen: write again until one is seen.
     while (outcomes.length === 0) {
       if (n++ > 50) throw new Error('the watcher never reloaded from the new directory');
-      writeFileSync(join(other, 'p.hotswap.js'), encodeArtifact({ ...manifest, buildStamp: `moved-${n}` }, decoded.code.replace('"v1"', '"moved"')));
+      writeFileSync(join(other, 'p.hotswap.js'), encodeArtifact({ ...manifest, buildStamp: `moved-${n}` }, decoded.code.replace('"v1"', '"moved"')).text);
       await sleep(300);
     }
     await until(() => swapper.current.invoke('p', 'whoami') === 'moved', 'the new directory to serve');

@@ -50,6 +50,8 @@ export class Census {
   #collected = 0;
   #next = 0;
   readonly #due = new Map<number, number>();
+  /** The ids of collected versions still in the snapshot, oldest first. */
+  readonly #history: number[] = [];
   #timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -103,7 +105,8 @@ export class Census {
   // One timer and, where gc is exposed, one collection for every check that is due, not one each.
   #schedule(): void {
     if (this.#timer !== undefined || this.#due.size === 0) return;
-    const next = Math.min(...this.#due.values());
+    let next = Infinity;
+    for (const at of this.#due.values()) if (at < next) next = at;
     this.#timer = setTimeout(() => void this.#checkDue(), Math.max(0, next - Date.now()));
     this.#timer.unref();
   }
@@ -164,8 +167,8 @@ export class Census {
     delete record.live;
     this.#collected++;
     this.onCollected({ plugin: record.plugin, version: record.version, buildStamp: record.buildStamp, state: 'collected' });
-    // Keep a bounded history of collected versions.
-    const collected = [...this.#records].filter(([, r]) => r.state === 'collected');
-    for (const [old] of collected.slice(0, Math.max(0, collected.length - HISTORY))) this.#records.delete(old);
+    // Keep a bounded history of collected versions: constant work per collection, however many there are.
+    this.#history.push(id);
+    while (this.#history.length > HISTORY) this.#records.delete(this.#history.shift()!);
   }
 }

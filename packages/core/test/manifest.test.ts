@@ -14,7 +14,7 @@ const manifest: Omit<Manifest, 'hash' | 'format'> = {
   live: [],
 };
 const code = 'module.exports = {};\n';
-const decode = (fields: Partial<Manifest>): Manifest => decodeArtifact(encodeArtifact({ ...manifest, ...fields }, code), 'bin/world.hotswap.js').manifest;
+const decode = (fields: Partial<Manifest>): Manifest => decodeArtifact(encodeArtifact({ ...manifest, ...fields }, code).text, 'bin/world.hotswap.js').manifest;
 
 describe('manifest fields', () => {
   it.each<[string, Partial<Manifest>, string]>([

@@ -43,7 +43,7 @@ function manifest(name: string, extra: Partial<Manifest> = {}): Omit<Manifest, '
 /** Writes the artifact of plugin `name` into `where` (the plugin directory), mode 0644; returns its path. */
 function artifact(name: string, options: { file?: string; where?: string; code?: string } = {}): string {
   const path = join(options.where ?? dir, options.file ?? `${name}.hotswap.js`);
-  writeFileSync(path, encodeArtifact(manifest(name), options.code ?? `module.exports = { name: ${JSON.stringify(name)} };\n`));
+  writeFileSync(path, encodeArtifact(manifest(name), options.code ?? `module.exports = { name: ${JSON.stringify(name)} };\n`).text);
   chmodSync(path, 0o644);
   return path;
 }
@@ -185,7 +185,7 @@ describe('entries refused before they are opened', () => {
 
   it('a file larger than maxArtifactBytes; one of exactly that size loads', async () => {
     const path = artifact('world');
-    const size = Buffer.byteLength(encodeArtifact(manifest('world'), 'module.exports = { name: "world" };\n'));
+    const size = Buffer.byteLength(encodeArtifact(manifest('world'), 'module.exports = { name: "world" };\n').text);
     expect(await names({ maxArtifactBytes: size })).toEqual(['world']);
     const error = await scanFails({ maxArtifactBytes: size - 1 });
     expect(error).toMatchObject({ code: ErrorCodes.ARTIFACT_TOO_LARGE, stage: 'scan' });

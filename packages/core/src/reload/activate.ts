@@ -1,4 +1,4 @@
-import { describe, ErrorCodes, HotswapError } from '../errors.js';
+import { describe, ErrorCodes, HotswapError, isHotswapError } from '../errors.js';
 import { Generation } from '../generation.js';
 import type { HookTarget, StageErrors } from '../hooks.js';
 import type { HostTypes } from '../plugin.js';
@@ -19,16 +19,19 @@ export async function activate<T extends HostTypes>(
   vault: Vault<T>,
 ): Promise<Generation<T>> {
   const { runner } = input;
-  let loadCounter = 0;
-  await runner.stage(
-    ordered.filter((v) => fresh.has(v)),
-    'onLoad',
-    (v) => {
-      v.loadOrder = loadCounter++;
+  const loading = ordered.filter((v) => fresh.has(v));
+  try {
+    await runner.stage(loading, 'onLoad', (v) => {
       const onLoad = v.definition.onLoad;
       return onLoad === undefined ? undefined : () => onLoad(v.context);
-    },
-  );
+    });
+  } catch (error) {
+    // OnLoad was reached by every version up to the one that failed: those get OnFree in the rollback.
+    const failed = isHotswapError(error) && error.plugin !== undefined ? loading.findIndex((v) => v.name === error.plugin) : -1;
+    markStarted(failed < 0 ? loading : loading.slice(0, failed + 1));
+    throw error;
+  }
+  markStarted(loading);
   const owners = new Map<string, string>();
   for (const version of ordered) {
     for (const [name, value] of Object.entries(version.live)) {
@@ -74,4 +77,9 @@ async function runCallbacks<T extends HostTypes>(input: ReloadInput<T>, generati
     },
     callbackErrors(),
   );
+}
+
+/** Records the order in which OnLoad was reached, for a rollback to free in reverse. */
+function markStarted(versions: readonly PluginVersion[]): void {
+  versions.forEach((v, i) => (v.loadOrder = i));
 }

@@ -42,7 +42,9 @@ function handOverAll(handoffs: readonly Handoff[], limit: number | false): void 
     }, limit);
   } catch (error) {
     if (error instanceof HandoffFailure) throw handoffFailed(error);
-    if (!(error instanceof TimedOut) || current === undefined) throw error;
+    if (!(error instanceof TimedOut)) throw error;
+    // A watchdog that fires before the first handoff began still names it.
+    current ??= handoffs[0]!;
     const plugin = stage === 'giveState' ? current.from : current.to;
     throw new HotswapError(
       ErrorCodes.HOOK_TIMEOUT,

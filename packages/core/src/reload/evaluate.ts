@@ -110,6 +110,8 @@ function evaluateBatch<T extends HostTypes>(
     }, limit);
   } catch (error) {
     if (!(error instanceof TimedOut)) throw error;
+    // The watchdog fired late, once every bundle had run: nothing was interrupted.
+    if (i >= compiled.length) return i;
     const name = plan.fresh[i]!.source.manifest.name;
     throw new HotswapError(
       ErrorCodes.HOOK_TIMEOUT,

@@ -1,4 +1,5 @@
 import semver from 'semver';
+import toposort from 'toposort';
 import { ErrorCodes, HotswapError } from '../errors.js';
 import { compareNames, keyOf, type PluginKey } from '../names.js';
 import type { PluginVersion } from '../version/version.js';
@@ -6,11 +7,11 @@ import type { PluginVersion } from '../version/version.js';
 /**
  * The link phase: checks the dependencies of the plugins of a new generation
  * and returns them in dependency order, each after every plugin it imports.
- * Ties are broken by name: among the plugins whose imports are all placed,
- * the first by name goes next, so the order never varies. Throws, before
- * any OnLoad has run, for an unknown or removed dependency, an invalid or
- * unmet semver range, a not-reloadable plugin importing a reloadable one,
- * and a cycle (the message prints it: `a -> b -> a`).
+ * The order comes from `toposort`, given the plugins in name order so that
+ * it never varies. Throws, before any OnLoad has run, for an unknown or
+ * removed dependency, an invalid or unmet semver range, a not-reloadable
+ * plugin importing a reloadable one, and a cycle (the message prints it:
+ * `a -> b -> a`).
  *
  * `previous` holds the keys of the plugins serving now, to tell a plugin
  * that was removed from one that never existed.
@@ -20,64 +21,18 @@ export function linkOrder(members: ReadonlyMap<PluginKey, PluginVersion>, previo
   const deps = new Map<PluginVersion, PluginVersion[]>();
   for (const version of sorted) deps.set(version, dependenciesOf(version, members, previous));
   const index = new Map(sorted.map((v, i) => [v, i]));
-  // Kahn's algorithm over positions in name order; the smallest ready position goes next.
-  const waiting = sorted.map((v) => deps.get(v)!.length);
-  const dependents: number[][] = sorted.map(() => []);
-  for (const [version, list] of deps) for (const dep of list) dependents[index.get(dep)!]!.push(index.get(version)!);
-  const ready = new MinHeap();
-  for (let i = 0; i < sorted.length; i++) if (waiting[i] === 0) ready.push(i);
-  const order: number[] = [];
-  while (ready.size > 0) {
-    const next = ready.pop();
-    order.push(next);
-    for (const d of dependents[next]!) {
-      const left = waiting[d]! - 1;
-      waiting[d] = left;
-      if (left === 0) ready.push(d);
-    }
+  const edges: Array<[number, number]> = [];
+  for (const [version, list] of deps) for (const dep of list) edges.push([index.get(dep)!, index.get(version)!]);
+  let order: number[];
+  try {
+    order = toposort.array(
+      sorted.map((_, i) => i),
+      edges,
+    );
+  } catch {
+    throw cycle(findCycle(sorted, deps));
   }
-  if (order.length < sorted.length) throw cycle(findCycle(sorted, deps));
   return order.map((i) => sorted[i]!);
-}
-
-/** A binary min-heap of numbers: the ready set of the dependency order. */
-class MinHeap {
-  readonly #items: number[] = [];
-
-  get size(): number {
-    return this.#items.length;
-  }
-
-  push(value: number): void {
-    const a = this.#items;
-    a.push(value);
-    for (let i = a.length - 1; i > 0; ) {
-      const parent = (i - 1) >> 1;
-      if (a[parent]! <= a[i]!) break;
-      [a[parent], a[i]] = [a[i]!, a[parent]!];
-      i = parent;
-    }
-  }
-
-  pop(): number {
-    const a = this.#items;
-    const top = a[0]!;
-    const last = a.pop()!;
-    if (a.length > 0) {
-      a[0] = last;
-      for (let i = 0; ; ) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < a.length && a[l]! < a[m]!) m = l;
-        if (r < a.length && a[r]! < a[m]!) m = r;
-        if (m === i) break;
-        [a[m], a[i]] = [a[i]!, a[m]!];
-        i = m;
-      }
-    }
-    return top;
-  }
 }
 
 /** Sets each fresh version's `imports` to what its dependencies exported. */
@@ -130,7 +85,7 @@ function dependenciesOf(version: PluginVersion, members: ReadonlyMap<PluginKey, 
   return list;
 }
 
-// Plugins were left over: find one cycle among them to print, the same whatever the walk.
+// toposort says only that there is a cycle: find one to print, the same whatever the walk.
 function findCycle(sorted: readonly PluginVersion[], deps: ReadonlyMap<PluginVersion, PluginVersion[]>): PluginVersion[] {
   const state = new Map<PluginVersion, 'open' | 'done'>();
   const path: PluginVersion[] = [];
