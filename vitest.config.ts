@@ -17,6 +17,15 @@ export default defineConfig({
     poolOptions: {
       forks: { execArgv: ['--expose-gc'] },
     },
+    // `vitest run --coverage` (the test script) prints a summary for the packages' sources and writes
+    // coverage/coverage-summary.json. No thresholds: the figure is a report, not a gate. Only the test
+    // processes are measured; child processes that tests spawn are not.
+    coverage: {
+      provider: 'v8',
+      include: ['packages/*/src/**/*.ts'],
+      reporter: ['text-summary', 'json-summary'],
+      reportsDirectory: 'coverage',
+    },
     testTimeout: 20_000,
     hookTimeout: 60_000,
   },
