@@ -17,6 +17,16 @@ export default defineConfig({
     poolOptions: {
       forks: { execArgv: ['--expose-gc'] },
     },
+    // `pnpm test:coverage` prints a summary for the packages' sources and writes coverage/coverage-summary.json.
+    // No thresholds: the figure is a report, not a gate. Only the test processes are measured, not the child
+    // processes tests spawn. test/memory runs apart (`pnpm test:memory`): precise coverage keeps every compiled
+    // function's code alive, so a retired plugin version's code would stay and the memory tests would fail.
+    coverage: {
+      provider: 'v8',
+      include: ['packages/*/src/**/*.ts'],
+      reporter: ['text-summary', 'json-summary'],
+      reportsDirectory: 'coverage',
+    },
     testTimeout: 20_000,
     hookTimeout: 60_000,
   },

@@ -77,7 +77,7 @@ async function load(port: number, durationS: number, connections: number): Promi
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
     const instance = autocannon(
       { url: `http://127.0.0.1:${port}/hello`, connections, duration: durationS, pipelining: 1 },
-      (error: unknown, r: autocannon.Result) => (error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve(r)),
+      (error: Error | null, r: autocannon.Result) => (error ? reject(error) : resolve(r)),
     );
     // autocannon passes the client first; its type definitions leave it out.
     (instance as unknown as EventEmitter).on('response', (_client: unknown, _status: number, _bytes: number, ms: number) => {

@@ -39,8 +39,8 @@ export interface MemoryResult {
 
 export interface Contender {
   name: string;
-  /** Makes version `n` (n ≥ 1) serve; resolves once a call into it answered version n. */
-  reloadTo(n: number): Promise<void>;
+  /** Makes version `n` (n ≥ 1) serve; returns (or resolves) once a call into it answered version n. */
+  reloadTo(n: number): Promise<void> | void;
   /** Waits for retired versions to be released (hotswap's OnFree), before a collection. */
   settle?(): Promise<void>;
 }

@@ -14,13 +14,13 @@ runChild(async () => {
   const dir = scratch();
   const file = join(dir.root, 'plugin.cjs');
   const require = createRequire(join(dir.root, 'host.cjs'));
-  const load = async (n: number): Promise<void> => {
+  const load = (n: number): void => {
     writeFileSync(file, cjsBigPlugin(n));
     delete require.cache[file];
     const mod = require(file) as { value(): string };
     if (mod.value() !== marker(n) || served.current()?.value() !== marker(n)) throw new Error(`version ${n} is not serving`);
   };
-  await load(0);
+  load(0);
   const result = await runLoop({ name: 'require + delete require.cache', reloadTo: load }, cfg, tracker);
   dir.cleanup();
   return result;

@@ -1,4 +1,4 @@
-// The HotswapError a promise rejects with; fails the test if it resolves or rejects with anything else.
+// The HotswapError a call throws or a promise rejects with; fails the test if there is none, or anything else.
 import { isHotswapError, type HotswapError } from '@hotswap/core';
 
 export async function rejection(promise: Promise<unknown>): Promise<HotswapError> {
@@ -6,6 +6,17 @@ export async function rejection(promise: Promise<unknown>): Promise<HotswapError
     () => undefined,
     (e: unknown) => e,
   );
+  if (!isHotswapError(error)) throw new Error(`expected a HotswapError, got ${String(error)}`);
+  return error;
+}
+
+export function thrown(call: () => unknown): HotswapError {
+  let error: unknown;
+  try {
+    call();
+  } catch (e) {
+    error = e;
+  }
   if (!isHotswapError(error)) throw new Error(`expected a HotswapError, got ${String(error)}`);
   return error;
 }

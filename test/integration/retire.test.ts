@@ -3,6 +3,7 @@
 // are collected, and those that are not are reported by name.
 import { ErrorCodes, Swapper, type LeakEvent, type SwapperOptions, type VersionEvent } from '@hotswap/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { thrown } from '../helpers/errors.js';
 import { workspace, type Workspace } from '../helpers/workspace.js';
 
 let ws: Workspace;
@@ -183,7 +184,7 @@ describe('holding a generation', () => {
     release();
     await swapper.settled();
     expect(log).toEqual(['v1 onFree']);
-    expect(() => pinned.invoke('whoami')).toThrowError(expect.objectContaining({ code: ErrorCodes.VERSION_FREED }));
+    expect(thrown(() => pinned.invoke('whoami')).code).toBe(ErrorCodes.VERSION_FREED);
   });
 });
 
@@ -206,6 +207,6 @@ describe('handles', () => {
     await until(() => collected.includes('s1'), 'v1 to be collected while the handle lives');
     expect(whoami()).toBe('v2');
     expect(await handle.invoke('slow', 1)).toBe('v2');
-    expect(() => swapper.handle('nope').invoke('x')).toThrowError(expect.objectContaining({ code: ErrorCodes.PLUGIN_NOT_FOUND }));
+    expect(thrown(() => swapper.handle('nope').invoke('x')).code).toBe(ErrorCodes.PLUGIN_NOT_FOUND);
   });
 });

@@ -169,7 +169,7 @@ export function timeline(project: PageProject): Timeline {
   const runs = new Map<SourceBlock, ProjectState>();
   project.blocks.forEach((block, i) => {
     if (!block.run) return;
-    const state = new Map(at[i]!);
+    const state = new Map(at[i]);
     for (const [path, version] of first) if (!state.has(path)) state.set(path, version);
     runs.set(block, state);
   });
