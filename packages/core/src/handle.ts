@@ -123,7 +123,7 @@ export class HandleRegistry<T extends HostTypes> {
       this.#byKey.set(key, entry);
     }
     // One handle serves every typing of the same plugin: its functions are looked up by name at call time.
-    return entry.handle as unknown as PluginHandle<Fns>;
+    return entry.handle;
   }
 
   /** A swap happened: no handle may keep calling a retired version. */

@@ -66,10 +66,10 @@ export class Swapper<T extends HostTypes = HostTypes> extends SafeEmitter<Swappe
   #closed = false;
 
   constructor(options: SwapperOptions<T>) {
-    let log: Settings['log'] | undefined;
-    super(() => log!);
-    this.#settings = settle(options as SwapperOptions);
-    log = this.#settings.log;
+    const settings = settle(options);
+    super(() => settings.log);
+    this.#settings = settings;
+    const log = settings.log;
     this.#options = options;
     this.#pluginDir = options.pluginDir ?? '';
     this.#shared = new Map(Object.entries(options.shared ?? {}));
@@ -90,11 +90,11 @@ export class Swapper<T extends HostTypes = HostTypes> extends SafeEmitter<Swappe
       retired: (v) => this.notify('version:retire', eventOf(v)),
       drained: (v) => this.notify('version:drain', eventOf(v)),
       stuck: (v, inflight) => {
-        log!.warn(`plugin "${v.name}" ${v.version} still has ${inflight} call(s) running after maxFreeWait; running OnFree anyway`);
+        log.warn(`plugin "${v.name}" ${v.version} still has ${inflight} call(s) running after maxFreeWait; running OnFree anyway`);
         this.notify('version:stuck', { ...eventOf(v), inflight });
       },
       freeFailed: (v, error) => {
-        log!.error(error.message);
+        log.error(error.message);
         this.notify('version:free-failure', { ...eventOf(v), error });
       },
       freed: (v) => this.notify('version:free', eventOf(v)),
@@ -190,7 +190,7 @@ export class Swapper<T extends HostTypes = HostTypes> extends SafeEmitter<Swappe
    */
   async close(): Promise<void> {
     if (this.#closed) return this.settled();
-    await this.#enqueue(async () => {
+    await this.#enqueue(() => {
       this.#closed = true;
       this.#retirement.hurry();
       const last = this.#current;
@@ -206,7 +206,7 @@ export class Swapper<T extends HostTypes = HostTypes> extends SafeEmitter<Swappe
     return this.#retirement.settled();
   }
 
-  #enqueue<R>(task: () => Promise<R>): Promise<R> {
+  #enqueue<R>(task: () => R | Promise<R>): Promise<R> {
     return this.#queue.push(task, () => {
       if (this.#closed) throw new HotswapError(ErrorCodes.NOT_LOADED, 'the swapper is closed.');
     });

@@ -147,7 +147,17 @@ function assign(target: object, from: Readonly<Record<string, Node>>, visit: (no
 }
 
 function describeKey(key: unknown): string {
-  return typeof key === 'string' ? JSON.stringify(key) : typeof key === 'object' ? 'object key' : String(key);
+  switch (typeof key) {
+    case 'string':
+      return JSON.stringify(key);
+    case 'object':
+    case 'function':
+      return `${typeof key} key`;
+    case 'symbol':
+      return key.toString();
+    default:
+      return String(key);
+  }
 }
 
 function refuse(at: string, what: string): HotswapError {

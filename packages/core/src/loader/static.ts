@@ -1,7 +1,7 @@
 import type { Artifact, Manifest } from '../artifact.js';
 import { ErrorCodes, HotswapError } from '../errors.js';
 import { CORE_VERSION } from '../meta.js';
-import { validateDefinition, type PluginDefinition } from '../plugin.js';
+import { validateDefinition } from '../plugin.js';
 import type { Compiled, Evaluated } from './evaluate.js';
 
 /**
@@ -64,7 +64,7 @@ function evaluateStatic(plugin: StaticPlugin): Evaluated {
   }
   // Static code lives as long as the host: the definition is as good an owner as any.
   return {
-    definition: plugin.definition as PluginDefinition,
+    definition: plugin.definition,
     owner: plugin.definition,
     live: { ...plugin.live },
     releaseSourceMap: () => {},

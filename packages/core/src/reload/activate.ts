@@ -38,7 +38,7 @@ export async function activate<T extends HostTypes>(
       vault.addLive(version.name, name, value, owners, (fn) => version.tracked(fn));
     }
   }
-  for (const version of ordered) version.join(vault as Vault);
+  for (const version of ordered) version.join(vault);
   await runner.stage(ordered, 'onInit', (v) => {
     const onInit = v.definition.onInit;
     return onInit === undefined ? undefined : () => onInit(v.context);

@@ -56,12 +56,14 @@ function handOverAll(handoffs: readonly Handoff[], limit: number | false): void 
 }
 
 /** What failed inside the bounded run; described after it, so mapping its stack does not count against the limit. */
-class HandoffFailure {
+class HandoffFailure extends Error {
   constructor(
     readonly handoff: Handoff,
     readonly stage: 'giveState' | 'takeState',
-    readonly cause: unknown,
-  ) {}
+    override readonly cause: unknown,
+  ) {
+    super(`${stage} failed`);
+  }
 }
 
 function handoffFailed({ handoff: { from, to }, stage, cause }: HandoffFailure): HotswapError {

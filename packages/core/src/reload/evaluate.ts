@@ -94,7 +94,7 @@ function evaluateBatch<T extends HostTypes>(
           digest: source.digest,
           definition: evaluated.definition,
           data: input.data,
-          vault: vault as Vault,
+          vault,
           log: input.log,
           releaseSourceMap: evaluated.releaseSourceMap,
           // Values only, no closure made here: a closure would keep this reload's input, the serving generation among it, alive.

@@ -1,7 +1,6 @@
 import { freeAll } from '../retire.js';
 import type { Generation } from '../generation.js';
 import type { HostTypes } from '../plugin.js';
-import type { Vault } from '../vault.js';
 import { tearDown } from '../version/teardown.js';
 import type { PluginVersion } from '../version/version.js';
 import type { ReloadInput } from './input.js';
@@ -20,7 +19,7 @@ export async function rollback<T extends HostTypes>(
   previous: Generation<T> | undefined,
 ): Promise<void> {
   if (previous !== undefined) {
-    for (const version of carried) version.join(previous.vault as Vault);
+    for (const version of carried) version.join(previous.vault);
   }
   await discardAll(input, fresh);
 }

@@ -7,7 +7,7 @@ export class TaskQueue {
   #tail: Promise<unknown> = Promise.resolve();
 
   /** Runs `task` after every task queued before it; `gate` runs first and may refuse by throwing. */
-  push<R>(task: () => Promise<R>, gate: () => void): Promise<R> {
+  push<R>(task: () => R | Promise<R>, gate: () => void): Promise<R> {
     const run = this.#tail.then(() => {
       gate();
       return task();

@@ -1,6 +1,5 @@
 import { describe } from '../errors.js';
 import type { HostTypes } from '../plugin.js';
-import type { ReloadDetails } from '../reload/details.js';
 import type { Swapper } from '../swapper.js';
 import type { ReloadOutcome } from './signal.js';
 
@@ -33,12 +32,8 @@ export function coalesce<T extends HostTypes>(swapper: Swapper<T>, onReload?: (o
       return;
     }
     running = true;
-    let started: Promise<ReloadDetails>;
-    try {
-      started = swapper.reload(undefined, request.rollback === true ? { rollback: true } : {});
-    } catch (error) {
-      started = Promise.reject(error);
-    }
+    // Through a promise from the start, so even a synchronous throw becomes an outcome, never an unhandled error.
+    const started = Promise.resolve().then(() => swapper.reload(undefined, request.rollback === true ? { rollback: true } : {}));
     started
       .then(
         (details) => report({ details }),

@@ -17,7 +17,7 @@ export interface EntryWatch {
  */
 export function watchEntries(
   dir: string,
-  onEvent: (event: 'add' | 'addDir' | 'change' | 'unlink' | 'unlinkDir' | string, path: string) => void,
+  onEvent: (event: string, path: string) => void,
   onError: (error: unknown) => void,
   options: Pick<ChokidarOptions, 'awaitWriteFinish'> = {},
 ): EntryWatch {

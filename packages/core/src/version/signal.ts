@@ -61,7 +61,7 @@ export function guardSignal(signal: AbortSignal, report: ListenerFailure): { lis
     set(value: unknown) {
       if (guardedHandler !== null) remove('abort', guardedHandler);
       handler = typeof value === 'function' ? (value as (this: AbortSignal, event: Event) => unknown) : null;
-      guardedHandler = handler === null ? null : guard(handler as Listener);
+      guardedHandler = handler === null ? null : guard(handler);
       if (guardedHandler !== null) {
         count++;
         add('abort', guardedHandler);
