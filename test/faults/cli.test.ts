@@ -1,6 +1,7 @@
 // Faults a user can cause with the command line and build(): each fails with
 // its stable code and the documented exit code, prints no stack trace, and
 // leaves what was there before as it was.
+import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BuildError, BuildErrorCodes, CliErrorCodes, ExitCodes } from '@hotswap/cli';
@@ -84,6 +85,9 @@ describe('every command fails with a code, never a raw Node error', () => {
   it('hotswap inspect of a missing file or a directory: HOTSWAP_CLI_UNREADABLE, exit 1', async () => {
     expect(await fails(ExitCodes.FAILED, CliErrorCodes.UNREADABLE, 'inspect', join(ws.root, 'missing.hotswap.js'))).toContain('no such file');
     expect(await fails(ExitCodes.FAILED, CliErrorCodes.UNREADABLE, 'inspect', ws.src)).toContain('is a directory');
+    const fifo = join(ws.root, 'pipe.hotswap.js');
+    execFileSync('mkfifo', [fifo]);
+    expect(await fails(ExitCodes.FAILED, CliErrorCodes.UNREADABLE, 'inspect', fifo)).toContain('FIFO');
   });
 
   it('hotswap inspect with a --public-key that cannot be read: HOTSWAP_CLI_USAGE, exit 2', async () => {

@@ -1,7 +1,13 @@
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { AtomicWriteError, writeFilesAtomic, type AtomicFile } from '../atomic.js';
 import { BuildError, BuildErrorCodes } from '../errors.js';
 import type { Packaged } from './package.js';
+
+/** Artifacts are readable by all and writable by their owner only. */
+const ARTIFACT_MODE = 0o644;
+/** A new output directory likewise (the umask can only take bits away from it). */
+const DIR_MODE = 0o755;
 
 /**
  * Writes every artifact of a build (and with `leaveTemps` the kept bundles,
@@ -10,12 +16,14 @@ import type { Packaged } from './package.js';
  * `HOTSWAP_BUILD_OUTPUT_UNWRITABLE`.
  */
 export function writeArtifacts(outputDir: string, plugins: readonly Packaged[]): void {
-  const files: AtomicFile[] = plugins.map((p) => ({ path: p.built.artifact, data: p.text }));
+  // Modes set exactly, whatever the umask: a host refuses artifacts, and a plugin directory, that others may write.
+  const files: AtomicFile[] = plugins.map((p) => ({ path: p.built.artifact, data: p.text, mode: ARTIFACT_MODE }));
   for (const plugin of plugins) {
     const dir = join(outputDir, '.hotswap-temp', plugin.built.name);
     for (const [name, text] of Object.entries(plugin.temps)) files.push({ path: join(dir, name), data: text });
   }
   try {
+    mkdirSync(outputDir, { recursive: true, mode: DIR_MODE });
     writeFilesAtomic(files);
   } catch (error) {
     throw unwritable(outputDir, error);

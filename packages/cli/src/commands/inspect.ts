@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { decodeArtifact, verifySignature } from '@hotswap/core';
 import { CliError, CliErrorCodes, UsageError } from '../errors.js';
@@ -51,8 +51,15 @@ export function registerInspect(program: Command, io: Io): void {
 
 function readArtifact(path: string): string {
   try {
+    // A FIFO or a device would block the read, or never end: only a regular file is opened.
+    const info = statSync(path);
+    if (!info.isFile()) {
+      const what = info.isDirectory() ? 'it is a directory' : info.isFIFO() ? 'it is a FIFO (named pipe)' : 'it is not a regular file';
+      throw new CliError(`cannot read the artifact ${path}: ${what}. Give the path of a <name>.hotswap.js file.`, CliErrorCodes.UNREADABLE);
+    }
     return readFileSync(path, 'utf8');
   } catch (error) {
+    if (error instanceof CliError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'there is no such file' : code === 'EISDIR' ? 'it is a directory' : (code ?? String(error));
     throw new CliError(`cannot read the artifact ${path}: ${why}. Give the path of a <name>.hotswap.js file.`, CliErrorCodes.UNREADABLE);
