@@ -1,0 +1,43 @@
+import type { HostTypes } from '../../plugin.js';
+import type { ReloadDetails } from '../../reload/details.js';
+import type { Swapper } from '../../swapper.js';
+
+/**
+ * The admin endpoint's reloads: a request is answered by a reload that starts
+ * after it arrived. One reload per rollback flag that has not started yet;
+ * each request that joins it puts its start off by `coalesceMs` (up to ten
+ * times that in all); a request that comes once it has started waits for the next.
+ */
+export function reloads<T extends HostTypes>(swapper: Swapper<T>, coalesceMs: number): (rollback: boolean) => Promise<ReloadDetails> {
+  const pending = new Map<boolean, { joined: () => void; promise: Promise<ReloadDetails> }>();
+  let last: Promise<unknown> = Promise.resolve();
+  return (rollback: boolean): Promise<ReloadDetails> => {
+    const waiting = pending.get(rollback);
+    if (waiting !== undefined) {
+      waiting.joined();
+      return waiting.promise;
+    }
+    const before = last;
+    const firstAt = Date.now();
+    let timer: NodeJS.Timeout | undefined;
+    let quiet = (): void => {};
+    const window = new Promise<void>((resolve) => {
+      quiet = resolve;
+      timer = setTimeout(resolve, coalesceMs);
+    });
+    const joined = (): void => {
+      if (Date.now() - firstAt >= coalesceMs * 10) return;
+      clearTimeout(timer);
+      timer = setTimeout(quiet, coalesceMs);
+    };
+    const promise = Promise.all([window, before]).then(() => {
+      // From here on it has started: later requests must not share it.
+      pending.delete(rollback);
+      return swapper.reload(undefined, rollback ? { rollback: true } : {});
+    });
+    pending.set(rollback, { joined, promise });
+    last = promise.catch(() => undefined);
+    return promise;
+  };
+
+}
