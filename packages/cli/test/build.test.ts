@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { BuildError, BuildErrorCodes, build, parseEsbuildFlags } from '@hotswap/cli';
 import { ARTIFACT_SUFFIX, CORE_VERSION, decodeArtifact, isHotswapError } from '@hotswap/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { thrown } from '../../../test/helpers/errors.js';
 import { workspace, type Workspace } from '../../../test/helpers/workspace.js';
 
 let ws: Workspace;
@@ -200,7 +201,7 @@ describe('bundler flags', () => {
   it.each(['--format=esm', '--outfile=x.js', '--sourcemap', '--external:lodash', '--bogus', 'plain', '--define:A'])(
     'refuses %s with HOTSWAP_BUILD_BAD_FLAG',
     (flag) => {
-      expect(() => parseEsbuildFlags([flag])).toThrowError(expect.objectContaining({ code: BuildErrorCodes.BAD_FLAG }));
+      expect(thrown(() => parseEsbuildFlags([flag])).code).toBe(BuildErrorCodes.BAD_FLAG);
     },
   );
 });

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { BuildErrorCodes, createBuildCache } from '@hotswap/cli';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { start, type Child } from '../../../test/helpers/child.js';
+import { thrown } from '../../../test/helpers/errors.js';
 import { workspace, type Workspace } from '../../../test/helpers/workspace.js';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
@@ -33,7 +34,7 @@ it('a script that uses a build cache and never disposes it ends on its own, with
 
 it('refuses an idleMs below 0 with HOTSWAP_BUILD_BAD_OPTION', () => {
   for (const idleMs of [-1, Number.NaN]) {
-    expect(() => createBuildCache({ idleMs })).toThrowError(expect.objectContaining({ code: BuildErrorCodes.BAD_OPTION }));
+    expect(thrown(() => createBuildCache({ idleMs })).code).toBe(BuildErrorCodes.BAD_OPTION);
   }
   expect(() => createBuildCache({ idleMs: Infinity })).not.toThrow();
 });

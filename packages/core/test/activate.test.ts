@@ -115,7 +115,7 @@ describe('activate', () => {
       return failure(activate(input([callback], undefined, 30), [v], new Set([v]), new Vault(undefined, {})));
     };
     expect(await run(() => false)).toMatchObject({ code: ErrorCodes.RELOAD_VETOED, stage: 'callback' });
-    expect(await run(async () => false)).toMatchObject({ code: ErrorCodes.RELOAD_VETOED });
+    expect(await run(() => Promise.resolve(false))).toMatchObject({ code: ErrorCodes.RELOAD_VETOED });
     const thrown = await run(() => {
       throw new Error('no thanks');
     });
@@ -128,7 +128,7 @@ describe('activate', () => {
     const log: string[] = [];
     const v: PluginVersion = makeVersion('p');
     await activate(
-      input([() => void log.push('one'), async () => (log.push('two'), true)]),
+      input([() => void log.push('one'), () => (log.push('two'), Promise.resolve(true))]),
       [v],
       new Set([v]),
       new Vault(undefined, {}),

@@ -1,5 +1,6 @@
 import { decodeArtifact, encodeArtifact, ErrorCodes, hashBundle, isCoreCompatible, type Manifest } from '@hotswap/core';
 import { describe, expect, it } from 'vitest';
+import { thrown } from '../../../test/helpers/errors.js';
 
 const manifest: Omit<Manifest, 'hash' | 'format'> = {
   name: 'world',
@@ -45,17 +46,13 @@ describe('artifact format', () => {
     ['a missing field', encodeArtifact(manifest, code).text.replace('"version":"1.2.3",', '')],
     ['a bad name', encodeArtifact({ ...manifest, name: '../evil' }, code).text],
   ])('refuses %s with HOTSWAP_ARTIFACT_INVALID', (_what, text) => {
-    expect(() => decodeArtifact(text, 'x.hotswap.js')).toThrowError(
-      expect.objectContaining({ code: ErrorCodes.ARTIFACT_INVALID, stage: 'verify' }),
-    );
+    expect(thrown(() => decodeArtifact(text, 'x.hotswap.js'))).toMatchObject({ code: ErrorCodes.ARTIFACT_INVALID, stage: 'verify' });
   });
 
   it('refuses a truncated or altered bundle with HOTSWAP_ARTIFACT_HASH_MISMATCH, naming the plugin', () => {
     const text = encodeArtifact(manifest, code).text;
     for (const bad of [text.slice(0, -5), text.replace('default', 'dEfault')]) {
-      expect(() => decodeArtifact(bad, 'x')).toThrowError(
-        expect.objectContaining({ code: ErrorCodes.ARTIFACT_HASH_MISMATCH, plugin: 'world' }),
-      );
+      expect(thrown(() => decodeArtifact(bad, 'x'))).toMatchObject({ code: ErrorCodes.ARTIFACT_HASH_MISMATCH, plugin: 'world' });
     }
   });
 });

@@ -84,7 +84,9 @@ describe('Census', () => {
     version.retire();
     version.free();
     for (let i = 0; i < 200 && h.leaks.length === 0; i++) await sleep(5);
-    expect(h.leaks).toEqual([{ plugin: 'leaky', version: '2.0.0', buildStamp: 'b-leaky', sinceFreeMs: expect.any(Number) }]);
+    const sinceFreeMs = h.leaks[0]?.sinceFreeMs;
+    expect(sinceFreeMs).toBeTypeOf('number');
+    expect(h.leaks).toEqual([{ plugin: 'leaky', version: '2.0.0', buildStamp: 'b-leaky', sinceFreeMs }]);
     expect(h.warnings).toHaveLength(1);
     expect(h.warnings[0]).toContain('plugin "leaky" 2.0.0 (build b-leaky) is still in memory');
     expect(states(h)).toEqual(['leaky:leaked']);
@@ -98,8 +100,11 @@ describe('Census', () => {
     version.discard();
     await collectUntil(() => h.collected.length > 0);
     expect(h.collected).toEqual([{ plugin: 'clean', version: '2.0.0', buildStamp: 'b-clean', state: 'collected' }]);
-    expect(h.census.snapshot()).toEqual({
-      versions: [{ plugin: 'clean', version: '2.0.0', buildStamp: 'b-clean', state: 'collected', freedAt: expect.any(Number) }],
+    const snapshot = h.census.snapshot();
+    const freedAt = snapshot.versions[0]?.freedAt;
+    expect(freedAt).toBeTypeOf('number');
+    expect(snapshot).toEqual({
+      versions: [{ plugin: 'clean', version: '2.0.0', buildStamp: 'b-clean', state: 'collected', freedAt }],
       collected: 1,
     });
     // The leak check that was due finds it collected and stays silent.

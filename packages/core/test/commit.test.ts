@@ -98,10 +98,11 @@ describe('commit', () => {
     });
 
     it('HANDOFF_FAILED for a giveState or takeState that returns a promise', () => {
-      const give = attempt({ giveState: () => Promise.resolve(1) as unknown }, {});
+      const give = attempt({ giveState: () => Promise.resolve(1) }, {});
       expect(give.error).toMatchObject({ code: ErrorCodes.HANDOFF_FAILED, stage: 'giveState' });
       expect(give.error.message).toContain('giveState returned a promise');
-      const take = attempt({}, { takeState: (async () => {}) as unknown as () => void });
+      // Returns a promise where the type of takeState says void: the check must catch exactly that.
+      const take = attempt({}, { takeState: (): unknown => Promise.resolve() });
       expect(take.error).toMatchObject({ code: ErrorCodes.HANDOFF_FAILED, stage: 'takeState' });
       expect(take.error.message).toContain('takeState returned a promise');
       expect([give.swapped, take.swapped]).toEqual([false, false]);

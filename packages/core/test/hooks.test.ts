@@ -29,7 +29,7 @@ describe('HookRunner.run', () => {
     const { runner, events } = recordingRunner();
     const p = target('p');
     expect(await runner.run(p, 'onLoad', () => 7)).toBe(7);
-    expect(await runner.run(p, 'onInit', async () => 'later')).toBe('later');
+    expect(await runner.run(p, 'onInit', () => Promise.resolve('later'))).toBe('later');
     expect(events.map((e) => [e.plugin, e.version, e.stage, e.ok])).toEqual([
       ['p', '1.0.0', 'onLoad', true],
       ['p', '1.0.0', 'onInit', true],
@@ -116,8 +116,10 @@ describe('HookRunner.run', () => {
     ])('still gives a HotswapError for %s, thrown or rejected', async (_, make) => {
       const { runner } = recordingRunner();
       const thrown = await failure(runner.run(target('evil'), 'onLoad', () => {
+        // eslint-disable-next-line @typescript-eslint/only-throw-error -- a hostile value that may be no Error is the point
         throw make();
       }));
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- a hostile value that may be no Error is the point
       const rejected = await failure(runner.run(target('evil'), 'onLoad', () => Promise.reject(make())));
       for (const error of [thrown, rejected]) {
         expect(isHotswapError(error)).toBe(true);
@@ -202,7 +204,7 @@ describe('HookRunner.stage', () => {
           // Endless.
         }
       },
-      ok2: async () => 2,
+      ok2: () => Promise.resolve(2),
     };
     await runner.stage(
       Object.keys(hooks).map(target),
@@ -229,8 +231,8 @@ describe('HookRunner.stage', () => {
       timeout: (_: HookTarget, ms: number) => new HotswapError('HOTSWAP_TEST_TIMEOUT', `custom timeout ${ms}`),
     };
     const unnamed = target('');
-    const failed = await failure(runner.stage([unnamed], 'callback', () => () => Promise.reject('no'), undefined, errors));
-    expect(failed).toMatchObject({ code: 'HOTSWAP_TEST_FAILED', message: 'custom: no' });
+    const failed = await failure(runner.stage([unnamed], 'callback', () => () => Promise.reject(new Error('no')), undefined, errors));
+    expect(failed).toMatchObject({ code: 'HOTSWAP_TEST_FAILED', message: 'custom: Error: no' });
     const late = await failure(runner.stage([unnamed], 'callback', () => () => new Promise(() => {}), undefined, errors));
     expect(late).toMatchObject({ code: 'HOTSWAP_TEST_TIMEOUT', message: 'custom timeout 20' });
     expect(events).toEqual([]);

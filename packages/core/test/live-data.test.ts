@@ -1,6 +1,7 @@
 // Wrapping and unwrapping live data, with a vault standing in for a generation.
 import { ErrorCodes, LiveData, Vault } from '@hotswap/core';
 import { describe, expect, it } from 'vitest';
+import { thrown } from '../../../test/helpers/errors.js';
 
 // Two "versions" of one live type: same name, different classes.
 class Live_Job {
@@ -97,9 +98,9 @@ describe('wrap and unwrap', () => {
     ['a Map value', new Map([['k', () => 1]]), 'value.get("k"): it is a function'],
     ['a promise', { p: Promise.resolve(1) }, 'value.p: it is an instance of class Promise'],
   ])('refuses %s, naming the field', (_what, value, message) => {
-    expect(() => v1.wrap(value)).toThrowError(
-      expect.objectContaining({ code: ErrorCodes.LIVE_DATA_UNSUPPORTED, message: expect.stringContaining(message) }),
-    );
+    const error = thrown(() => v1.wrap(value));
+    expect(error.code).toBe(ErrorCodes.LIVE_DATA_UNSUPPORTED);
+    expect(error.message).toContain(message);
   });
 
   it('refuses a circular reference', () => {
@@ -115,7 +116,7 @@ describe('wrap and unwrap', () => {
 
   it('refuses to unwrap an instance of a live type the generation no longer has', () => {
     const data = v1.wrap(new Live_Job());
-    expect(() => vaultWith().unwrap(data)).toThrowError(expect.objectContaining({ code: ErrorCodes.LIVE_NOT_FOUND }));
+    expect(thrown(() => vaultWith().unwrap(data)).code).toBe(ErrorCodes.LIVE_NOT_FOUND);
   });
 });
 
@@ -128,9 +129,9 @@ describe('the vault registry', () => {
     expect(vault.liveFunc<() => string>('live_run')()).toBe('ran');
     expect(vault.liveType('Live_Job')).toBe(Live_Job);
     expect([...vault.liveFuncs.keys()]).toEqual(['live_run']);
-    expect(() => vault.addLive('b', 'live_run', () => 1, owners, (f) => f)).toThrowError(
-      expect.objectContaining({ code: ErrorCodes.LIVE_COLLISION, message: expect.stringContaining('"a" and "b"') }),
-    );
-    expect(() => vault.liveFunc('live_nope')).toThrowError(expect.objectContaining({ code: ErrorCodes.LIVE_NOT_FOUND }));
+    const collision = thrown(() => vault.addLive('b', 'live_run', () => 1, owners, (f) => f));
+    expect(collision.code).toBe(ErrorCodes.LIVE_COLLISION);
+    expect(collision.message).toContain('"a" and "b"');
+    expect(thrown(() => vault.liveFunc('live_nope')).code).toBe(ErrorCodes.LIVE_NOT_FOUND);
   });
 });

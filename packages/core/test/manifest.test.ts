@@ -1,6 +1,7 @@
 // Manifests the docs call invalid are refused, with a message that says what to write.
 import { decodeArtifact, encodeArtifact, ErrorCodes, type Manifest } from '@hotswap/core';
 import { describe, expect, it } from 'vitest';
+import { thrown } from '../../../test/helpers/errors.js';
 import { checkManifest, PLUGIN_NAME_PATTERN } from '../src/artifact.js';
 
 const manifest: Omit<Manifest, 'hash' | 'format'> = {
@@ -30,9 +31,9 @@ describe('manifest fields', () => {
     ['a build time on a day that does not exist', { builtAt: '2026-13-45T00:00:00Z' }, 'is not an ISO 8601 date'],
     ['a name with a slash', { name: 'a/b' }, 'its plugin name "a/b" is not a valid name. A plugin name is letters, digits'],
   ])('refuses %s with HOTSWAP_ARTIFACT_INVALID', (_what, fields, message) => {
-    expect(() => decode(fields)).toThrowError(
-      expect.objectContaining({ code: ErrorCodes.ARTIFACT_INVALID, stage: 'verify', message: expect.stringContaining(message) }),
-    );
+    const error = thrown(() => decode(fields));
+    expect(error).toMatchObject({ code: ErrorCodes.ARTIFACT_INVALID, stage: 'verify' });
+    expect(error.message).toContain(message);
   });
 
   it.each<[string, Partial<Manifest>]>([
@@ -47,9 +48,9 @@ describe('manifest fields', () => {
 
   it('checkManifest names the path it is given, and refuses what is not an object', () => {
     for (const value of [null, 'text', [1, 2]]) {
-      expect(() => checkManifest(value, 'bin/x.hotswap.js')).toThrowError(
-        expect.objectContaining({ code: ErrorCodes.ARTIFACT_INVALID, message: expect.stringContaining('bin/x.hotswap.js is not a hotswap artifact') }),
-      );
+      const error = thrown(() => checkManifest(value, 'bin/x.hotswap.js'));
+      expect(error.code).toBe(ErrorCodes.ARTIFACT_INVALID);
+      expect(error.message).toContain('bin/x.hotswap.js is not a hotswap artifact');
     }
   });
 

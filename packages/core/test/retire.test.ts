@@ -1,6 +1,7 @@
 // Retirement on its own: abort at once, drain, free delay, maxFreeWait, OnFree order and isolation, hurry and settled.
 import { ErrorCodes, type HotswapError } from '@hotswap/core';
 import { describe, expect, it } from 'vitest';
+import { thrown } from '../../../test/helpers/errors.js';
 import { Retirement, type RetireListener } from '../src/retire.js';
 import type { PluginDefinition } from '../src/plugin.js';
 import type { PluginVersion } from '../src/version/version.js';
@@ -62,7 +63,7 @@ describe('Retirement', () => {
       'freed c',
     ]);
     expect(versions.map((v) => v.state)).toEqual(['freed', 'freed', 'freed']);
-    expect(() => versions[0]!.invoke('anything')).toThrowError(expect.objectContaining({ code: ErrorCodes.VERSION_FREED }));
+    expect(thrown(() => versions[0]!.invoke('anything')).code).toBe(ErrorCodes.VERSION_FREED);
   });
 
   it('waits for calls in flight to drain before OnFree', async () => {

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CORE_VERSION, encodeArtifact, ErrorCodes, isHotswapError, type HotswapError, type Manifest } from '@hotswap/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { thrown } from '../../../test/helpers/errors.js';
 import { readArtifactFile } from '../src/loader/file-checks.js';
 import { scanPluginDir, type ScanCache, type ScanOptions } from '../src/loader/scan.js';
 import { applyWhitelist, checkDuplicates, checkNotEmpty, checkWhitelistFound } from '../src/loader/select.js';
@@ -313,32 +314,29 @@ describe('the selection checks, without a directory', () => {
 
   it('checkDuplicates names both, with where they came from', () => {
     expect(() => checkDuplicates(['a', 'b'], self, dirSource)).not.toThrow();
-    expect(() => checkDuplicates(['Foo', 'b', 'foo'], self, dirSource, (n) => `bin/${n}.hotswap.js`)).toThrowError(
-      expect.objectContaining({
-        code: ErrorCodes.DUPLICATE_PLUGIN,
-        plugin: 'foo',
-        stage: 'scan',
-        message: expect.stringContaining('"Foo" and "foo" (names are compared without case): bin/Foo.hotswap.js and bin/foo.hotswap.js'),
-      }),
-    );
-    expect(() => checkDuplicates(['x', 'x'], self, staticSource)).toThrowError(
-      expect.objectContaining({ code: ErrorCodes.DUPLICATE_PLUGIN, message: expect.stringContaining('two static plugins are named "x"') }),
-    );
+    const fromDir = thrown(() => checkDuplicates(['Foo', 'b', 'foo'], self, dirSource, (n) => `bin/${n}.hotswap.js`));
+    expect(fromDir).toMatchObject({ code: ErrorCodes.DUPLICATE_PLUGIN, plugin: 'foo', stage: 'scan' });
+    expect(fromDir.message).toContain('"Foo" and "foo" (names are compared without case): bin/Foo.hotswap.js and bin/foo.hotswap.js');
+    const fromStatic = thrown(() => checkDuplicates(['x', 'x'], self, staticSource));
+    expect(fromStatic.code).toBe(ErrorCodes.DUPLICATE_PLUGIN);
+    expect(fromStatic.message).toContain('two static plugins are named "x"');
   });
 
   it('checkWhitelistFound refuses the first whitelisted name not found, without case', () => {
     expect(() => checkWhitelistFound(['Alpha'], ['alpha'], dirSource)).not.toThrow();
     expect(() => checkWhitelistFound([], undefined, dirSource)).not.toThrow();
-    expect(() => checkWhitelistFound(['alpha'], ['alpha', 'ghost'], staticSource)).toThrowError(
-      expect.objectContaining({ code: ErrorCodes.WHITELIST_MISSING, plugin: 'ghost', message: expect.stringContaining('no static plugin has that name') }),
-    );
+    const error = thrown(() => checkWhitelistFound(['alpha'], ['alpha', 'ghost'], staticSource));
+    expect(error).toMatchObject({ code: ErrorCodes.WHITELIST_MISSING, plugin: 'ghost' });
+    expect(error.message).toContain('no static plugin has that name');
   });
 
   it('checkNotEmpty refuses nothing to serve, saying whether the whitelist left it empty', () => {
     expect(() => checkNotEmpty(1, dirSource)).not.toThrow();
-    expect(() => checkNotEmpty(0, dirSource, true)).toThrowError(
-      expect.objectContaining({ code: ErrorCodes.PLUGIN_DIR_EMPTY, message: expect.stringContaining('bin holds no plugin artifact (*.hotswap.js) that the whitelist allows') }),
-    );
-    expect(() => checkNotEmpty(0, staticSource)).toThrowError(expect.objectContaining({ code: ErrorCodes.PLUGIN_DIR_EMPTY, message: expect.stringContaining('`staticPlugins`') }));
+    const fromDir = thrown(() => checkNotEmpty(0, dirSource, true));
+    expect(fromDir.code).toBe(ErrorCodes.PLUGIN_DIR_EMPTY);
+    expect(fromDir.message).toContain('bin holds no plugin artifact (*.hotswap.js) that the whitelist allows');
+    const fromStatic = thrown(() => checkNotEmpty(0, staticSource));
+    expect(fromStatic.code).toBe(ErrorCodes.PLUGIN_DIR_EMPTY);
+    expect(fromStatic.message).toContain('`staticPlugins`');
   });
 });

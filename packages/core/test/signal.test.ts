@@ -34,7 +34,7 @@ describe('guarded abort signal', () => {
     const { version, reported } = guarded();
     const ran: string[] = [];
     const signal = version.signal;
-    const thrown = [new Error('listener'), new Error('onabort'), new Error('handleEvent'), new Error('async')];
+    const thrown: [Error, Error, Error, Error] = [new Error('listener'), new Error('onabort'), new Error('handleEvent'), new Error('async')];
     signal.addEventListener('abort', () => {
       ran.push('listener');
       throw thrown[0];
@@ -49,9 +49,10 @@ describe('guarded abort signal', () => {
         throw thrown[2];
       },
     });
-    signal.addEventListener('abort', async () => {
+    // Returns a rejected promise where a listener's type says void: the signal must report that rejection.
+    signal.addEventListener('abort', (): unknown => {
       ran.push('async');
-      throw thrown[3];
+      return Promise.reject(thrown[3]);
     });
     signal.addEventListener('abort', () => ran.push('last'));
     version.abort('retired');

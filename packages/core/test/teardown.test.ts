@@ -1,6 +1,7 @@
 // The first half of a teardown on its own: aborts inside one bounded run, then onRetire teardowns, each isolated.
 import { ErrorCodes } from '@hotswap/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { thrown } from '../../../test/helpers/errors.js';
 import { tearDown } from '../src/version/teardown.js';
 import type { PluginVersion, TeardownStage } from '../src/version/version.js';
 import { makeVersion, recordingRunner, sleep, tick } from './helpers/versions.js';
@@ -117,8 +118,9 @@ describe('tearDown', () => {
 
   it('refuses an onRetire that is not a function', () => {
     const v = makeVersion('p');
-    expect(() => v.context.onRetire(42 as unknown as () => void)).toThrowError(
-      expect.objectContaining({ code: ErrorCodes.INVALID_OPTION, message: 'plugin "p": ctx.onRetire needs a function, got number.' }),
-    );
+    expect(thrown(() => v.context.onRetire(42 as unknown as () => void))).toMatchObject({
+      code: ErrorCodes.INVALID_OPTION,
+      message: 'plugin "p": ctx.onRetire needs a function, got number.',
+    });
   });
 });
