@@ -49,6 +49,7 @@ export function reloadOnSignalFile<T extends HostTypes>(swapper: Swapper<T>, opt
   const report = reporter(options.onError);
   const reload = coalesce(swapper, options.onReload);
   let stopped = false;
+  let poll: NodeJS.Timeout | undefined;
 
   const fire = (): void => {
     if (stopped) return;
@@ -60,7 +61,18 @@ export function reloadOnSignalFile<T extends HostTypes>(swapper: Swapper<T>, opt
       return;
     }
     if (stats.isDirectory() || !(stats.isFile() || stats.isSymbolicLink())) {
+      if (poll !== undefined) return;
       report(`${target} is a ${stats.isDirectory() ? 'directory' : 'special file'}, not a signal file: nothing reloaded. Remove it; the trigger keeps watching`);
+      // The file watcher reports nothing more of a path it first saw as a directory: look ourselves until it is gone.
+      poll = setInterval(() => {
+        if (!isSpecialEntry(target)) {
+          clearInterval(poll);
+          poll = undefined;
+          rewatch();
+          fire();
+        }
+      }, 250);
+      poll.unref();
       return;
     }
     const rollback = readHead(target) === 'rollback';
@@ -75,7 +87,7 @@ export function reloadOnSignalFile<T extends HostTypes>(swapper: Swapper<T>, opt
     reload({ rollback });
   };
 
-  const watch = watchEntries(
+  const start = (): ReturnType<typeof watchEntries> => watchEntries(
     directory,
     (event, path) => {
       if (path !== target) return;
@@ -85,6 +97,11 @@ export function reloadOnSignalFile<T extends HostTypes>(swapper: Swapper<T>, opt
     // Wait until a writer is done, so `echo rollback > reload.signal` is read whole.
     { awaitWriteFinish: { stabilityThreshold: 50, pollInterval: 10 } },
   );
+  let watch = start();
+  const rewatch = (): void => {
+    watch.close();
+    if (!stopped) watch = start();
+  };
   const ready = watch.ready.then(() => {
     // A signal file left from before the host started counts too.
     fire();
@@ -93,6 +110,7 @@ export function reloadOnSignalFile<T extends HostTypes>(swapper: Swapper<T>, opt
     ready,
     stop() {
       stopped = true;
+      if (poll !== undefined) clearInterval(poll);
       watch.close();
     },
   };
@@ -111,5 +129,15 @@ function readHead(path: string): string {
     }
   } catch {
     return '';
+  }
+}
+
+/** Whether `path` exists and is something other than a regular file or link. */
+function isSpecialEntry(path: string): boolean {
+  try {
+    const stats = lstatSync(path);
+    return !(stats.isFile() || stats.isSymbolicLink());
+  } catch {
+    return false;
   }
 }
