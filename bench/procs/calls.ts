@@ -30,7 +30,7 @@ export interface CallRow {
 
 type Fns = { add(a: number, b: number): number };
 
-const source = (n: number, live: boolean): string => `import { definePlugin } from '@hotswap/core';
+const source = (n: number, live: boolean): string => `import { definePlugin } from '@hotswap/core/plugin';
 const VALUE = ${JSON.stringify(marker(n))};
 ${live ? 'export function live_add(a: number, b: number): number { return a + b; }' : ''}
 export default definePlugin({

@@ -35,7 +35,7 @@ export type FromServer =
       versions: string[];
     };
 
-const source = (n: number): string => `import { definePlugin } from '@hotswap/core';
+const source = (n: number): string => `import { definePlugin } from '@hotswap/core/plugin';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 const VALUE = ${JSON.stringify(marker(n))};
 export default definePlugin({

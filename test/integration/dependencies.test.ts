@@ -21,7 +21,7 @@ afterEach(async () => {
 
 /** A plugin whose `pulse` answers its name and label, then what its imports' `pulse` answer. */
 function dep(label: string, imports: Record<string, string> = {}, extra = ''): string {
-  return `import { definePlugin } from '@hotswap/core';
+  return `import { definePlugin } from '@hotswap/core/plugin';
 import { log } from 'test-log';
 interface Api { pulse(): string }
 export default definePlugin<{ imports: Record<string, Api>; exports: Api }>({

@@ -32,7 +32,7 @@ afterEach(async () => {
 /** A plugin with live names in nested modules; `label` tells its versions apart. */
 function guardian(label: string): Record<string, string> {
   return {
-    'index.ts': `import { definePlugin } from '@hotswap/core';
+    'index.ts': `import { definePlugin } from '@hotswap/core/plugin';
 import { queue, track } from 'test-host';
 import { Live_JobFire } from './jobs/fire.js';
 // A version-owned object: finalized only when the whole version is gone.
@@ -52,7 +52,7 @@ export default definePlugin({
 });
 import { ctx } from './state.js';
 `,
-    'state.ts': `import type { PluginContext } from '@hotswap/core';
+    'state.ts': `import type { PluginContext } from '@hotswap/core/plugin';
 let current: PluginContext | undefined;
 export const setCtx = (c: PluginContext): void => { current = c; };
 export const ctx = (): PluginContext => current!;`,
@@ -89,7 +89,7 @@ describe('collection', () => {
 
   it('takes another prefix with livePrefix', async () => {
     ws.plugin('p', {
-      'index.ts': `import { definePlugin } from '@hotswap/core';\nexport { hot_one } from './a.js';\nexport default definePlugin({});`,
+      'index.ts': `import { definePlugin } from '@hotswap/core/plugin';\nexport { hot_one } from './a.js';\nexport default definePlugin({});`,
       'a.ts': `export const hot_one = () => 1;\nexport const live_ignored = () => 2;\nexport class HOT_Two {}`,
     });
     const built = await ws.build({ livePrefix: 'hot_' });
@@ -100,7 +100,7 @@ describe('collection', () => {
     ws.plugin('guardian', withCtx(guardian('v1')));
     await ws.build({ shared: ['test-host'] });
     await swapper.load(undefined);
-    ws.plugin('copycat', { 'index.ts': `import { definePlugin } from '@hotswap/core';\nexport const live_runJob = () => 0;\nexport default definePlugin({});` });
+    ws.plugin('copycat', { 'index.ts': `import { definePlugin } from '@hotswap/core/plugin';\nexport const live_runJob = () => 0;\nexport default definePlugin({});` });
     await ws.build({ shared: ['test-host'], include: /^copycat$/ });
     const error = await swapper.reload().catch((e: unknown) => e);
     if (!isHotswapError(error)) throw new Error('expected the reload to fail');
@@ -138,7 +138,7 @@ describe('jobs queued by one version', () => {
 
   it('counts a live function call as in flight in its version', async () => {
     ws.plugin('p', {
-      'index.ts': `import { definePlugin } from '@hotswap/core';\nexport { live_wait } from './w.js';\nexport default definePlugin({});`,
+      'index.ts': `import { definePlugin } from '@hotswap/core/plugin';\nexport { live_wait } from './w.js';\nexport default definePlugin({});`,
       'w.ts': `export const live_wait = (ms: number) => new Promise((r) => setTimeout(r, ms));`,
     });
     await ws.build();

@@ -24,7 +24,7 @@ afterEach(async () => {
   ws.cleanup();
 });
 
-const slow = (label: string, extra = ''): string => `import { definePlugin } from '@hotswap/core';
+const slow = (label: string, extra = ''): string => `import { definePlugin } from '@hotswap/core/plugin';
 import { log } from 'test-log';
 const label = ${JSON.stringify(label)};
 export default definePlugin({

@@ -12,7 +12,7 @@ beforeEach(async () => {
   ws = workspace();
   log = [];
   ws.plugin('steady', {
-    'index.ts': `import { definePlugin, type PluginContext } from '@hotswap/core';
+    'index.ts': `import { definePlugin, type PluginContext } from '@hotswap/core/plugin';
 let context: PluginContext | undefined;
 export default definePlugin({ onLoad(ctx) { context = ctx; }, functions: { whoami: () => 's1', vault: () => context?.vault } });`,
   });

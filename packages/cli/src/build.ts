@@ -1,7 +1,7 @@
 import { createPrivateKey, randomBytes, sign, type KeyObject } from 'node:crypto';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import { ARTIFACT_SUFFIX, CORE_MODULE, CORE_VERSION, encodeArtifact, type Manifest } from '@hotswap/core';
+import { ARTIFACT_SUFFIX, CORE_MODULE, CORE_VERSION, encodeArtifact, HOST_MODULE, type Manifest } from '@hotswap/core';
 import * as esbuild from 'esbuild';
 import { discoverPlugins, type NameFilter, type PluginSource } from './discover.js';
 import { BuildError, BuildErrorCodes, type SourceLocation } from './errors.js';
@@ -226,7 +226,8 @@ async function bundlePlugin(source: PluginSource, settings: BundleSettings): Pro
     write: false,
     metafile: true,
     logLevel: 'silent',
-    external: settings.shared,
+    // The host API is never bundled into a plugin; the host does not give it to plugins either.
+    external: [...settings.shared, HOST_MODULE],
   });
   let result: esbuild.BuildResult<{ write: false; metafile: true }>;
   let live: LiveName[];

@@ -12,7 +12,7 @@ beforeEach(() => {
 });
 afterEach(() => ws.cleanup());
 
-const plugin = `import { definePlugin } from '@hotswap/core';
+const plugin = `import { definePlugin } from '@hotswap/core/plugin';
 import { helper } from './lib/helper.js';
 export default definePlugin({ functions: { run: () => helper() } });`;
 
@@ -66,7 +66,7 @@ describe('build', () => {
     writeFileSync(join(ws.root, 'node_modules', 'tiny-lib', 'package.json'), '{"name":"tiny-lib","version":"1.0.0","main":"index.js"}');
     writeFileSync(join(ws.root, 'node_modules', 'tiny-lib', 'index.js'), 'exports.bold = (s) => "**" + s + "**";');
     ws.plugin('p', {
-      'index.ts': `import { definePlugin } from '@hotswap/core';
+      'index.ts': `import { definePlugin } from '@hotswap/core/plugin';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'fs';
 import { bold } from 'tiny-lib';
@@ -85,7 +85,7 @@ export default definePlugin({ functions: { run: () => [createHash, readFileSync,
 
   it('passes bundler flags after -- to esbuild', async () => {
     ws.plugin('p', {
-      'index.ts': `import { definePlugin } from '@hotswap/core';
+      'index.ts': `import { definePlugin } from '@hotswap/core/plugin';
 declare const GREETING: string;
 export default definePlugin({ functions: { greet: () => GREETING } });`,
     });
@@ -113,7 +113,7 @@ describe('build errors write nothing', () => {
   it('a syntax error gives file, line, column and a code frame', async () => {
     ws.plugin('good', { 'index.ts': plugin, 'lib/helper.ts': `export const helper = () => 1;` });
     ws.plugin('bad', {
-      'index.ts': `import { definePlugin } from '@hotswap/core';\nexport default definePlugin({\n  functions: { run: () => { return 1 +; } },\n});\n`,
+      'index.ts': `import { definePlugin } from '@hotswap/core/plugin';\nexport default definePlugin({\n  functions: { run: () => { return 1 +; } },\n});\n`,
     });
     const error = await buildError(ws.build());
     expect(error.code).toBe(BuildErrorCodes.BUNDLE_FAILED);
@@ -127,7 +127,7 @@ describe('build errors write nothing', () => {
   });
 
   it('an import that does not resolve', async () => {
-    ws.plugin('p', { 'index.ts': `import { definePlugin } from '@hotswap/core';\nimport { x } from './missing.js';\nexport default definePlugin({ functions: { x } });` });
+    ws.plugin('p', { 'index.ts': `import { definePlugin } from '@hotswap/core/plugin';\nimport { x } from './missing.js';\nexport default definePlugin({ functions: { x } });` });
     const error = await buildError(ws.build());
     expect(error.code).toBe(BuildErrorCodes.BUNDLE_FAILED);
     expect(error.message).toContain('Could not resolve "./missing.js"');
@@ -143,7 +143,7 @@ describe('build errors write nothing', () => {
 
   it('a module outside the plugin directory', async () => {
     writeFileSync(join(ws.src, 'host-code.ts'), 'export const shared = {};');
-    ws.plugin('p', { 'index.ts': `import { definePlugin } from '@hotswap/core';\nimport { shared } from '../host-code.js';\nexport default definePlugin({ functions: { shared: () => shared } });` });
+    ws.plugin('p', { 'index.ts': `import { definePlugin } from '@hotswap/core/plugin';\nimport { shared } from '../host-code.js';\nexport default definePlugin({ functions: { shared: () => shared } });` });
     const error = await buildError(ws.build());
     expect(error.code).toBe(BuildErrorCodes.OUTSIDE_MODULE);
     expect(error.message).toContain('host-code.ts');

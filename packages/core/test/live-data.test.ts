@@ -1,6 +1,8 @@
 // Wrapping and unwrapping live data, with a vault standing in for a generation.
-import { ErrorCodes, LiveData, Vault } from '@hotswap/core';
+import { ErrorCodes } from '@hotswap/core';
 import { describe, expect, it } from 'vitest';
+import { LiveData } from '../src/live/data.js';
+import { Vault } from '../src/vault.js';
 
 // Two "versions" of one live type: same name, different classes.
 class Live_Job {

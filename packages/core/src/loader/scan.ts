@@ -55,7 +55,7 @@ export async function scanPluginDir(
         ErrorCodes.ARTIFACT_INCOMPATIBLE,
         `${path} was built against @hotswap/core ${core}, which this host's core ${CORE_VERSION} cannot run. ` +
           `Rebuild the plugin with the hotswap CLI that matches the host.`,
-        { plugin: name, stage: 'verify' },
+        { plugin: name, stage: 'verify', built: core, core: CORE_VERSION },
       );
     }
     const key = name.toLowerCase();
@@ -65,7 +65,7 @@ export async function scanPluginDir(
         ErrorCodes.DUPLICATE_PLUGIN,
         `two artifacts name the plugin "${other.manifest.name}"${other.manifest.name === name ? '' : ` and "${name}"`} ` +
           `(names are compared without case): ${other.path} and ${path}. Remove one of them.`,
-        { plugin: name, stage: 'scan' },
+        { plugin: name, stage: 'scan', names: [other.path, path] },
       );
     }
     byName.set(key, artifact);

@@ -34,6 +34,7 @@ function staticSources(plugins: readonly StaticPlugin[], whitelist: readonly str
       throw new HotswapError(ErrorCodes.DUPLICATE_PLUGIN, `two static plugins are named "${other}" and "${plugin.name}" (names are compared without case).`, {
         plugin: plugin.name,
         stage: 'scan',
+        names: [other, plugin.name],
       });
     }
     seen.set(key, plugin.name);
