@@ -84,7 +84,7 @@ describe('collection', () => {
     const vault = swapper.current.vault;
     expect([...vault.liveFuncs.keys()].sort()).toEqual(['LIVE_shout', 'live_ResponseRollCall', 'live_runJob']);
     expect([...vault.liveTypes.keys()]).toEqual(['Live_JobFire']);
-    expect(vault.liveFunc<(s: string) => string>('LIVE_shout')('hi')).toBe('HI');
+    expect(vault.liveFunc('LIVE_shout')('hi')).toBe('HI');
   });
 
   it('takes another prefix with livePrefix', async () => {
@@ -132,7 +132,7 @@ describe('jobs queued by one version', () => {
     expect(queue).toHaveLength(2);
 
     const vault = swapper.current.vault;
-    const results = queue.splice(0).map((job) => vault.liveFunc<(d: unknown) => string>(job.fn)(vault.unwrap(job.data)));
+    const results = queue.splice(0).map((job) => vault.liveFunc(job.fn)(vault.unwrap(job.data)));
     expect(results).toEqual(['v2 roll call: ann,bob at 0', 'v2 fires at the moon']);
   });
 
@@ -143,7 +143,7 @@ describe('jobs queued by one version', () => {
     });
     await ws.build();
     await swapper.load(undefined);
-    const pending = swapper.current.vault.liveFunc<(ms: number) => Promise<void>>('live_wait')(30);
+    const pending = swapper.current.vault.liveFunc('live_wait')(30);
     expect(swapper.current.find('p')?.inflight).toBe(1);
     await pending;
     expect(swapper.current.find('p')?.inflight).toBe(0);

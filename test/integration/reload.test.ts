@@ -1,7 +1,7 @@
 // Build real plugins with `hotswap build`, load and reload them in-process.
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ErrorCodes, Swapper, type SwapperOptions } from '@hotswap/core';
+import { ErrorCodes, HotswapError, Swapper, type SwapperOptions } from '@hotswap/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { rejection } from '../helpers/errors.js';
 import { recordingPlugin, workspace, type Workspace } from '../helpers/workspace.js';

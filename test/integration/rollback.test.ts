@@ -117,7 +117,7 @@ describe('failures outside the hooks', () => {
     await ws.build({ shared: ['test-log'], include: /^target$/ });
     const seen: number[] = [];
     const error = await swapper
-      .reload(undefined, {
+      .reload({
         callback: (next, previous) => {
           seen.push(next.id, previous?.id ?? 0);
           expect(next.invoke('target', 'whoami')).toBe('t2');
@@ -138,7 +138,7 @@ describe('failures outside the hooks', () => {
     ws.plugin('target', { 'index.ts': recordingPlugin('t2') });
     await ws.build({ shared: ['test-log'], include: /^target$/ });
     const error = await swapper
-      .reload(undefined, {
+      .reload({
         callback: () => {
           throw new Error('not now');
         },

@@ -37,7 +37,7 @@ export default definePlugin<{ imports: { alpha: { name(): string } }; extension:
     const details = await swapper.load(undefined);
     expect(details.plugins.map((p) => `${p.name} ${p.status}`)).toEqual(['alpha loaded', 'beta loaded']);
     expect(swapper.current.vault.extension.who?.()).toBe('beta after alpha');
-    expect(swapper.current.vault.liveFunc<(s: string) => string>('live_shout')('hi')).toBe('HI!');
+    expect(swapper.current.vault.liveFunc('live_shout')('hi')).toBe('HI!');
     await expect(swapper.reload()).rejects.toMatchObject({ code: ErrorCodes.STATIC_RELOAD });
     expect(swapper.current.id).toBe(1);
     await swapper.close();

@@ -101,7 +101,11 @@ export type ImportsOf<C extends Contract, N extends string> = Declares<C> extend
 export type StateOf<C extends Contract, N extends string> = PluginOf<C, N> extends { state: infer S } ? S : unknown;
 
 /** The live functions of a contract, by name. */
-export type LiveFunctionsOf<C extends Contract> = C extends { live?: { functions?: infer F extends object } } ? (object extends F ? Record<string, AnyFunction> : F) : Record<string, AnyFunction>;
+export type LiveFunctionsOf<C extends Contract> = C extends { live?: { functions?: infer F extends object } }
+  ? object extends F
+    ? Record<string, LooseFunction>
+    : F
+  : Record<string, LooseFunction>;
 /** The live types (classes) of a contract, by name. */
 export type LiveTypesOf<C extends Contract> = C extends { live?: { types?: infer T extends object } } ? (object extends T ? {} : T) : {};
 /** The instances of a contract's live types: what `wrap()` takes besides plain data. */

@@ -13,7 +13,9 @@ type Primitive = string | number | boolean | bigint | null | undefined;
  * Sets and instances of the contract's live types (`L`), nested in any way.
  * No function, symbol or instance of another class.
  */
-export type Crossable<V, L> = V extends Primitive
+export type Crossable<V, L> = unknown extends V
+  ? V
+  : V extends Primitive
   ? V
   : V extends symbol | ((...args: never[]) => unknown)
     ? never
