@@ -28,19 +28,21 @@ export interface LatencyScenario {
 }
 
 type Fns = { value(): string; root(): string };
+/** Every plugin of the graph offers the same functions. */
+type Graph = { plugins: Record<string, { functions: Fns }> };
 
-async function setUp(size: number): Promise<{ dir: Scratch; swapper: Swapper; artifacts: Restamper[] }> {
+async function setUp(size: number): Promise<{ dir: Scratch; swapper: Swapper<Graph>; artifacts: Restamper[] }> {
   const dir = scratch();
   for (let i = 0; i < size; i++) dir.plugin(pluginName(i), { 'index.ts': graphPlugin(0, i === 0 ? [] : [pluginName(i - 1)]) });
   await build({ pluginDir: dir.src, outputDir: dir.bin, buildStamp: 'v0' });
   const artifacts = Array.from({ length: size }, (_, i) => restamper(join(dir.bin, `${pluginName(i)}.hotswap.js`)));
-  const swapper = new Swapper({ pluginDir: dir.bin, logger: false, freeDelay: 0 });
+  const swapper = new Swapper<Graph>({ pluginDir: dir.bin, logger: false, freeDelay: 0 });
   await swapper.load(undefined);
   return { dir, swapper, artifacts };
 }
 
 async function measure(
-  swapper: Swapper,
+  swapper: Swapper<Graph>,
   warmup: number,
   iterations: number,
   prepare: (n: number) => void,
@@ -71,7 +73,7 @@ runChild(async () => {
   const scenarios: LatencyScenario[] = [];
 
   const solo = await setUp(1);
-  const one = solo.swapper.handle<Fns>(pluginName(0));
+  const one = solo.swapper.handle(pluginName(0));
   const soloRun = await measure(solo.swapper, cfg.warmup, cfg.iterations.solo, (n) => solo.artifacts[0]!.write(n), (n) => one.invoke('value') === marker(n));
   scenarios.push({ key: 'one plugin', plugins: 1, ...soloRun });
   await solo.swapper.close();
@@ -79,7 +81,7 @@ runChild(async () => {
 
   const chain = await setUp(cfg.chain);
   const leafIndex = cfg.chain - 1;
-  const leaf = chain.swapper.handle<Fns>(pluginName(leafIndex));
+  const leaf = chain.swapper.handle(pluginName(leafIndex));
   let version = 0;
   // Every scenario writes versions with numbers above the last one, so each reload changes something.
   const leafRun = await measure(
