@@ -116,7 +116,9 @@ export type LiveInstanceOf<C extends Contract> = { [K in keyof LiveTypesOf<C>]: 
  * (`*` for any). Under a contract, exactly the plugins it says `N` imports.
  */
 export type ImportSpec<C extends Contract = Contract, N extends string = string> = Declares<C> extends true
-  ? { readonly [K in ImportNamesOf<C, N>]: string }
+  ? [ImportNamesOf<C, N>] extends [never]
+    ? { readonly [name: string]: never }
+    : { readonly [K in ImportNamesOf<C, N>]: string }
   : Record<string, string>;
 
 /** What a successor is told about the state it takes. */
