@@ -180,7 +180,7 @@ describe('reload', () => {
       ['gone', 'removed'],
     ]);
     expect(details.plugins[0]).toMatchObject({ version: '1.1.0', previousVersion: '1.0.0' });
-    expect(s.current.find('keep')).toBe(keepBefore);
+    expect(s.current.find('keep')).toEqual(keepBefore);
     expect(s.current.invoke('change', 'whoami')).toBe('c2');
     expect(s.current.find('gone')).toBeUndefined();
     expect(s.reloadCounter).toBe(1);
