@@ -119,7 +119,7 @@ export type HotswapErrorOptions<C extends string = ErrorCode> = ErrorDetails<C> 
 };
 
 /** The options argument, required for a code whose details have required facts. */
-type OptionsArgs<C extends string> = {} extends ErrorDetails<C> ? [options?: HotswapErrorOptions<C>] : [options: HotswapErrorOptions<C>];
+export type OptionsArgs<C extends string> = {} extends ErrorDetails<C> ? [options?: HotswapErrorOptions<C>] : [options: HotswapErrorOptions<C>];
 
 /**
  * The base class of every error raised by hotswap. Test for it with

@@ -17,6 +17,9 @@ export type FunctionName<Fns extends object> = { [K in keyof Fns]: Fns[K] extend
  * against the contract and the functions are typed from it. The handle is
  * cheap to keep: it looks the plugin up again only after a swap, and never
  * keeps a retired version alive.
+ *
+ * @typeParam Fns - the plugin's functions, from the contract.
+ * @typeParam N - the plugin's name.
  */
 export interface PluginHandle<Fns extends object = Record<string, (...params: never[]) => unknown>, N extends string = string> {
   /** The plugin's name, as asked for. */

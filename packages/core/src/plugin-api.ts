@@ -15,7 +15,11 @@ export type {
   ImportNamesOf,
   ImportSpec,
   ImportsOf,
+  Declares,
+  DeclaredFunctions,
   InvokeFunc,
+  LooseFunction,
+  PluginsOf,
   LiveContract,
   LiveFunctionsOf,
   LiveInstanceOf,
@@ -31,8 +35,8 @@ export type {
   Predecessor,
   StateOf,
 } from './plugin.js';
-export type { Crossable, LiveFunction, Vault } from './vault.js';
+export type { Crossable, LiveFunction, Primitive, Vault } from './vault.js';
 export type { LiveClass, LiveData } from './live/data.js';
 export { ErrorCodes, HotswapError, isHotswapError } from './errors.js';
-export type { AnyHotswapError, BaseDetails, ErrorCode, ErrorDetails, ErrorDetailsMap, HotswapErrorOptions, Stage } from './errors.js';
+export type { AnyHotswapError, BaseDetails, ErrorCode, ErrorDetails, ErrorDetailsMap, HotswapErrorOptions, OptionsArgs, Stage } from './errors.js';
 export type { Logger } from './logger.js';

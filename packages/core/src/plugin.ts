@@ -5,10 +5,16 @@ import type { Vault } from './vault.js';
  * A function as a plugin offers it. Declared as a method so that a function
  * with narrower parameters (`(n: number) => string`) still fits.
  */
-export type AnyFunction = { call(...params: never[]): unknown }['call'];
+export type AnyFunction = {
+  /** The function. */
+  call(...params: never[]): unknown;
+}['call'];
 
 /** A function whose parameters are checked loosely: what a plugin without a contract offers. */
-type LooseFunction = { call(...params: unknown[]): unknown }['call'];
+export type LooseFunction = {
+  /** The function. */
+  call(...params: unknown[]): unknown;
+}['call'];
 
 /**
  * Functions a plugin offers to `invoke` by name. `FunctionTable<F>` checks
@@ -77,9 +83,9 @@ export type ExtensionOf<C extends Contract> = C extends { extension?: infer E } 
 export type BagOf<C extends Contract> = C extends { bag?: infer B extends object } ? (object extends B ? Record<string, unknown> : B) : Record<string, unknown>;
 
 /** The plugins a contract declares, by name; an empty object when it declares none. */
-type PluginsOf<C extends Contract> = C extends { plugins?: infer P extends object } ? (object extends P ? {} : P) : {};
+export type PluginsOf<C extends Contract> = C extends { plugins?: infer P extends object } ? (object extends P ? {} : P) : {};
 /** Whether a contract declares its plugins: only then are names checked. */
-type Declares<C extends Contract> = keyof PluginsOf<C> extends never ? false : true;
+export type Declares<C extends Contract> = keyof PluginsOf<C> extends never ? false : true;
 
 /** The names of the plugins a contract declares; any string when it declares none. */
 export type PluginName<C extends Contract = Contract> = Declares<C> extends true ? keyof PluginsOf<C> & string : string;
@@ -221,12 +227,23 @@ export type InvokeFunc = (name: string, ...params: unknown[]) => unknown;
  */
 export type PluginFunctions<C extends Contract, N extends string, F extends object = FunctionsOf<C, N>> =
   | { functions?: F; setup?: never; invokeFunc?: never }
-  | { setup?: (ctx: PluginContext<C, N>) => F; functions?: never; invokeFunc?: never }
+  | {
+      /** Returns the functions as closures over this version's context; runs at the start of OnLoad. */
+      setup?: (ctx: PluginContext<C, N>) => F;
+      functions?: never;
+      invokeFunc?: never;
+    }
   | { invokeFunc?: InvokeFunc; functions?: never; setup?: never };
 
-type DeclaredFunctions<C extends Contract, N extends string, F extends object = FunctionsOf<C, N>> =
+/** As {@link PluginFunctions}, for a plugin whose functions the contract declares: one of the three is required. */
+export type DeclaredFunctions<C extends Contract, N extends string, F extends object = FunctionsOf<C, N>> =
   | { functions: F; setup?: never; invokeFunc?: never }
-  | { setup: (ctx: PluginContext<C, N>) => F; functions?: never; invokeFunc?: never }
+  | {
+      /** Returns the functions as closures over this version's context; runs at the start of OnLoad. */
+      setup: (ctx: PluginContext<C, N>) => F;
+      functions?: never;
+      invokeFunc?: never;
+    }
   | { invokeFunc: InvokeFunc; functions?: never; setup?: never };
 
 /**
@@ -262,6 +279,7 @@ const HOOK_KEYS = new Set([
  * and every hook, import and function is checked against the contract; with
  * no type arguments, the functions are inferred from the definition.
  *
+ * @typeParam F - the functions, inferred from the definition.
  * @example
  * export default definePlugin<AppContract, 'gamma'>({
  *   import: { alpha: '^1.0.0' },

@@ -5,7 +5,8 @@ import type { BagOf, Contract, ExtensionOf, LiveFunctionsOf, LiveInstanceOf, Liv
 /** A live function as the vault hands it out: calling it counts as a call in flight in its version. */
 export type LiveFunction = (...params: never[]) => unknown;
 
-type Primitive = string | number | boolean | bigint | null | undefined;
+/** A value that crosses versions as it is. */
+export type Primitive = string | number | boolean | bigint | null | undefined;
 
 /**
  * `V` where every part of it can cross from one version to another, `never`
