@@ -40,12 +40,12 @@ describe('build', () => {
       name: 'alpha',
       version: '2.3.4',
       core: CORE_VERSION,
-      shared: ['@hotswap/core'],
+      shared: ['@hotswap/core/plugin'],
       buildStamp: 'stamp-x',
       entry: 'index.ts',
     });
     expect(artifact.manifest.hash).toMatch(/^sha256-[0-9a-f]{64}$/);
-    expect(artifact.code).toContain('require("@hotswap/core")');
+    expect(artifact.code).toContain('require("@hotswap/core/plugin")');
     const map = /\/\/# sourceMappingURL=data:application\/json;charset=utf-8;base64,(\S+)\n$/.exec(artifact.code);
     expect(map).not.toBeNull();
     const sources = (JSON.parse(Buffer.from(map![1]!, 'base64').toString()) as { sources: string[] }).sources;
@@ -75,7 +75,7 @@ export default definePlugin({ functions: { run: () => [createHash, readFileSync,
     });
     const result = await ws.build({ shared: ['#g'] });
     const code = readFileSync(result.plugins[0]!.artifact, 'utf8');
-    expect(result.plugins[0]?.manifest.shared).toEqual(['#g', '@hotswap/core']);
+    expect(result.plugins[0]?.manifest.shared).toEqual(['#g', '@hotswap/core/plugin']);
     expect(code).toContain('require("node:crypto")');
     expect(code).toContain('require("fs")');
     expect(code).not.toContain('require("tiny-lib")');

@@ -54,7 +54,7 @@ describe('hotswap build', () => {
     ws.plugin('world', { 'index.ts': `import { definePlugin } from '@hotswap/core/plugin';\nimport { a } from 'one';\nimport { b } from 'two';\nimport { c } from 'three';\nexport default definePlugin({ functions: { f: () => [a, b, c] } });` });
     const { code, out } = await run('build', '--shared', 'one,two', '--shared', 'three', ws.src, ws.bin);
     expect(code).toBe(ExitCodes.OK);
-    expect(out).toContain('shared: @hotswap/core, one, three, two');
+    expect(out).toContain('shared: @hotswap/core/plugin, one, three, two');
   });
 
   it('exits 2 on a usage error', async () => {

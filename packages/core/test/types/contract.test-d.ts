@@ -1,4 +1,5 @@
-// The mistakes the contract is meant to catch, each a compile error here:
+// The mistakes the contract is meant to catch, each a compile error here (a
+// type test only: vitest does not run it, the typecheck compiles it):
 // `tsc -p tsconfig.json` (the typecheck of the test command) checks this
 // file, and an `@ts-expect-error` that no longer finds its error fails it.
 import { ErrorCodes, HotswapError, isHotswapError, Swapper, type Generation, type LiveData, type PluginInfo, type Vault } from '@hotswap/core';
