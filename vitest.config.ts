@@ -1,15 +1,17 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
-const src = (pkg: string): string => fileURLToPath(new URL(`./packages/${pkg}/src/index.ts`, import.meta.url));
+const src = (pkg: string, file = 'index.ts'): string => fileURLToPath(new URL(`./packages/${pkg}/src/${file}`, import.meta.url));
 
 export default defineConfig({
   resolve: {
     // Tests run the packages from source; plugins built in tests then share this very instance of the core.
-    alias: {
-      '@hotswap/core': src('core'),
-      '@hotswap/cli': src('cli'),
-    },
+    // The subpath first: an alias also matches what starts with its name.
+    alias: [
+      { find: /^@hotswap\/core\/plugin$/, replacement: src('core', 'plugin-api.ts') },
+      { find: /^@hotswap\/core$/, replacement: src('core') },
+      { find: /^@hotswap\/cli$/, replacement: src('cli') },
+    ],
   },
   test: {
     include: ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts'],

@@ -19,7 +19,7 @@ const js = (ts: string): string => ts.replace(/ as any/g, '');
 
 /** A hotswap plugin (TypeScript) that holds 1 MiB; `value()` answers its version marker. */
 export function oursBigPlugin(n: number): string {
-  return `import { definePlugin } from '@hotswap/core';
+  return `import { definePlugin } from '@hotswap/core/plugin';
 ${payload}
 const VALUE = ${JSON.stringify(marker(n))};
 export default definePlugin({
@@ -115,7 +115,7 @@ export const pluginName = (i: number): string => `p${String(i).padStart(4, '0')}
 export function graphPlugin(n: number, deps: readonly string[]): string {
   const imports = Object.fromEntries(deps.map((d) => [d, '*']));
   const first = deps[0];
-  return `import { definePlugin } from '@hotswap/core';
+  return `import { definePlugin } from '@hotswap/core/plugin';
 interface Api { root(): string }
 const VALUE = ${JSON.stringify(marker(n))};
 let exported: Api | undefined;

@@ -29,8 +29,14 @@ export interface CallRow {
 }
 
 type Fns = { add(a: number, b: number): number };
+type Add = (a: number, b: number) => number;
+/** The contract of the calls benchmark: plugin c0 and its live function. */
+interface Calls {
+  plugins: { c0: { functions: Fns & { value(): string } } };
+  live: { functions: { live_add: Add } };
+}
 
-const source = (n: number, live: boolean): string => `import { definePlugin } from '@hotswap/core';
+const source = (n: number, live: boolean): string => `import { definePlugin } from '@hotswap/core/plugin';
 const VALUE = ${JSON.stringify(marker(n))};
 ${live ? 'export function live_add(a: number, b: number): number { return a + b; }' : ''}
 export default definePlugin({
@@ -77,11 +83,11 @@ runChild(async () => {
   for (const name of names) dir.plugin(name, { 'index.ts': source(0, name === 'c0') });
   await build({ pluginDir: dir.src, outputDir: dir.bin, buildStamp: 'v0' });
   const artifacts = names.map((name) => restamper(join(dir.bin, `${name}.hotswap.js`)));
-  const swapper = new Swapper({ pluginDir: dir.bin, logger: false, freeDelay: 0 });
+  const swapper = new Swapper<Calls>({ pluginDir: dir.bin, logger: false, freeDelay: 0 });
   await swapper.load(undefined);
-  const handle = swapper.handle<Fns>('c0');
+  const handle = swapper.handle('c0');
   const fn = handle.fn('add');
-  const version = swapper.handle<{ value(): string }>('c0');
+  const version = swapper.handle('c0');
   const N = cfg.calls;
   const E = cfg.eachCalls;
 
@@ -103,11 +109,10 @@ runChild(async () => {
   };
   const generationInvoke = (): number => {
     let s = 0;
-    for (let i = 0; i < N; i++) s += swapper.current.invoke('c0', 'add', i, 1) as number;
+    for (let i = 0; i < N; i++) s += swapper.current.invoke('c0', 'add', i, 1);
     return s;
   };
-  type Add = (a: number, b: number) => number;
-  let live = swapper.current.vault.liveFunc<Add>('live_add');
+  let live = swapper.current.vault.liveFunc('live_add');
   const liveHeld = (): number => {
     let s = 0;
     for (let i = 0; i < N; i++) s += live(i, 1);
@@ -115,7 +120,7 @@ runChild(async () => {
   };
   const liveLookup = (): number => {
     let s = 0;
-    for (let i = 0; i < N; i++) s += swapper.current.vault.liveFunc<Add>('live_add')(i, 1);
+    for (let i = 0; i < N; i++) s += swapper.current.vault.liveFunc('live_add')(i, 1);
     return s;
   };
   const invokeEach = async (): Promise<number> => {
@@ -134,7 +139,7 @@ runChild(async () => {
   };
   const measure = async (): Promise<number> => {
     await collect();
-    live = swapper.current.vault.liveFunc<Add>('live_add');
+    live = swapper.current.vault.liveFunc('live_add');
     if (cfg.row === EACH) return nsPerCallAsync(cfg.rounds, E, invokeEach);
     const loop = loops[cfg.row];
     if (loop === undefined) throw new Error(`unknown row ${cfg.row}`);
@@ -147,7 +152,7 @@ runChild(async () => {
     await swapper.reload();
     if (version.invoke('value') !== marker(r)) throw new Error(`reload ${r} is not serving`);
     // Run the call path on this version too, as a host serving through it would.
-    live = swapper.current.vault.liveFunc<Add>('live_add');
+    live = swapper.current.vault.liveFunc('live_add');
     if (cfg.row === EACH) await invokeEach();
     else loops[cfg.row]!();
   }

@@ -17,9 +17,9 @@ runChild(async () => {
   const pluginDir = dir.plugin('big', { 'index.ts': oursBigPlugin(0) });
   const cache = createBuildCache();
   await build({ pluginDir, outputDir: dir.bin, cache });
-  const swapper = new Swapper({ pluginDir: dir.bin, logger: false, freeDelay: 0 });
+  const swapper = new Swapper<{ plugins: { big: { functions: { value(): string } } } }>({ pluginDir: dir.bin, logger: false, freeDelay: 0 });
   await swapper.load(undefined);
-  const big = swapper.handle<{ value(): string }>('big');
+  const big = swapper.handle('big');
   const result = await editLoop('hotswap build()+reload()', cfg, async (n) => {
     const t0 = now();
     writeFileSync(join(pluginDir, 'index.ts'), oursBigPlugin(n));

@@ -43,9 +43,9 @@ runChild(async () => {
     'hotswap watch start',
   );
 
-  const swapper = new Swapper({ pluginDir: dir.bin, logger: false, freeDelay: 0 });
+  const swapper = new Swapper<{ plugins: { big: { functions: { value(): string } } } }>({ pluginDir: dir.bin, logger: false, freeDelay: 0 });
   await swapper.load(undefined);
-  const big = swapper.handle<{ value(): string }>('big');
+  const big = swapper.handle('big');
   let waiting: { n: number; resolve: () => void } | undefined;
   const options: WatchOptions = {
     onReload: () => {

@@ -35,7 +35,7 @@ export type FromServer =
       versions: string[];
     };
 
-const source = (n: number): string => `import { definePlugin } from '@hotswap/core';
+const source = (n: number): string => `import { definePlugin } from '@hotswap/core/plugin';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 const VALUE = ${JSON.stringify(marker(n))};
 export default definePlugin({
@@ -72,9 +72,9 @@ async function main(): Promise<void> {
   dir.plugin('web', { 'index.ts': source(0) });
   await build({ pluginDir: dir.src, outputDir: dir.bin, buildStamp: 'v0' });
   const artifact = restamper(join(dir.bin, 'web.hotswap.js'));
-  const swapper = new Swapper({ pluginDir: dir.bin, logger: false });
+  const swapper = new Swapper<{ plugins: { web: { functions: { handle(req: IncomingMessage, res: ServerResponse): Promise<string> } } } }>({ pluginDir: dir.bin, logger: false });
   await swapper.load(undefined);
-  const plugin = swapper.handle<{ handle(req: IncomingMessage, res: ServerResponse): Promise<string> }>('web').fn('handle');
+  const plugin = swapper.handle('web').fn('handle');
 
   let handler: (req: IncomingMessage, res: ServerResponse) => Promise<string> = plugin;
   let handlerErrors = 0;

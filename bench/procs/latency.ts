@@ -7,7 +7,7 @@
 // else runs on the machine lands on both alike.
 import { join } from 'node:path';
 import { build } from '@hotswap/cli';
-import { Swapper, type PluginHandle } from '@hotswap/core';
+import { Swapper } from '@hotswap/core';
 import { graphPlugin, marker, pluginName, scratch, type Scratch } from '../lib/fixture.js';
 import { roundSummary } from '../lib/memory-loop.js';
 import { config, now, runChild } from '../lib/proc.js';
@@ -51,14 +51,17 @@ export interface BoundScenario {
 }
 
 type Fns = { value(): string; root(): string };
+/** Every plugin of the graph offers the same functions. */
+type Graph = { plugins: Record<string, { functions: Fns }> };
+type GraphHandle = ReturnType<Swapper<Graph>['handle']>;
 
 interface Setup {
   dir: Scratch;
-  swapper: Swapper;
+  swapper: Swapper<Graph>;
   artifacts: Restamper[];
   /** Handles on the first plugin (the chain's root) and the last (its leaf). */
-  first: PluginHandle<Fns>;
-  last: PluginHandle<Fns>;
+  first: GraphHandle;
+  last: GraphHandle;
 }
 
 async function setUp(size: number, boundSync = true): Promise<Setup> {
@@ -66,9 +69,9 @@ async function setUp(size: number, boundSync = true): Promise<Setup> {
   for (let i = 0; i < size; i++) dir.plugin(pluginName(i), { 'index.ts': graphPlugin(0, i === 0 ? [] : [pluginName(i - 1)]) });
   await build({ pluginDir: dir.src, outputDir: dir.bin, buildStamp: 'v0' });
   const artifacts = Array.from({ length: size }, (_, i) => restamper(join(dir.bin, `${pluginName(i)}.hotswap.js`)));
-  const swapper = new Swapper({ pluginDir: dir.bin, logger: false, freeDelay: 0, boundSync });
+  const swapper = new Swapper<Graph>({ pluginDir: dir.bin, logger: false, freeDelay: 0, boundSync });
   await swapper.load(undefined);
-  return { dir, swapper, artifacts, first: swapper.handle<Fns>(pluginName(0)), last: swapper.handle<Fns>(pluginName(size - 1)) };
+  return { dir, swapper, artifacts, first: swapper.handle(pluginName(0)), last: swapper.handle(pluginName(size - 1)) };
 }
 
 async function tearDown(setup: Setup): Promise<void> {
@@ -160,7 +163,7 @@ async function boundScenarios(cfg: LatencyConfig): Promise<BoundScenario[]> {
 }
 
 async function measure(
-  swapper: Swapper,
+  swapper: Swapper<Graph>,
   warmup: number,
   iterations: number,
   prepare: (n: number) => void,

@@ -15,9 +15,9 @@ runChild(async () => {
   dir.plugin('big', { 'index.ts': oursBigPlugin(0) });
   await build({ pluginDir: dir.src, outputDir: dir.bin, buildStamp: 'v0' });
   const artifact = restamper(join(dir.bin, 'big.hotswap.js'));
-  const swapper = new Swapper({ pluginDir: dir.bin, logger: false, freeDelay: 0 });
+  const swapper = new Swapper<{ plugins: { big: { functions: { value(): string; size(): number } } } }>({ pluginDir: dir.bin, logger: false, freeDelay: 0 });
   await swapper.load(undefined);
-  const big = swapper.handle<{ value(): string; size(): number }>('big');
+  const big = swapper.handle('big');
   const result = await runLoop(
     {
       name: 'hotswap',

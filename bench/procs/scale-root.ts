@@ -10,7 +10,7 @@
 // built root restamped.
 import { join } from 'node:path';
 import { build } from '@hotswap/cli';
-import { Swapper, type PluginHandle } from '@hotswap/core';
+import { Swapper } from '@hotswap/core';
 import { graphPlugin, marker, pluginName, scratch, type Scratch } from '../lib/fixture.js';
 import { roundSummary } from '../lib/memory-loop.js';
 import { config, now, runChild } from '../lib/proc.js';
@@ -37,13 +37,16 @@ export interface ScaleRootResult {
 }
 
 type Fns = { value(): string; root(): string };
+/** Every plugin of the graph offers the same functions. */
+type GraphContract = { plugins: Record<string, { functions: Fns }> };
+type GraphHandle = ReturnType<Swapper<GraphContract>["handle"]>;
 
 interface Graph {
   size: number;
   dir: Scratch;
-  swapper: Swapper;
+  swapper: Swapper<GraphContract>;
   root: Restamper;
-  handles: Array<PluginHandle<Fns>>;
+  handles: GraphHandle[];
   times: number[];
   own: number[];
   steps: Record<string, number[]>;
@@ -58,7 +61,7 @@ async function star(size: number): Promise<Graph> {
   dir.plugin(importer, { 'index.ts': graphPlugin(0, [root]) });
   await build({ pluginDir: dir.src, outputDir: dir.bin, buildStamp: 'v0' });
   for (let i = 2; i < size; i++) copyAs(join(dir.bin, `${importer}.hotswap.js`), dir.bin, pluginName(i));
-  const swapper = new Swapper({ pluginDir: dir.bin, logger: false, freeDelay: 0 });
+  const swapper = new Swapper<GraphContract>({ pluginDir: dir.bin, logger: false, freeDelay: 0 });
   const loaded = await swapper.load(undefined);
   if (loaded.plugins.length !== size) throw new Error(`loaded ${loaded.plugins.length} of ${size} plugins`);
   return {
@@ -66,7 +69,7 @@ async function star(size: number): Promise<Graph> {
     dir,
     swapper,
     root: restamper(join(dir.bin, `${root}.hotswap.js`)),
-    handles: Array.from({ length: size }, (_, i) => swapper.handle<Fns>(pluginName(i))),
+    handles: Array.from({ length: size }, (_, i) => swapper.handle(pluginName(i))),
     times: [],
     own: [],
     steps: {},

@@ -1,7 +1,7 @@
 // A scripted tour of the hello demo: start the host with ./run.sh, watch
 // plugin `world` hum, change its message, rebuild and reload it with
 // ./reload.sh, watch the new version hum and the old one get OnFree, stop.
-// It works on a copy of the plugin in .tour/, so the sources stay as they are.
+// It works on a copy of the plugin in .tour/, so the sources stay unchanged.
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';

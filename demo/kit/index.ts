@@ -1,7 +1,7 @@
 // What every demo host needs and no demo is about: printing, settings from
 // the environment, and a clean shutdown. Each demo's shared module `g`
 // re-exports `say`, so plugins print through the host's own function.
-import { reloadOnSignal, type HostTypes, type Logger, type ReloadDetails, type Swapper, type Trigger } from '@hotswap/core';
+import { isHotswapError, reloadOnSignal, type Contract, type Logger, type ReloadDetails, type Swapper, type Trigger } from '@hotswap/core';
 
 /** Prints one line, prefixed with the time. */
 export function say(line: string): void {
@@ -43,7 +43,7 @@ export function onShutdown(close: () => Promise<void>): void {
   process.once('SIGINT', () => stop('SIGINT'));
 }
 
-/** The outcome of a reload, as the triggers report it. */
+/** The outcome of a reload, the way the triggers report it. */
 type Outcome = { details: ReloadDetails } | { error: unknown };
 
 /** A trigger's `onReload` that prints each reload: its number and every plugin's status, or the error's code. */
@@ -53,8 +53,9 @@ export function announceReloads(swapper: { readonly reloadCounter: number }): (o
       const plugins = outcome.details.plugins.map((p) => `${p.name} ${p.version} ${p.status}`).join(', ');
       say(`[host] reload #${swapper.reloadCounter} done: ${plugins}`);
     } else {
-      const error = outcome.error as { code?: string; message?: string };
-      say(`[host] reload failed (${error.code ?? 'error'}): ${error.message ?? String(outcome.error)}; the current plugins keep serving`);
+      const { error } = outcome;
+      const [code, message] = isHotswapError(error) ? [error.code, error.message] : ['error', String(error)];
+      say(`[host] reload failed (${code}): ${message}; the current plugins keep serving`);
     }
   };
 }
@@ -64,7 +65,7 @@ export function announceReloads(swapper: { readonly reloadCounter: number }): (o
  * pid file at `settings.pidFile`, as every demo's reload.sh expects,
  * printing each reload.
  */
-export function reloadOnUsr1<T extends HostTypes>(swapper: Swapper<T>): Trigger {
+export function reloadOnUsr1<T extends Contract>(swapper: Swapper<T>): Trigger {
   const trigger = reloadOnSignal(swapper, { pidFile: settings.pidFile, onReload: announceReloads(swapper) });
   say(`[host] pid ${process.pid} written to ${settings.pidFile}; send SIGUSR2 to reload`);
   return trigger;

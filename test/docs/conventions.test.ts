@@ -134,7 +134,7 @@ const fine = 1;
 '''
 
 '''ts
-import { definePlugin } from '@hotswap/core';
+import { definePlugin } from '@hotswap/core/plugin';
 export default definePlugin({ functions: { greet: 42 } });
 const n: number = 'not a number';
 '''

@@ -22,7 +22,7 @@ afterEach(async () => {
 });
 
 const source = (answer: string): string =>
-  `import { definePlugin } from '@hotswap/core';\nexport default definePlugin({ functions: { whoami: () => ${JSON.stringify(answer)} } });\n`;
+  `import { definePlugin } from '@hotswap/core/plugin';\nexport default definePlugin({ functions: { whoami: () => ${JSON.stringify(answer)} } });\n`;
 
 it('serves each saved edit: hotswap watch rebuilds, the host reloads (20 edits)', async () => {
   ws.plugin('p', { 'index.ts': source('edit-0') });

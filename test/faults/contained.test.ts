@@ -56,8 +56,8 @@ async function load(options: Partial<SwapperOptions> = {}): Promise<Swapper> {
   return swapper;
 }
 
-async function failure(s: Swapper, options?: Parameters<Swapper['reload']>[1]): Promise<HotswapError> {
-  const error: unknown = await s.reload(undefined, options).then(
+async function failure(s: Swapper, options?: Parameters<Swapper['reload']>[0]): Promise<HotswapError> {
+  const error: unknown = await s.reload(options).then(
     () => undefined,
     (e: unknown) => e,
   );
@@ -181,7 +181,7 @@ describe('replaying an older signed artifact', () => {
     expect(error.stage).toBe('verify');
     expect(error.message).toContain('rollback');
     expect(s.current.invoke('target', 'whoami')).toBe('t2');
-    await s.reload(undefined, { rollback: true });
+    await s.reload({ rollback: true });
     expect(s.current.invoke('target', 'whoami')).toBe('t1');
   });
 

@@ -19,7 +19,7 @@ const isRoot = process.getuid?.() === 0;
 
 /** A plugin that logs its hooks under `label`; `extra` is spliced into its definition, `top` before it. */
 function source(label: string, extra = '', top = ''): string {
-  return `import { definePlugin } from '@hotswap/core';
+  return `import { definePlugin } from '@hotswap/core/plugin';
 import { log } from 'test-log';
 ${top}
 export default definePlugin({
@@ -224,8 +224,8 @@ describe('faults outside a reload', () => {
 
 describe('build faults write nothing, and the artifacts a host serves stay as they were', () => {
   const builds: Array<[string, string, string]> = [
-    ['a syntax error', `import { definePlugin } from '@hotswap/core';\nexport default definePlugin({ functions: { f: () => ( } });`, BuildErrorCodes.BUNDLE_FAILED],
-    ['an import that does not resolve', `import { definePlugin } from '@hotswap/core';\nimport { x } from './nope.js';\nexport default definePlugin({ functions: { x } });`, BuildErrorCodes.BUNDLE_FAILED],
+    ['a syntax error', `import { definePlugin } from '@hotswap/core/plugin';\nexport default definePlugin({ functions: { f: () => ( } });`, BuildErrorCodes.BUNDLE_FAILED],
+    ['an import that does not resolve', `import { definePlugin } from '@hotswap/core/plugin';\nimport { x } from './nope.js';\nexport default definePlugin({ functions: { x } });`, BuildErrorCodes.BUNDLE_FAILED],
     ['an entry with no plugin definition', `export const nothing = 1;`, BuildErrorCodes.NO_DEFINITION],
   ];
   it.each(builds)('%s', async (_what, text, code) => {

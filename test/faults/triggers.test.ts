@@ -21,8 +21,6 @@ import {
   Swapper,
   watchPluginDir,
   type AdminServer,
-  type DataOf,
-  type HostTypes,
   type HotswapError,
   type Logger,
   type ReloadDetails,
@@ -50,9 +48,9 @@ let outcomes: ReloadOutcome[];
 /** A swapper that records the options of every reload it is asked for. */
 class RecordingSwapper extends Swapper {
   readonly asked: ReloadOptions[] = [];
-  override reload(data?: DataOf<HostTypes>, options: ReloadOptions = {}): Promise<ReloadDetails> {
+  override reload(options: ReloadOptions = {}): Promise<ReloadDetails> {
     this.asked.push(options);
-    return super.reload(data, options);
+    return super.reload(options);
   }
 }
 

@@ -59,7 +59,7 @@ export function workspace(): Workspace {
  */
 export function recordingPlugin(label: string, extra = ''): string {
   return `
-import { definePlugin } from '@hotswap/core';
+import { definePlugin } from '@hotswap/core/plugin';
 import { log } from 'test-log';
 const label = ${JSON.stringify(label)};
 export default definePlugin({

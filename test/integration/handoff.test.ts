@@ -18,7 +18,7 @@ afterEach(async () => {
   ws.cleanup();
 });
 
-const counter = (label: string, take = 'state = previous.state as { count: number };'): string => `import { definePlugin } from '@hotswap/core';
+const counter = (label: string, take = 'state = previous.state as { count: number };'): string => `import { definePlugin } from '@hotswap/core/plugin';
 import { log } from 'test-log';
 let state = { count: 0 };
 export default definePlugin<{ state: { count: number } }>({
@@ -64,7 +64,7 @@ describe('handoff', () => {
     expect(log.filter((l) => l === 'c takes from 1.0.0')).toHaveLength(100);
   }, 120_000);
 
-  const v1 = `import { definePlugin } from '@hotswap/core';
+  const v1 = `import { definePlugin } from '@hotswap/core/plugin';
 interface V1 { users: Record<string, { fullName: string; hits: number }> }
 let state: V1 = { users: {} };
 export default definePlugin<{ state: V1 }>({
@@ -81,7 +81,7 @@ export default definePlugin<{ state: V1 }>({
     dump: () => state,
   },
 });`;
-  const v2 = `import { definePlugin } from '@hotswap/core';
+  const v2 = `import { definePlugin } from '@hotswap/core/plugin';
 interface V2 { users: Map<string, { first: string; last: string; visits: number }> }
 let state: V2 = { users: new Map() };
 export default definePlugin<{ state: V2 }>({
@@ -153,7 +153,7 @@ export default definePlugin<{ state: V2 }>({
   });
 
   it('a re-linked dependent hands its state to its own fresh evaluation; a carried-over plugin keeps its state as it is', async () => {
-    const base = (label: string): string => `import { definePlugin } from '@hotswap/core';
+    const base = (label: string): string => `import { definePlugin } from '@hotswap/core/plugin';
 export default definePlugin({ export: () => ({ label: ${JSON.stringify(label)} }) });`;
     ws.plugin('base', { 'index.ts': base('b1') });
     ws.plugin('user', { 'index.ts': counter('u').replace("export default definePlugin<{ state: { count: number } }>({", "export default definePlugin<{ state: { count: number } }>({\n  import: { base: '*' },") });

@@ -32,7 +32,7 @@ afterEach(async () => {
 /** A plugin with live names in nested modules; `label` tells its versions apart. */
 function guardian(label: string): Record<string, string> {
   return {
-    'index.ts': `import { definePlugin } from '@hotswap/core';
+    'index.ts': `import { definePlugin } from '@hotswap/core/plugin';
 import { queue, track } from 'test-host';
 import { Live_JobFire } from './jobs/fire.js';
 // A version-owned object: finalized only when the whole version is gone.
@@ -52,7 +52,7 @@ export default definePlugin({
 });
 import { ctx } from './state.js';
 `,
-    'state.ts': `import type { PluginContext } from '@hotswap/core';
+    'state.ts': `import type { PluginContext } from '@hotswap/core/plugin';
 let current: PluginContext | undefined;
 export const setCtx = (c: PluginContext): void => { current = c; };
 export const ctx = (): PluginContext => current!;`,
@@ -84,12 +84,12 @@ describe('collection', () => {
     const vault = swapper.current.vault;
     expect([...vault.liveFuncs.keys()].sort()).toEqual(['LIVE_shout', 'live_ResponseRollCall', 'live_runJob']);
     expect([...vault.liveTypes.keys()]).toEqual(['Live_JobFire']);
-    expect(vault.liveFunc<(s: string) => string>('LIVE_shout')('hi')).toBe('HI');
+    expect(vault.liveFunc('LIVE_shout')('hi')).toBe('HI');
   });
 
   it('takes another prefix with livePrefix', async () => {
     ws.plugin('p', {
-      'index.ts': `import { definePlugin } from '@hotswap/core';\nexport { hot_one } from './a.js';\nexport default definePlugin({});`,
+      'index.ts': `import { definePlugin } from '@hotswap/core/plugin';\nexport { hot_one } from './a.js';\nexport default definePlugin({});`,
       'a.ts': `export const hot_one = () => 1;\nexport const live_ignored = () => 2;\nexport class HOT_Two {}`,
     });
     const built = await ws.build({ livePrefix: 'hot_' });
@@ -100,7 +100,7 @@ describe('collection', () => {
     ws.plugin('guardian', withCtx(guardian('v1')));
     await ws.build({ shared: ['test-host'] });
     await swapper.load(undefined);
-    ws.plugin('copycat', { 'index.ts': `import { definePlugin } from '@hotswap/core';\nexport const live_runJob = () => 0;\nexport default definePlugin({});` });
+    ws.plugin('copycat', { 'index.ts': `import { definePlugin } from '@hotswap/core/plugin';\nexport const live_runJob = () => 0;\nexport default definePlugin({});` });
     await ws.build({ shared: ['test-host'], include: /^copycat$/ });
     const error = await swapper.reload().catch((e: unknown) => e);
     if (!isHotswapError(error)) throw new Error('expected the reload to fail');
@@ -132,18 +132,18 @@ describe('jobs queued by one version', () => {
     expect(queue).toHaveLength(2);
 
     const vault = swapper.current.vault;
-    const results = queue.splice(0).map((job) => vault.liveFunc<(d: unknown) => string>(job.fn)(vault.unwrap(job.data)));
+    const results = queue.splice(0).map((job) => vault.liveFunc(job.fn)(vault.unwrap(job.data)));
     expect(results).toEqual(['v2 roll call: ann,bob at 0', 'v2 fires at the moon']);
   });
 
   it('counts a live function call as in flight in its version', async () => {
     ws.plugin('p', {
-      'index.ts': `import { definePlugin } from '@hotswap/core';\nexport { live_wait } from './w.js';\nexport default definePlugin({});`,
+      'index.ts': `import { definePlugin } from '@hotswap/core/plugin';\nexport { live_wait } from './w.js';\nexport default definePlugin({});`,
       'w.ts': `export const live_wait = (ms: number) => new Promise((r) => setTimeout(r, ms));`,
     });
     await ws.build();
     await swapper.load(undefined);
-    const pending = swapper.current.vault.liveFunc<(ms: number) => Promise<void>>('live_wait')(30);
+    const pending = swapper.current.vault.liveFunc('live_wait')(30);
     expect(swapper.current.find('p')?.inflight).toBe(1);
     await pending;
     expect(swapper.current.find('p')?.inflight).toBe(0);

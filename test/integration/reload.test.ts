@@ -1,7 +1,7 @@
 // Build real plugins with `hotswap build`, load and reload them in-process.
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ErrorCodes, Swapper, type SwapperOptions } from '@hotswap/core';
+import { ErrorCodes, HotswapError, Swapper, type SwapperOptions } from '@hotswap/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { rejection, thrown } from '../helpers/errors.js';
 import { recordingPlugin, workspace, type Workspace } from '../helpers/workspace.js';
@@ -51,7 +51,7 @@ describe('load', () => {
 
   it('passes the load data to OnLoad and gives every version its build stamp', async () => {
     ws.plugin('p', {
-      'index.ts': `import { definePlugin } from '@hotswap/core';
+      'index.ts': `import { definePlugin } from '@hotswap/core/plugin';
 let seen: unknown; let stamp = '';
 export default definePlugin({ onLoad(ctx) { seen = ctx.data; stamp = ctx.buildStamp; }, functions: { seen: () => seen, stamp: () => stamp } });`,
     });
@@ -63,17 +63,38 @@ export default definePlugin({ onLoad(ctx) { seen = ctx.data; stamp = ctx.buildSt
     expect(built.plugins[0]?.manifest.buildStamp).toBe('stamp-1');
   });
 
-  it('hands plugins the host instance of shared modules and of the core, never a copy', async () => {
+  it('hands plugins the host instance of shared modules and of @hotswap/core/plugin, never a copy, and not the host API', async () => {
     ws.plugin('p', {
-      'index.ts': `import * as core from '@hotswap/core';
+      'index.ts': `import * as core from '@hotswap/core/plugin';
 import { log } from 'test-log';
-export default core.definePlugin({ functions: { same: () => log, core: () => core.Swapper } });`,
+export default core.definePlugin({ functions: { same: () => log, error: () => core.HotswapError, keys: () => Object.keys(core) } });`,
     });
     await buildAll();
     const s = swapper();
-    await s.load(undefined);
+    await s.load();
     expect(s.current.invoke('p', 'same')).toBe(log);
-    expect(s.current.invoke('p', 'core')).toBe(Swapper);
+    expect(s.current.invoke('p', 'error')).toBe(HotswapError);
+    const keys = s.current.invoke('p', 'keys');
+    expect(keys).toContain('definePlugin');
+    expect(keys).not.toContain('Swapper');
+    expect(keys).not.toContain('serveAdmin');
+  });
+
+  it('does not give a plugin the host API: importing @hotswap/core fails its load, and the host keeps serving', async () => {
+    ws.plugin('p', { 'index.ts': recordingPlugin('x') });
+    await buildAll();
+    const s = swapper();
+    await s.load();
+    ws.plugin('p', {
+      'index.ts': `import { Swapper } from '@hotswap/core';
+import { definePlugin } from '@hotswap/core/plugin';
+export default definePlugin({ functions: { whoami: () => typeof Swapper } });`,
+    });
+    await buildAll();
+    const error = await failure(s.reload());
+    expect(error.code).toBe(ErrorCodes.EVALUATE_FAILED);
+    expect(error.message).toContain('@hotswap/core');
+    expect(s.current.invoke('p', 'whoami')).toBe('x');
   });
 
   it('refuses a second load and a reload before the first load', async () => {
@@ -159,7 +180,7 @@ describe('reload', () => {
       ['gone', 'removed'],
     ]);
     expect(details.plugins[0]).toMatchObject({ version: '1.1.0', previousVersion: '1.0.0' });
-    expect(s.current.find('keep')).toBe(keepBefore);
+    expect(s.current.find('keep')).toEqual(keepBefore);
     expect(s.current.invoke('change', 'whoami')).toBe('c2');
     expect(s.current.find('gone')).toBeUndefined();
     expect(s.reloadCounter).toBe(1);
@@ -339,7 +360,7 @@ describe('reload', () => {
 describe('vault', () => {
   it('makes a fresh extension per generation, shares one bag, and gives carried-over plugins the new vault in OnInit', async () => {
     const plugin = (label: string): string => `
-import { definePlugin } from '@hotswap/core';
+import { definePlugin } from '@hotswap/core/plugin';
 interface Types { extension: { greet?: () => string; generation: number }; bag: { inits: number } }
 export default definePlugin<Types>({
   onInit(ctx) { ctx.vault.bag.inits++; ctx.vault.extension.greet = () => ${JSON.stringify(label)} + ' in ' + ctx.vault.extension.generation; },
@@ -512,7 +533,7 @@ describe('robustness', () => {
 describe('dynamic import in plugins', () => {
   it('imports built-ins and shared modules with import(), getting the host instance', async () => {
     ws.plugin('p', {
-      'index.ts': `import { definePlugin } from '@hotswap/core';
+      'index.ts': `import { definePlugin } from '@hotswap/core/plugin';
 export default definePlugin({ functions: {
   async fs() { const fs = await import('node:fs'); return typeof fs.readFileSync; },
   async shared() { const m = await import('test-log'); return m.log; },

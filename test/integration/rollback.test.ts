@@ -12,7 +12,7 @@ beforeEach(async () => {
   ws = workspace();
   log = [];
   ws.plugin('steady', {
-    'index.ts': `import { definePlugin, type PluginContext } from '@hotswap/core';
+    'index.ts': `import { definePlugin, type PluginContext } from '@hotswap/core/plugin';
 let context: PluginContext | undefined;
 export default definePlugin({ onLoad(ctx) { context = ctx; }, functions: { whoami: () => 's1', vault: () => context?.vault } });`,
   });
@@ -117,7 +117,7 @@ describe('failures outside the hooks', () => {
     await ws.build({ shared: ['test-log'], include: /^target$/ });
     const seen: number[] = [];
     const error = await swapper
-      .reload(undefined, {
+      .reload({
         callback: (next, previous) => {
           seen.push(next.id, previous?.id ?? 0);
           expect(next.invoke('target', 'whoami')).toBe('t2');
@@ -138,7 +138,7 @@ describe('failures outside the hooks', () => {
     ws.plugin('target', { 'index.ts': recordingPlugin('t2') });
     await ws.build({ shared: ['test-log'], include: /^target$/ });
     const error = await swapper
-      .reload(undefined, {
+      .reload({
         callback: () => {
           throw new Error('not now');
         },

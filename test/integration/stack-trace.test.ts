@@ -16,7 +16,7 @@ afterEach(async () => {
   ws.cleanup();
 });
 
-const source = (onLoadThrows: boolean): string => `import { definePlugin } from '@hotswap/core';
+const source = (onLoadThrows: boolean): string => `import { definePlugin } from '@hotswap/core/plugin';
 
 function fail(message: string): never {
   throw new Error(message);

@@ -17,11 +17,11 @@ afterEach(() => ws.cleanup());
 describe('static linking', () => {
   it('loads the generated table with dependencies, vault and live functions; reload is refused', async () => {
     ws.plugin('alpha', {
-      'index.ts': `import { definePlugin } from '@hotswap/core';
+      'index.ts': `import { definePlugin } from '@hotswap/core/plugin';
 export default definePlugin({ export: () => ({ name: () => 'alpha' }) });`,
     });
     ws.plugin('beta', {
-      'index.ts': `import { definePlugin } from '@hotswap/core';
+      'index.ts': `import { definePlugin } from '@hotswap/core/plugin';
 export { live_shout } from './live.js';
 export default definePlugin<{ imports: { alpha: { name(): string } }; extension: { who?: () => string } }>({
   import: { alpha: '^1' },
@@ -37,7 +37,7 @@ export default definePlugin<{ imports: { alpha: { name(): string } }; extension:
     const details = await swapper.load(undefined);
     expect(details.plugins.map((p) => `${p.name} ${p.status}`)).toEqual(['alpha loaded', 'beta loaded']);
     expect(swapper.current.vault.extension.who?.()).toBe('beta after alpha');
-    expect(swapper.current.vault.liveFunc<(s: string) => string>('live_shout')('hi')).toBe('HI!');
+    expect(swapper.current.vault.liveFunc('live_shout')('hi')).toBe('HI!');
     await expect(swapper.reload()).rejects.toMatchObject({ code: ErrorCodes.STATIC_RELOAD });
     expect(swapper.current.id).toBe(1);
     await swapper.close();
@@ -52,7 +52,7 @@ export default definePlugin<{ imports: { alpha: { name(): string } }; extension:
 describe('under the inspector', () => {
   it('shows plugin code with its TypeScript source map, and a breakpoint on a TypeScript line binds', async () => {
     ws.plugin('p', {
-      'index.ts': `import { definePlugin } from '@hotswap/core';
+      'index.ts': `import { definePlugin } from '@hotswap/core/plugin';
 
 export default definePlugin({
   functions: {

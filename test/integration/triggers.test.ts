@@ -23,7 +23,7 @@ let swapper: Swapper;
 let stop: Array<() => unknown>;
 let outcomes: ReloadOutcome[];
 
-const plugin = (label: string): string => `import { definePlugin } from '@hotswap/core';
+const plugin = (label: string): string => `import { definePlugin } from '@hotswap/core/plugin';
 export default definePlugin({ functions: { whoami: () => ${JSON.stringify(label)} } });`;
 
 beforeEach(async () => {

@@ -13,7 +13,7 @@ let ws: Workspace;
 beforeAll(async () => {
   ws = workspace();
   ws.plugin('handler', {
-    'index.ts': `import { definePlugin } from '@hotswap/core';
+    'index.ts': `import { definePlugin } from '@hotswap/core/plugin';
 let stamp = '';
 export default definePlugin({
   onLoad(ctx) { stamp = ctx.buildStamp; },

@@ -17,7 +17,7 @@ it(`frees every retired version over ${RELOADS} reloads of a plugin holding 1 Mi
   const finalized = new Set<string>();
   const registry = new FinalizationRegistry<string>((stamp) => finalized.add(stamp));
   ws.plugin('big', {
-    'index.ts': `import { definePlugin } from '@hotswap/core';
+    'index.ts': `import { definePlugin } from '@hotswap/core/plugin';
 import { track } from 'gc-probe';
 // 1 MiB of doubles on the heap, owned by this version.
 const payload = Array.from({ length: 131072 }, (_, i) => i + 0.5);

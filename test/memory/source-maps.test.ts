@@ -15,7 +15,7 @@ it(`keeps memory flat over ${RELOADS} reloads of a plugin whose code throws`, as
   // A sizeable source, so a leaked map would show.
   const filler = Array.from({ length: 300 }, (_, i) => `export const f${i} = (x: number): number => x * ${i} + ${i};`).join('\n');
   ws.plugin('thrower', {
-    'index.ts': `import { definePlugin } from '@hotswap/core';
+    'index.ts': `import { definePlugin } from '@hotswap/core/plugin';
 import * as fillers from './filler.js';
 export default definePlugin({ functions: { boom(): never { throw new Error('boom ' + Object.keys(fillers).length); } } });`,
     'filler.ts': filler,

@@ -1,4 +1,4 @@
-// The extension host's shared module (plugins import it as `#g`).
+// The extension host's shared module (plugins import it by the name `#g`).
 export { say } from '../../kit/index.ts';
 
 /** The host's extension object: made afresh for every generation, filled by plugins in OnInit. */
@@ -6,7 +6,8 @@ export interface CatExtension {
   meow: ((repeat: number) => void) | undefined;
 }
 
-/** The types the extension host shares with its plugins. */
-export interface ExtensionTypes {
+/** The contract of the extension host and its plugins. */
+export interface ExtensionContract {
   extension: CatExtension;
+  plugins: { cat: {} };
 }

@@ -2,17 +2,19 @@
 // made afresh for each generation; plugin cat fills its `meow` in OnInit
 // and the host calls it on every heartbeat.
 import { Swapper } from '@hotswap/core';
-import * as g from '#g';
+import type { ExtensionContract } from '#g';
 import { logger, onShutdown, reloadOnUsr1, say, settings } from '../../kit/index.ts';
+// The shared module, the one instance the host and its plugins see.
+const g = await import('#g');
 
-const swapper = new Swapper<g.ExtensionTypes>({
+const swapper = new Swapper<ExtensionContract>({
   pluginDir: settings.pluginDir,
   shared: { '#g': g },
   freeDelay: settings.freeDelayMs,
   logger,
   extension: () => ({ meow: undefined }),
 });
-await swapper.load(undefined);
+await swapper.load();
 const trigger = reloadOnUsr1(swapper);
 
 const heartbeat = setInterval(() => {

@@ -1,4 +1,4 @@
-// The handoff host's shared module (plugins import it as `#g`).
+// The handoff host's shared module (plugins import it by the name `#g`).
 export { say } from '../../kit/index.ts';
 
 /** What every version of the sessions plugin offers, whatever the shape of its state. */
@@ -9,4 +9,9 @@ export interface SessionFunctions {
   summary(): string;
   /** Visits recorded in all. */
   total(): number;
+}
+
+/** The contract of the handoff host and its plugin. */
+export interface HandoffContract {
+  plugins: { sessions: { functions: SessionFunctions } };
 }

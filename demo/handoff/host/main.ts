@@ -2,12 +2,14 @@
 // its summary. The store's state lives in the plugin, yet survives every
 // reload: each version hands it to the next, which converts its shape.
 import { Swapper } from '@hotswap/core';
-import * as g from '#g';
+import type { HandoffContract } from '#g';
 import { logger, onShutdown, reloadOnUsr1, say, settings } from '../../kit/index.ts';
+// The shared module, the one instance the host and its plugins see.
+const g = await import('#g');
 
-const swapper = new Swapper({ pluginDir: settings.pluginDir, shared: { '#g': g }, freeDelay: settings.freeDelayMs, logger });
-await swapper.load(undefined);
-const sessions = swapper.handle<g.SessionFunctions>('sessions');
+const swapper = new Swapper<HandoffContract>({ pluginDir: settings.pluginDir, shared: { '#g': g }, freeDelay: settings.freeDelayMs, logger });
+await swapper.load();
+const sessions = swapper.handle('sessions');
 const trigger = reloadOnUsr1(swapper);
 
 const people: Array<[string, string]> = [['ann', 'Ann Lee'], ['bo', 'Bo Van Dam'], ['cy', 'Cy Young']];

@@ -1,10 +1,12 @@
 // The hello host: loads the plugins, asks each to hum every few seconds,
 // reloads on SIGUSR1 and shuts down cleanly on SIGTERM or SIGINT.
 import { Swapper } from '@hotswap/core';
-import * as g from '#g';
+import type { HelloContract } from '#g';
 import { logger, onShutdown, reloadOnUsr1, say, settings } from '../../kit/index.ts';
+// The shared module, the one instance the host and its plugins see.
+const g = await import('#g');
 
-const swapper = new Swapper<g.HelloTypes>({
+const swapper = new Swapper<HelloContract>({
   pluginDir: settings.pluginDir,
   shared: { '#g': g },
   freeDelay: settings.freeDelayMs,

@@ -3,17 +3,19 @@
 // for a roll call or a fire job in turn. Reload between queueing and
 // handling, and the job runs the new version's code.
 import { Swapper } from '@hotswap/core';
-import * as g from '#g';
+import type { LivexContract } from '#g';
 import { logger, onShutdown, reloadOnUsr1, say, settings } from '../../kit/index.ts';
+// The shared module, the one instance the host and its plugins see.
+const g = await import('#g');
 
-const swapper = new Swapper<g.LivexTypes>({
+const swapper = new Swapper<LivexContract>({
   pluginDir: settings.pluginDir,
   shared: { '#g': g },
   freeDelay: settings.freeDelayMs,
   logger,
   extension: () => ({ onJob: undefined }),
 });
-await swapper.load(undefined);
+await swapper.load();
 const trigger = reloadOnUsr1(swapper);
 
 const queue = setInterval(() => {
@@ -35,9 +37,10 @@ const queue = setInterval(() => {
   }
 }, 50);
 
+const guardian = swapper.handle('guardian');
 let beat = 0;
 const heartbeat = setInterval(() => {
-  swapper.current.invoke('guardian', beat++ % 2 === 0 ? 'MakeRollCall' : 'Fire');
+  guardian.invoke(beat++ % 2 === 0 ? 'MakeRollCall' : 'Fire');
 }, settings.intervalMs);
 
 onShutdown(async () => {

@@ -4,16 +4,18 @@
 // appears — a trigger that needs no Unix signals — and barks every heartbeat
 // through the vault's extension.
 import { reloadOnSignalFile, Swapper } from '@hotswap/core';
-import * as g from '#g';
+import type { SlinkContract } from '#g';
 import { announceReloads, logger, onShutdown, say, settings } from '../../kit/index.ts';
+// The shared module, the one instance the host and its plugins see.
+const g = await import('#g');
 
 const linkStatically = process.argv.includes('--static');
 const signalFile = process.env['DEMO_SIGNAL_FILE'] ?? '.run/reload.signal';
 const common = { shared: { '#g': g }, freeDelay: settings.freeDelayMs, logger, extension: () => ({ bark: undefined }) };
 const swapper = linkStatically
-  ? new Swapper<g.SlinkTypes>({ ...common, staticPlugins: (await import('../static/hotswap.static-plugins.js')).staticPlugins })
-  : new Swapper<g.SlinkTypes>({ ...common, pluginDir: settings.pluginDir });
-await swapper.load(undefined);
+  ? new Swapper<SlinkContract>({ ...common, staticPlugins: (await import('../static/hotswap.static-plugins.js')).staticPlugins })
+  : new Swapper<SlinkContract>({ ...common, pluginDir: settings.pluginDir });
+await swapper.load();
 say(`[host] static linking mode: ${swapper.staticLinkingMode}`);
 
 const trigger = reloadOnSignalFile(swapper, {

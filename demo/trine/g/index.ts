@@ -1,2 +1,2 @@
-// The trine host's shared module (plugins import it as `#g`).
+// The trine host's shared module (plugins import it by the name `#g`).
 export { say } from '../../kit/index.ts';

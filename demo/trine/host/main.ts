@@ -2,16 +2,19 @@
 // which calls alpha. `./reload.sh alpha` rebuilds alpha alone; the swapper
 // re-links beta and gamma, so the next pulse reaches the new alpha.
 import { Swapper } from '@hotswap/core';
-import * as g from '#g';
+import type { TrineContract } from '#contract';
 import { logger, onShutdown, reloadOnUsr1, say, settings } from '../../kit/index.ts';
+// The shared module, the one instance the host and its plugins see.
+const g = await import('#g');
 
-const swapper = new Swapper({ pluginDir: settings.pluginDir, shared: { '#g': g }, freeDelay: settings.freeDelayMs, logger });
-await swapper.load(undefined);
+const swapper = new Swapper<TrineContract>({ pluginDir: settings.pluginDir, shared: { '#g': g }, freeDelay: settings.freeDelayMs, logger });
+await swapper.load();
 const trigger = reloadOnUsr1(swapper);
 
+const gamma = swapper.handle('gamma');
 const heartbeat = setInterval(() => {
   say('[host] heartbeat: gamma.pulse()');
-  say(`[host] pulse answered: ${String(swapper.current.invoke('gamma', 'pulse'))}`);
+  say(`[host] pulse answered: ${gamma.invoke('pulse')}`);
 }, settings.intervalMs);
 
 onShutdown(async () => {

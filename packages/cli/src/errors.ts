@@ -37,7 +37,7 @@ export interface SourceLocation {
  * bundling errors, `locations` lists each error's place and `formatted` is
  * esbuild's own report with code frames.
  */
-export class BuildError extends HotswapError {
+export class BuildError extends HotswapError<BuildErrorCode> {
   readonly locations: readonly SourceLocation[];
   readonly formatted: string;
 
@@ -54,7 +54,7 @@ export class BuildError extends HotswapError {
 }
 
 /** A command that ran and failed (exit code 1): a host that cannot be reached, say. */
-export class CliError extends HotswapError {
+export class CliError extends HotswapError<string> {
   constructor(message: string, code: string = CliErrorCodes.FAILED) {
     super(code, message);
     this.name = 'CliError';
@@ -62,7 +62,7 @@ export class CliError extends HotswapError {
 }
 
 /** A command line that is wrong (exit code 2). */
-export class UsageError extends HotswapError {
+export class UsageError extends HotswapError<typeof CliErrorCodes.USAGE> {
   constructor(message: string) {
     super(CliErrorCodes.USAGE, message);
     this.name = 'UsageError';

@@ -61,19 +61,19 @@ function checkEmpty(dir: string, target: string): void {
 }
 
 function template(name: string): string {
-  const type = `${name.replace(/(^|[^A-Za-z0-9])([A-Za-z0-9])/g, (_, __, c: string) => c.toUpperCase()).replace(/[^A-Za-z0-9]/g, '')}Functions`;
+  const type = `${name.replace(/(^|[^A-Za-z0-9])([A-Za-z0-9])/g, (_, __, c: string) => c.toUpperCase()).replace(/[^A-Za-z0-9]/g, '')}Contract`;
   return `// Plugin "${name}". Build it with \`hotswap build <pluginDir> <outputDir>\`;
 // a host loads it with new Swapper({ pluginDir: <outputDir> }).
-import { definePlugin, type HostTypes } from '@hotswap/core';
+import { definePlugin } from '@hotswap/core/plugin';
 
-/** What this plugin offers to \`invoke\`; share it with the host through a contract module. */
+/** This plugin's side of the contract; move it to a contract module the host shares. */
 export interface ${type} {
-  greet(name: string): string;
+  plugins: { '${name}': { functions: { greet(name: string): string } } };
 }
 
 let greeting = 'Hello';
 
-export default definePlugin<HostTypes, ${type}>({
+export default definePlugin<${type}, '${name}'>({
   onLoad(ctx) {
     ctx.log.info(\`\${ctx.name} \${ctx.version} loaded (build \${ctx.buildStamp})\`);
   },

@@ -13,7 +13,7 @@ beforeEach(() => {
 });
 afterEach(() => ws.cleanup());
 
-const plugin = `import { definePlugin } from '@hotswap/core';
+const plugin = `import { definePlugin } from '@hotswap/core/plugin';
 import { helper } from './lib/helper.js';
 export default definePlugin({ functions: { run: () => helper() } });`;
 
@@ -41,12 +41,12 @@ describe('build', () => {
       name: 'alpha',
       version: '2.3.4',
       core: CORE_VERSION,
-      shared: ['@hotswap/core'],
+      shared: ['@hotswap/core/plugin'],
       buildStamp: 'stamp-x',
       entry: 'index.ts',
     });
     expect(artifact.manifest.hash).toMatch(/^sha256-[0-9a-f]{64}$/);
-    expect(artifact.code).toContain('require("@hotswap/core")');
+    expect(artifact.code).toContain('require("@hotswap/core/plugin")');
     const map = /\/\/# sourceMappingURL=data:application\/json;charset=utf-8;base64,(\S+)\n$/.exec(artifact.code);
     expect(map).not.toBeNull();
     const sources = (JSON.parse(Buffer.from(map![1]!, 'base64').toString()) as { sources: string[] }).sources;
@@ -67,7 +67,7 @@ describe('build', () => {
     writeFileSync(join(ws.root, 'node_modules', 'tiny-lib', 'package.json'), '{"name":"tiny-lib","version":"1.0.0","main":"index.js"}');
     writeFileSync(join(ws.root, 'node_modules', 'tiny-lib', 'index.js'), 'exports.bold = (s) => "**" + s + "**";');
     ws.plugin('p', {
-      'index.ts': `import { definePlugin } from '@hotswap/core';
+      'index.ts': `import { definePlugin } from '@hotswap/core/plugin';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'fs';
 import { bold } from 'tiny-lib';
@@ -76,7 +76,7 @@ export default definePlugin({ functions: { run: () => [createHash, readFileSync,
     });
     const result = await ws.build({ shared: ['#g'] });
     const code = readFileSync(result.plugins[0]!.artifact, 'utf8');
-    expect(result.plugins[0]?.manifest.shared).toEqual(['#g', '@hotswap/core']);
+    expect(result.plugins[0]?.manifest.shared).toEqual(['#g', '@hotswap/core/plugin']);
     expect(code).toContain('require("node:crypto")');
     expect(code).toContain('require("fs")');
     expect(code).not.toContain('require("tiny-lib")');
@@ -86,7 +86,7 @@ export default definePlugin({ functions: { run: () => [createHash, readFileSync,
 
   it('passes bundler flags after -- to esbuild', async () => {
     ws.plugin('p', {
-      'index.ts': `import { definePlugin } from '@hotswap/core';
+      'index.ts': `import { definePlugin } from '@hotswap/core/plugin';
 declare const GREETING: string;
 export default definePlugin({ functions: { greet: () => GREETING } });`,
     });
@@ -114,7 +114,7 @@ describe('build errors write nothing', () => {
   it('a syntax error gives file, line, column and a code frame', async () => {
     ws.plugin('good', { 'index.ts': plugin, 'lib/helper.ts': `export const helper = () => 1;` });
     ws.plugin('bad', {
-      'index.ts': `import { definePlugin } from '@hotswap/core';\nexport default definePlugin({\n  functions: { run: () => { return 1 +; } },\n});\n`,
+      'index.ts': `import { definePlugin } from '@hotswap/core/plugin';\nexport default definePlugin({\n  functions: { run: () => { return 1 +; } },\n});\n`,
     });
     const error = await buildError(ws.build());
     expect(error.code).toBe(BuildErrorCodes.BUNDLE_FAILED);
@@ -139,7 +139,7 @@ describe('build errors write nothing', () => {
   });
 
   it('an import that does not resolve', async () => {
-    ws.plugin('p', { 'index.ts': `import { definePlugin } from '@hotswap/core';\nimport { x } from './missing.js';\nexport default definePlugin({ functions: { x } });` });
+    ws.plugin('p', { 'index.ts': `import { definePlugin } from '@hotswap/core/plugin';\nimport { x } from './missing.js';\nexport default definePlugin({ functions: { x } });` });
     const error = await buildError(ws.build());
     expect(error.code).toBe(BuildErrorCodes.BUNDLE_FAILED);
     expect(error.message).toContain('Could not resolve "./missing.js"');
@@ -155,7 +155,7 @@ describe('build errors write nothing', () => {
 
   it('a module outside the plugin directory', async () => {
     writeFileSync(join(ws.src, 'host-code.ts'), 'export const shared = {};');
-    ws.plugin('p', { 'index.ts': `import { definePlugin } from '@hotswap/core';\nimport { shared } from '../host-code.js';\nexport default definePlugin({ functions: { shared: () => shared } });` });
+    ws.plugin('p', { 'index.ts': `import { definePlugin } from '@hotswap/core/plugin';\nimport { shared } from '../host-code.js';\nexport default definePlugin({ functions: { shared: () => shared } });` });
     const error = await buildError(ws.build());
     expect(error.code).toBe(BuildErrorCodes.OUTSIDE_MODULE);
     expect(error.message).toContain('host-code.ts');

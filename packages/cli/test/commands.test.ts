@@ -50,7 +50,7 @@ describe('hotswap init', () => {
 
 describe('hotswap inspect', () => {
   it('prints the manifest, or JSON, and exits 1 for a file that is not an artifact', async () => {
-    ws.plugin('world', { 'index.ts': `import { definePlugin } from '@hotswap/core';\nexport const live_x = () => 1;\nexport default definePlugin({});` }, '3.2.1');
+    ws.plugin('world', { 'index.ts': `import { definePlugin } from '@hotswap/core/plugin';\nexport const live_x = () => 1;\nexport default definePlugin({});` }, '3.2.1');
     await ws.build({ buildStamp: 'inspect-me' });
     const path = join(ws.bin, 'world.hotswap.js');
     const text = await run('inspect', path);
@@ -74,7 +74,7 @@ describe('hotswap keygen and build --sign', () => {
     const made = await run('keygen', keys);
     expect(made.code).toBe(ExitCodes.OK);
     expect(statSync(join(keys, 'hotswap-signing.key.pem')).mode & 0o777).toBe(0o600);
-    ws.plugin('p', { 'index.ts': `import { definePlugin } from '@hotswap/core';\nexport default definePlugin({ functions: { ok: () => 'signed' } });` });
+    ws.plugin('p', { 'index.ts': `import { definePlugin } from '@hotswap/core/plugin';\nexport default definePlugin({ functions: { ok: () => 'signed' } });` });
     expect((await run('build', ws.src, ws.bin, '--sign', join(keys, 'hotswap-signing.key.pem'))).code).toBe(ExitCodes.OK);
     expect((await run('inspect', join(ws.bin, 'p.hotswap.js'))).out).toMatch(/signature\s+Ed25519 \(not checked/);
     const checked = await run('inspect', join(ws.bin, 'p.hotswap.js'), '--public-key', join(keys, 'hotswap-signing.pub.pem'));
@@ -95,7 +95,7 @@ describe('hotswap keygen and build --sign', () => {
 
 describe('hotswap reload', () => {
   it('calls the admin endpoint with the token and prints the details', async () => {
-    ws.plugin('p', { 'index.ts': `import { definePlugin } from '@hotswap/core';\nexport default definePlugin({});` });
+    ws.plugin('p', { 'index.ts': `import { definePlugin } from '@hotswap/core/plugin';\nexport default definePlugin({});` });
     await ws.build();
     const swapper = new Swapper({ pluginDir: ws.bin, logger: false, freeDelay: 0 });
     await swapper.load(undefined);

@@ -16,7 +16,7 @@ afterEach(() => ws.cleanup());
 
 const run = runCli;
 
-const plugin = `import { definePlugin } from '@hotswap/core';\nexport default definePlugin({ functions: { ok: () => true } });`;
+const plugin = `import { definePlugin } from '@hotswap/core/plugin';\nexport default definePlugin({ functions: { ok: () => true } });`;
 
 describe('hotswap build', () => {
   it('builds, prints each plugin with its size and time, and exits 0', async () => {
@@ -51,10 +51,10 @@ describe('hotswap build', () => {
   });
 
   it('takes --shared repeated or comma-separated, before or after the directories', async () => {
-    ws.plugin('world', { 'index.ts': `import { definePlugin } from '@hotswap/core';\nimport { a } from 'one';\nimport { b } from 'two';\nimport { c } from 'three';\nexport default definePlugin({ functions: { f: () => [a, b, c] } });` });
+    ws.plugin('world', { 'index.ts': `import { definePlugin } from '@hotswap/core/plugin';\nimport { a } from 'one';\nimport { b } from 'two';\nimport { c } from 'three';\nexport default definePlugin({ functions: { f: () => [a, b, c] } });` });
     const { code, out } = await run('build', '--shared', 'one,two', '--shared', 'three', ws.src, ws.bin);
     expect(code).toBe(ExitCodes.OK);
-    expect(out).toContain('shared: @hotswap/core, one, three, two');
+    expect(out).toContain('shared: @hotswap/core/plugin, one, three, two');
   });
 
   it('exits 2 on a usage error', async () => {

@@ -149,7 +149,7 @@ export function decodeArtifact(text: string, path: string): Artifact {
       ErrorCodes.ARTIFACT_HASH_MISMATCH,
       `${path}: the bundle does not match its manifest's hash (the file is truncated, still being written, or was altered). ` +
         `Expected ${manifest.hash.slice(0, 19)}…, got ${actual.slice(0, 19)}…. Copy the artifact again or rebuild it.`,
-      { plugin: manifest.name, stage: 'verify' },
+      { plugin: manifest.name, stage: 'verify', expected: manifest.hash, actual },
     );
   }
   return { manifest, code, path, digest: createHash('sha256').update(text).digest('hex') };

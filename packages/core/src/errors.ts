@@ -87,47 +87,94 @@ export type Stage =
 
 const BRAND = Symbol.for('hotswap.error');
 
-/** What every {@link HotswapError} may carry besides its message. */
-export interface HotswapErrorOptions {
+/** What every {@link HotswapError} says besides its message: the plugin and the stage, when they apply. */
+export interface BaseDetails {
   /** The plugin the error is about, when there is one. */
   plugin?: string | undefined;
   /** The step at which it happened. */
   stage?: Stage | undefined;
+}
+
+/**
+ * The facts a code carries beyond {@link BaseDetails}, by code: what its
+ * message says, as data. A code without an entry carries only the base.
+ */
+export interface ErrorDetailsMap {
+  HOTSWAP_ARTIFACT_HASH_MISMATCH: { /** The hash the manifest records. */ expected: string; /** The hash of the bundle as read. */ actual: string };
+  HOTSWAP_ARTIFACT_INCOMPATIBLE: { /** The core version the artifact was built against. */ built: string; /** This host's core version. */ core: string };
+  HOTSWAP_DUPLICATE_PLUGIN: { /** The names (or paths) that collide. */ names: readonly string[] };
+  HOTSWAP_SHARED_MODULE_MISSING: { /** The specifier the plugin imports. */ specifier: string };
+  HOTSWAP_DEP_UNKNOWN: { /** The plugin it imports. */ dependency: string };
+  HOTSWAP_DEP_REMOVED: { /** The plugin it imports. */ dependency: string };
+  HOTSWAP_DEP_CYCLE: { /** The cycle, its first name repeated at the end: `['a', 'b', 'a']`. */ cycle: readonly string[] };
+  HOTSWAP_DEP_VERSION: { /** The plugin it imports. */ dependency: string; /** The semver range it asks for. */ range: string; /** The version found. */ found: string };
+  HOTSWAP_DEP_RANGE_INVALID: { /** The plugin it imports. */ dependency: string; /** What it gave instead of a range. */ range: unknown };
+  HOTSWAP_DEP_NOT_RELOADABLE: { /** The reloadable plugin it imports. */ dependency: string };
+  HOTSWAP_LIVE_COLLISION: { /** The live name both define. */ name: string; /** The plugin that defined it first. */ owner: string };
+  HOTSWAP_LIVE_NOT_FOUND: { /** Whether a function or a type was asked for. */ kind: 'function' | 'type'; /** The name asked for. */ name: string; /** The names there are. */ known: readonly string[] };
+  HOTSWAP_HOOK_TIMEOUT: { /** The limit that was exceeded, in milliseconds. */ timeoutMs: number };
+  HOTSWAP_PLUGIN_NOT_FOUND: { /** The plugins of the generation. */ available: readonly string[] };
+  HOTSWAP_FUNC_NOT_FOUND: { /** The function asked for. */ fn: string; /** The functions the plugin offers. */ offered: readonly string[] };
+}
+
+/** The details of an error with code `C`: the base, and the facts of its entry in {@link ErrorDetailsMap}. */
+export type ErrorDetails<C extends string = ErrorCode> = BaseDetails & (C extends keyof ErrorDetailsMap ? ErrorDetailsMap[C] : {});
+
+/** What a {@link HotswapError} is made with: its details, and the underlying error. */
+export type HotswapErrorOptions<C extends string = ErrorCode> = ErrorDetails<C> & {
   /** The underlying error. */
   cause?: unknown;
-}
+};
+
+/** The options argument, required for a code whose details have required facts. */
+export type OptionsArgs<C extends string> = {} extends ErrorDetails<C> ? [options?: HotswapErrorOptions<C>] : [options: HotswapErrorOptions<C>];
 
 /**
  * The base class of every error raised by hotswap. Test for it with
  * {@link isHotswapError}, which also works for errors raised by another copy
- * of the framework, where `instanceof` does not.
+ * of the framework, where `instanceof` does not, and narrows by code.
  */
-export class HotswapError extends Error {
+export class HotswapError<C extends string = ErrorCode> extends Error {
   /** A stable identifier such as `HOTSWAP_HOOK_FAILED`. */
-  readonly code: string;
+  readonly code: C;
   /** The plugin the error is about, when there is one. */
   readonly plugin: string | undefined;
   /** The step at which it happened, when it applies. */
   readonly stage: Stage | undefined;
+  /** What the message says, as data: the plugin, the stage and the facts of this code. */
+  readonly details: Readonly<ErrorDetails<C>>;
 
-  constructor(code: string, message: string, options: HotswapErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+  constructor(code: C, message: string, ...[options]: OptionsArgs<C>) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'HotswapError';
     this.code = code;
-    this.plugin = options.plugin;
-    this.stage = options.stage;
+    this.plugin = options?.plugin;
+    this.stage = options?.stage;
+    const { cause: _cause, ...details } = options ?? {};
+    this.details = Object.freeze(details) as ErrorDetails<C>;
     Object.defineProperty(this, BRAND, { value: true });
   }
 }
 
-/** True for any error raised by hotswap, whichever copy of it raised it. Never throws, whatever `value` is. */
-export function isHotswapError(value: unknown): value is HotswapError {
+/** Any error of the core, as a union over its codes: `switch (error.code)` narrows `details`. */
+export type AnyHotswapError = { [C in ErrorCode]: HotswapError<C> }[ErrorCode];
+
+/**
+ * True for any error raised by hotswap, whichever copy of it raised it; with
+ * `code`, only for an error of that code, narrowed to it. Never throws,
+ * whatever `value` is.
+ */
+export function isHotswapError(value: unknown): value is AnyHotswapError;
+/** True for an error raised by hotswap with code `code`, narrowed to that code. */
+export function isHotswapError<C extends ErrorCode>(value: unknown, code: C): value is HotswapError<C>;
+export function isHotswapError(value: unknown, code?: string): boolean {
   try {
     return (
       typeof value === 'object' &&
       value !== null &&
       (value as Record<symbol, unknown>)[BRAND] === true &&
-      typeof (value as { code?: unknown }).code === 'string'
+      typeof (value as { code?: unknown }).code === 'string' &&
+      (code === undefined || (value as { code?: unknown }).code === code)
     );
   } catch {
     // A Proxy whose traps throw, or a getter that throws: not ours.

@@ -1,7 +1,7 @@
 import { ErrorCodes, HotswapError } from './errors.js';
 import { isPromiseLike } from './hooks.js';
-import { makeHandle, type PluginHandle } from './handle.js';
-import type { FunctionTable, HostTypes } from './plugin.js';
+import { makeHandle, typed, type FunctionName, type Params, type PluginHandle, type Result } from './handle.js';
+import type { Contract, FunctionsOf, PluginName } from './plugin.js';
 import { keyOf, type PluginKey } from './names.js';
 import type { PluginInfo, PluginVersion } from './version/version.js';
 import type { Vault } from './vault.js';
@@ -17,13 +17,14 @@ export interface EachResult {
  * A generation never changes: a reload builds a new one and the swapper
  * swaps it in whole.
  */
-export class Generation<T extends HostTypes = HostTypes> {
+export class Generation<T extends Contract = Contract> {
   /** 1 for the first load, then one more for each successful reload. */
   readonly id: number;
   /** What the plugins of this generation share. */
   readonly vault: Vault<T>;
   readonly #plugins: readonly PluginVersion[];
   readonly #byName: ReadonlyMap<PluginKey, PluginVersion>;
+  readonly #handles = new Map<PluginKey, ReturnType<typeof makeHandle>['handle']>();
 
   /** @internal Made by the swapper. `plugins` is in dependency order. */
   constructor(id: number, plugins: readonly PluginVersion[], vault: Vault<T>) {
@@ -33,21 +34,31 @@ export class Generation<T extends HostTypes = HostTypes> {
     this.#byName = new Map(plugins.map((p) => [keyOf(p.name), p]));
   }
 
-  /** The plugins in dependency order: each after every plugin it imports. */
+  /**
+   * The plugins in dependency order, each after every plugin it imports: a
+   * frozen snapshot of each, taken now (its `state` and `inflight` do not
+   * follow the version afterwards).
+   */
   get plugins(): readonly PluginInfo[] {
-    return this.#plugins;
+    return Object.freeze(this.#plugins.map(snapshot));
   }
 
-  /** The plugin of that name, compared without case, or undefined. */
-  find(name: string): PluginInfo | undefined {
-    return this.#byName.get(keyOf(name));
+  /** A frozen snapshot of the plugin of that name, compared without case, or undefined. */
+  find(name: PluginName<T>): PluginInfo | undefined {
+    const version = this.#byName.get(keyOf(name));
+    return version === undefined ? undefined : snapshot(version);
   }
 
   /**
    * Calls function `fn` of plugin `plugin` (Go's `InvokeFunc`). Returns what
-   * the function returns, a promise included; the plugin's own errors reach
-   * the caller unchanged.
+   * the function returns, a promise included, typed by the contract; the
+   * plugin's own errors reach the caller unchanged.
    */
+  invoke<N extends PluginName<T>, K extends FunctionName<FunctionsOf<T, N>>>(
+    plugin: N,
+    fn: K,
+    ...params: Params<FunctionsOf<T, N>[K]>
+  ): Result<FunctionsOf<T, N>[K]>;
   invoke(plugin: string, fn: string, ...params: unknown[]): unknown {
     return this.#version(plugin).invoke(fn, ...params);
   }
@@ -92,9 +103,19 @@ export class Generation<T extends HostTypes = HostTypes> {
     };
   }
 
-  /** A typed handle on plugin `name` of this generation only (see `swapper.handle` for one that follows reloads). */
-  handle<Fns extends FunctionTable<Fns> = FunctionTable>(name: string): PluginHandle<Fns> {
-    return makeHandle<T, Fns>(name, () => this).handle;
+  /**
+   * A typed handle on plugin `name` of this generation only (see
+   * `swapper.handle` for one that follows reloads); the same name, without
+   * case, gives the same handle.
+   */
+  handle<N extends PluginName<T>>(name: N): PluginHandle<FunctionsOf<T, N>, N> {
+    const key = keyOf(name);
+    let handle = this.#handles.get(key);
+    if (handle === undefined) {
+      handle = makeHandle<T>(name, () => this).handle;
+      this.#handles.set(key, handle);
+    }
+    return typed<FunctionsOf<T, N>, N>(handle);
   }
 
   /** @internal The versions, for the swapper. */
@@ -124,9 +145,22 @@ export class Generation<T extends HostTypes = HostTypes> {
       throw new HotswapError(
         ErrorCodes.PLUGIN_NOT_FOUND,
         `generation ${this.id} has no plugin "${name}". It has: ${this.#plugins.map((p) => p.name).join(', ') || 'none'}.`,
-        { plugin: name, stage: 'invoke' },
+        { plugin: name, stage: 'invoke', available: this.#plugins.map((p) => p.name) },
       );
     }
     return version;
   }
+}
+
+function snapshot(version: PluginVersion): PluginInfo {
+  return Object.freeze({
+    name: version.name,
+    version: version.version,
+    buildStamp: version.buildStamp,
+    hash: version.hash,
+    reloadable: version.reloadable,
+    state: version.state,
+    inflight: version.inflight,
+    exported: version.exported,
+  });
 }

@@ -1,31 +1,43 @@
 import { ErrorCodes, HotswapError } from './errors.js';
 import type { Generation } from './generation.js';
-import type { FunctionTable, HostTypes } from './plugin.js';
+import type { Contract } from './plugin.js';
 import { keyOf, type PluginKey } from './names.js';
 import type { PluginVersion } from './version/version.js';
 
-/** The parameters of one function of a {@link FunctionTable}. */
+/** The parameters of one function of a plugin's functions. */
 export type Params<F> = F extends (...params: infer P) => unknown ? P : never;
-/** The result of one function of a {@link FunctionTable}. */
+/** The result of one function of a plugin's functions. */
 export type Result<F> = F extends (...params: never[]) => infer R ? R : never;
+/** The names of the functions in a table of functions. */
+export type FunctionName<Fns extends object> = { [K in keyof Fns]: Fns[K] extends (...params: never[]) => unknown ? K : never }[keyof Fns] & string;
 
 /**
  * A typed way to call one plugin's functions that always reaches the version
- * serving now. Get one with `swapper.handle<Functions>('name')`, where
- * `Functions` is the type of the plugin's `functions` (from a shared contract
- * module). The handle is cheap to keep: it looks the plugin up again only
- * after a swap, and never keeps a retired version alive.
+ * serving now. Get one with `swapper.handle('name')`: the name is checked
+ * against the contract and the functions are typed from it. The handle is
+ * cheap to keep: it looks the plugin up again only after a swap, and never
+ * keeps a retired version alive.
+ *
+ * @typeParam Fns - the plugin's functions, from the contract.
+ * @typeParam N - the plugin's name.
  */
-export interface PluginHandle<Fns extends FunctionTable<Fns>> {
+export interface PluginHandle<Fns extends object = Record<string, (...params: never[]) => unknown>, N extends string = string> {
   /** The plugin's name, as asked for. */
-  readonly name: string;
+  readonly name: N;
   /** Calls `fn` on the serving version, with its argument and result types. */
-  invoke<K extends keyof Fns & string>(fn: K, ...params: Params<Fns[K]>): Result<Fns[K]>;
+  invoke<K extends FunctionName<Fns>>(fn: K, ...params: Params<Fns[K]>): Result<Fns[K]>;
   /**
    * A function that calls `fn` on whichever version serves at the time of
    * each call: keep it, pass it around, call it after any number of reloads.
    */
-  fn<K extends keyof Fns & string>(fn: K): (...params: Params<Fns[K]>) => Result<Fns[K]>;
+  fn<K extends FunctionName<Fns>>(fn: K): (...params: Params<Fns[K]>) => Result<Fns[K]>;
+}
+
+/** What a handle is made of before its types are applied: names and values as the runtime sees them. */
+interface UntypedHandle {
+  readonly name: string;
+  invoke(fn: string, ...params: unknown[]): unknown;
+  fn(fn: string): (...params: unknown[]) => unknown;
 }
 
 const unbound = (): undefined => undefined;
@@ -36,10 +48,7 @@ export interface HandleCache {
 }
 
 /** @internal Made by `Swapper.handle`; `current` reads the swapper's generation. */
-export function makeHandle<T extends HostTypes, Fns extends FunctionTable<Fns>>(
-  name: string,
-  current: () => Generation<T>,
-): { handle: PluginHandle<Fns>; cache: HandleCache } {
+export function makeHandle<T extends Contract>(name: string, current: () => Generation<T>): { handle: UntypedHandle; cache: HandleCache } {
   // The cached version, and each function looked up on it, live in `cache`,
   // which every closure below uses: the cache, weakly held by the swapper,
   // lives exactly as long as they do, and a swap clears all of it, so no
@@ -66,18 +75,20 @@ export function makeHandle<T extends HostTypes, Fns extends FunctionTable<Fns>>(
     const now = current();
     const found = now.versionOf(name);
     if (found === undefined) {
-      throw new HotswapError(ErrorCodes.PLUGIN_NOT_FOUND, `generation ${now.id} has no plugin "${name}".`, {
+      const available = now.versions.map((v) => v.name);
+      throw new HotswapError(ErrorCodes.PLUGIN_NOT_FOUND, `generation ${now.id} has no plugin "${name}". It has: ${available.join(', ') || 'none'}.`, {
         plugin: name,
         stage: 'invoke',
+        available,
       });
     }
     cache.version = found;
     return found;
   };
-  const handle: PluginHandle<Fns> = {
+  const handle: UntypedHandle = {
     name,
     invoke(fn, ...params) {
-      return resolve().invoke(fn, ...params) as Result<Fns[typeof fn]>;
+      return resolve().invoke(fn, ...params);
     },
     fn(fn) {
       // The function is looked up once per version, then called directly.
@@ -94,7 +105,7 @@ export function makeHandle<T extends HostTypes, Fns extends FunctionTable<Fns>>(
           [own.target, own.self] = v.bind(fn);
           own.version = v;
         }
-        return v.callTarget(own.target, own.self, ...params) as Result<Fns[typeof fn]>;
+        return v.callTarget(own.target, own.self, ...params);
       };
     },
   };
@@ -107,27 +118,35 @@ export function makeHandle<T extends HostTypes, Fns extends FunctionTable<Fns>>(
  * clears what every handle cached.
  * @internal
  */
-export class HandleRegistry<T extends HostTypes> {
-  readonly #byKey = new Map<PluginKey, { handle: PluginHandle<FunctionTable>; cache: HandleCache }>();
+export class HandleRegistry<T extends Contract> {
+  readonly #byKey = new Map<PluginKey, { handle: UntypedHandle; cache: HandleCache }>();
   readonly #current: () => Generation<T>;
 
   constructor(current: () => Generation<T>) {
     this.#current = current;
   }
 
-  get<Fns extends FunctionTable<Fns>>(name: string): PluginHandle<Fns> {
+  get<Fns extends object, N extends string>(name: N): PluginHandle<Fns, N> {
     const key = keyOf(name);
     let entry = this.#byKey.get(key);
     if (entry === undefined) {
-      entry = makeHandle<T, FunctionTable>(name, this.#current);
+      entry = makeHandle<T>(name, this.#current);
       this.#byKey.set(key, entry);
     }
-    // One handle serves every typing of the same plugin: its functions are looked up by name at call time.
-    return entry.handle;
+    return typed<Fns, N>(entry.handle);
   }
 
   /** A swap happened: no handle may keep calling a retired version. */
   invalidate(): void {
     for (const { cache } of this.#byKey.values()) cache.clear();
   }
+}
+
+/**
+ * The one place a handle gets its types: the runtime looks functions up by
+ * name at call time, so one untyped handle serves every typing of a plugin.
+ * @internal
+ */
+export function typed<Fns extends object, N extends string>(handle: UntypedHandle): PluginHandle<Fns, N> {
+  return handle as unknown as PluginHandle<Fns, N>;
 }

@@ -233,7 +233,7 @@ export function defaultErrors(stage: Stage): StageErrors<HookTarget> {
         ErrorCodes.HOOK_TIMEOUT,
         `plugin "${target.name}": ${stage} did not finish within ${timeoutMs} ms. ` +
           `Make it finish sooner, or raise the swapper's hookTimeout option.`,
-        { plugin: target.name, stage },
+        { plugin: target.name, stage, timeoutMs },
       ),
   };
 }

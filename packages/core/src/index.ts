@@ -1,38 +1,19 @@
 export { Swapper } from './swapper.js';
-export type { LastReload, ReloadOptions, SwapperEvents, SwapperOptions, SwapperStatus, TeardownFailureEvent } from './swapper.js';
+export type { LastReload, LoadArgs, ReloadOptions, SwapperEvents, SwapperOptions, SwapperStatus, TeardownFailureEvent } from './swapper.js';
 export type { CensusState, LeakEvent, VersionStatus } from './census.js';
-export { Generation } from './generation.js';
+export type { Generation } from './generation.js';
 export type { StaticPlugin } from './loader/static.js';
 export type { EachResult } from './generation.js';
-export { LiveData, Vault } from './vault.js';
-export type { LiveFunction } from './vault.js';
-export type { LiveClass } from './live/data.js';
-export type { Params, PluginHandle, Result } from './handle.js';
-export { definePlugin } from './plugin.js';
-export type {
-  BagOf,
-  DataOf,
-  ExportsOf,
-  ExtensionOf,
-  FunctionTable,
-  HostTypes,
-  ImportSpec,
-  ImportsOf,
-  MaybePromise,
-  PluginContext,
-  PluginDefinition,
-  Predecessor,
-  StateOf,
-} from './plugin.js';
+export type { FunctionName, Params, PluginHandle, Result } from './handle.js';
+// Everything a plugin uses is also part of the host API, from the same module instance.
+export * from './plugin-api.js';
+export type { HostTypes } from './plugin.js';
 export type { PluginInfo, VersionState } from './version/version.js';
 export type { PluginDetail, PluginStatus, ReloadDetails } from './reload/details.js';
 export type { ReloadCallback } from './reload/input.js';
 export type { HookEvent } from './hooks.js';
 export type { VersionEvent } from './retire.js';
-export { ErrorCodes, HotswapError, isHotswapError } from './errors.js';
-export type { ErrorCode, HotswapErrorOptions, Stage } from './errors.js';
 export { consoleLogger, silentLogger } from './logger.js';
-export type { Logger } from './logger.js';
 export {
   ARTIFACT_FORMAT,
   ARTIFACT_SUFFIX,
@@ -46,7 +27,7 @@ export {
   verifySignature,
 } from './artifact.js';
 export type { Artifact, EncodedArtifact, Manifest } from './artifact.js';
-export { CORE_MODULE, CORE_VERSION } from './meta.js';
+export { CORE_MODULE, CORE_VERSION, HOST_MODULE } from './meta.js';
 export { reloadOnSignal } from './triggers/signal.js';
 export type { SignalTriggerOptions, Trigger } from './triggers/signal.js';
 export { watchPluginDir } from './triggers/watch.js';

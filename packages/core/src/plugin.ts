@@ -2,39 +2,130 @@ import type { Logger } from './logger.js';
 import type { Vault } from './vault.js';
 
 /**
- * The types a host shares with its plugins. A host declares one interface
- * and both sides name it: `Swapper<HelloTypes>` and
- * `definePlugin<HelloTypes>({...})`.
+ * A function as a plugin offers it. Declared as a method so that a function
+ * with narrower parameters (`(n: number) => string`) still fits.
  */
-export interface HostTypes {
-  /** What the host passes to `load(data)` and `reload(data)`; plugins see it in OnLoad. */
+export type AnyFunction = {
+  /** The function. */
+  call(...params: never[]): unknown;
+}['call'];
+
+/** A function whose parameters are checked loosely: what a plugin without a contract offers. */
+export type LooseFunction = {
+  /** The function. */
+  call(...params: unknown[]): unknown;
+}['call'];
+
+/**
+ * Functions a plugin offers to `invoke` by name. `FunctionTable<F>` checks
+ * that every member of `F` is a function, so an interface from a contract
+ * module (which has no index signature) fits too.
+ */
+export type FunctionTable<F = Record<string, AnyFunction>> = { [K in keyof F]: AnyFunction };
+
+/** One plugin's side of a {@link Contract}: what it offers, exports and imports. */
+export interface PluginContract {
+  /** The functions it offers to `invoke`, as an interface of functions. */
+  functions?: object;
+  /** What its Export hook returns to the plugins that import it. */
+  exports?: unknown;
+  /** The names of the plugins it imports, as a union of string literals. */
+  imports?: string;
+  /** The in-memory state a version hands to its successor (see `giveState`). */
+  state?: unknown;
+}
+
+/** The live functions and live types a contract names (Go's `LiveFuncs` and `LiveTypes`). */
+export interface LiveContract {
+  /** Each live function by its exported name, with its type. */
+  functions?: object;
+  /** Each live type by its exported name, as the class (`typeof Live_Job`) or a constructor type. */
+  types?: object;
+}
+
+/**
+ * The one declaration a host and its plugins share, written once in a
+ * contract module (types only, so no plugin carries a copy). The host names
+ * it in `new Swapper<AppContract>(...)`, each plugin in
+ * `definePlugin<AppContract, 'name'>(...)`; everything else is inferred
+ * from it. Every member is optional: what is left out is typed loosely.
+ *
+ * @example
+ * interface AppContract {
+ *   data: { startedAt: string };
+ *   plugins: {
+ *     alpha: { exports: { pulse(): string } };
+ *     gamma: { imports: 'alpha'; functions: { pulse(): string } };
+ *   };
+ * }
+ */
+export interface Contract {
+  /** What the host passes to `load` and `reload`; plugins read it as `ctx.data`. Make it optional to load without data. */
   data?: unknown;
   /** The vault's extension object, made afresh for every generation. */
   extension?: unknown;
   /** The vault's data bag, one object shared by every generation. */
   bag?: object;
-  /** Plugin side: what this plugin imports, by plugin name (types from a shared contract module). */
-  imports?: object;
-  /** Plugin side: what this plugin's Export hook returns to its importers. */
-  exports?: unknown;
-  /** Plugin side: the in-memory state a version hands to its successor (see `giveState`). */
-  state?: unknown;
+  /** The plugins, by name, with what each offers, exports and imports. */
+  plugins?: object;
+  /** The live functions and live types, by name. */
+  live?: LiveContract;
 }
 
-/** The `data` type of a {@link HostTypes}. */
-export type DataOf<T extends HostTypes> = T extends { data: infer D } ? D : unknown;
-/** The `extension` type of a {@link HostTypes}. */
-export type ExtensionOf<T extends HostTypes> = T extends { extension: infer E } ? E : unknown;
-/** The `bag` type of a {@link HostTypes}. */
-export type BagOf<T extends HostTypes> = T extends { bag: infer B extends object } ? B : Record<string, unknown>;
+/** The contract of the host-side option types; the same as {@link Contract}. */
+export type HostTypes = Contract;
 
-/** The `imports` type of a {@link HostTypes}. */
-export type ImportsOf<T extends HostTypes> = T extends { imports: infer I extends object } ? I : Record<string, unknown>;
-/** The `exports` type of a {@link HostTypes}. */
-export type ExportsOf<T extends HostTypes> = T extends { exports: infer E } ? E : unknown;
+/** The `data` type of a contract; `undefined` when it declares none. An optional `data` includes `undefined`. */
+export type DataOf<C extends Contract> = 'data' extends keyof C ? C['data'] : undefined;
+/** The `extension` type of a contract; `unknown` when it declares none. */
+export type ExtensionOf<C extends Contract> = C extends { extension?: infer E } ? E : unknown;
+/** The `bag` type of a contract. */
+export type BagOf<C extends Contract> = C extends { bag?: infer B extends object } ? (object extends B ? Record<string, unknown> : B) : Record<string, unknown>;
 
-/** The `state` type of a {@link HostTypes}. */
-export type StateOf<T extends HostTypes> = T extends { state: infer S } ? S : unknown;
+/** The plugins a contract declares, by name; an empty object when it declares none. */
+export type PluginsOf<C extends Contract> = C extends { plugins?: infer P extends object } ? (object extends P ? {} : P) : {};
+/** Whether a contract declares its plugins: only then are names checked. */
+export type Declares<C extends Contract> = keyof PluginsOf<C> extends never ? false : true;
+
+/** The names of the plugins a contract declares; any string when it declares none. */
+export type PluginName<C extends Contract = Contract> = Declares<C> extends true ? keyof PluginsOf<C> & string : string;
+
+/** What a contract says of plugin `N`; nothing (every part loose) for a name it does not declare. */
+export type PluginOf<C extends Contract, N extends string> = N extends keyof PluginsOf<C> ? PluginsOf<C>[N] & PluginContract : PluginContract;
+
+/** The functions plugin `N` offers; a loose table of functions when the contract does not say. */
+export type FunctionsOf<C extends Contract, N extends string> = PluginOf<C, N> extends { functions: infer F extends object } ? F : Record<string, LooseFunction>;
+/** What plugin `N`'s Export hook returns; `unknown` when the contract does not say. */
+export type ExportsOf<C extends Contract, N extends string> = PluginOf<C, N> extends { exports: infer E } ? E : unknown;
+/** The names of the plugins that plugin `N` imports; `never` when the contract does not say. */
+export type ImportNamesOf<C extends Contract, N extends string> = PluginOf<C, N> extends { imports: infer I extends string } ? I : never;
+/** What plugin `N` receives in `ctx.imports`: each imported plugin's exports, by name. */
+export type ImportsOf<C extends Contract, N extends string> = Declares<C> extends true
+  ? { readonly [K in ImportNamesOf<C, N>]: ExportsOf<C, K> }
+  : Readonly<Record<string, unknown>>;
+/** The state plugin `N` hands from one version to the next; `unknown` when the contract does not say. */
+export type StateOf<C extends Contract, N extends string> = PluginOf<C, N> extends { state: infer S } ? S : unknown;
+
+/** The live functions of a contract, by name. */
+export type LiveFunctionsOf<C extends Contract> = C extends { live?: { functions?: infer F extends object } }
+  ? object extends F
+    ? Record<string, LooseFunction>
+    : F
+  : Record<string, LooseFunction>;
+/** The live types (classes) of a contract, by name. */
+export type LiveTypesOf<C extends Contract> = C extends { live?: { types?: infer T extends object } } ? (object extends T ? {} : T) : {};
+/** The instances of a contract's live types: what `wrap()` takes besides plain data. */
+export type LiveInstanceOf<C extends Contract> = { [K in keyof LiveTypesOf<C>]: LiveTypesOf<C>[K] extends abstract new (...args: never[]) => infer I ? I : never }[keyof LiveTypesOf<C>];
+
+/**
+ * Plugin names mapped to the semver range of the version each must have
+ * (`*` for any). Under a contract, exactly the plugins it says `N` imports.
+ */
+export type ImportSpec<C extends Contract = Contract, N extends string = string> = Declares<C> extends true
+  ? [ImportNamesOf<C, N>] extends [never]
+    ? { readonly [name: string]: never }
+    : { readonly [K in ImportNamesOf<C, N>]: string }
+  : Record<string, string>;
 
 /** What a successor is told about the state it takes. */
 export interface Predecessor {
@@ -50,38 +141,28 @@ export interface Predecessor {
 export type MaybePromise<T> = T | Promise<T>;
 
 /**
- * Functions a plugin offers to `invoke` by name. `FunctionTable<F>` checks
- * that every member of `F` is a function, so an interface from a contract
- * module (which has no index signature) fits too.
- */
-export type FunctionTable<F = Record<string, unknown>> = { [K in keyof F]: (...params: never[]) => unknown };
-
-/** Plugin names mapped to the semver range of the version each must have (`*` for any). */
-export type ImportSpec = Record<string, string>;
-
-/**
  * What every hook of one plugin version receives. It belongs to that version:
  * its `signal` is aborted when the version retires.
  */
-export interface PluginContext<T extends HostTypes = HostTypes> {
+export interface PluginContext<C extends Contract = Contract, N extends string = string> {
   /** The plugin's name (its directory name at build time). */
-  readonly name: string;
+  readonly name: N;
   /** The plugin's version, from its package.json (`0.0.0` when it has none). */
   readonly version: string;
   /** A stamp unique to the build that made this version. */
   readonly buildStamp: string;
   /** The data passed to the load or reload that brought this version in. */
-  readonly data: DataOf<T>;
+  readonly data: DataOf<C>;
   /**
    * The vault of the newest generation this version belongs to. Its extension
    * is made afresh for each generation, so read it in OnInit, not at load.
    */
-  readonly vault: Vault<T>;
+  readonly vault: Vault<C>;
   /**
    * What the plugins this version imports exported, by the names its Import
-   * declared. Filled before OnLoad; typed by `imports` of the plugin's types.
+   * declared. Filled before OnLoad; typed by the contract's `imports` of `N`.
    */
-  readonly imports: Readonly<ImportsOf<T>>;
+  readonly imports: ImportsOf<C, N>;
   /** Aborted when this version retires: stop timers, loops and listeners on it. */
   readonly signal: AbortSignal;
   /** The swapper's logger. */
@@ -97,37 +178,27 @@ export interface PluginContext<T extends HostTypes = HostTypes> {
   onRetire(teardown: () => unknown): void;
 }
 
-/**
- * A plugin: the seven functions of Go's hotswap, every one optional and any
- * of them async. docs/plugin-contract.md maps each to its Go name.
- */
-export interface PluginDefinition<T extends HostTypes = HostTypes, Fns extends FunctionTable<Fns> = FunctionTable> {
+/** The hooks every plugin may define, typed by its contract. */
+export interface PluginHooks<C extends Contract = Contract, N extends string = string> {
   /**
    * Whether later builds of this plugin may replace this version (Go's
    * `Reloadable`). Defaults to true. A plugin that is not reloadable is
    * carried over by every reload.
    */
-  reloadable?: boolean | ((ctx: PluginContext<T>) => MaybePromise<boolean>);
+  reloadable?: boolean | ((ctx: PluginContext<C, N>) => MaybePromise<boolean>);
   /** The object other plugins receive when they import this one (Go's `Export`). */
-  export?: (ctx: PluginContext<T>) => MaybePromise<ExportsOf<T>>;
+  export?: (ctx: PluginContext<C, N>) => MaybePromise<ExportsOf<C, N>>;
   /** The plugins this one imports, with a semver range on each (Go's `Import`). */
-  import?: ImportSpec | ((ctx: PluginContext<T>) => MaybePromise<ImportSpec>);
+  import?: ImportSpec<C, N> | ((ctx: PluginContext<C, N>) => MaybePromise<ImportSpec<C, N>>);
   /** Runs once when this version is loaded, before it serves (Go's `OnLoad`). */
-  onLoad?: (ctx: PluginContext<T>) => MaybePromise<void>;
+  onLoad?: (ctx: PluginContext<C, N>) => MaybePromise<void>;
   /**
    * Runs for every generation this version joins, after the vault of that
    * generation is ready (Go's `OnInit`). Fill `ctx.vault.extension` here.
    */
-  onInit?: (ctx: PluginContext<T>) => MaybePromise<void>;
+  onInit?: (ctx: PluginContext<C, N>) => MaybePromise<void>;
   /** Runs once when this version has retired and its calls have drained (Go's `OnFree`). */
-  onFree?: (ctx: PluginContext<T>) => MaybePromise<void>;
-  /**
-   * Handles `invoke(name, ...params)` (Go's `InvokeFunc`). When omitted,
-   * the call goes to `functions[name]`.
-   */
-  invokeFunc?: (name: string, ...params: unknown[]) => unknown;
-  /** Functions callable by name through the default `invokeFunc`. */
-  functions?: Fns;
+  onFree?: (ctx: PluginContext<C, N>) => MaybePromise<void>;
   /**
    * Gives this version's in-memory state to its successor (Erlang's
    * `code_change`, the old half). Runs synchronously at the swap, on the
@@ -135,14 +206,58 @@ export interface PluginDefinition<T extends HostTypes = HostTypes, Fns extends F
    * it; must not change the state. Not called if the successor has no
    * `takeState`.
    */
-  giveState?: (ctx: PluginContext<T>) => StateOf<T>;
+  giveState?: (ctx: PluginContext<C, N>) => StateOf<C, N>;
   /**
    * Takes the state the previous version gave, converting it from
    * `previous.version`'s shape, upward or downward. Runs synchronously at the
    * swap; throwing fails the reload, and the previous version keeps serving
    * with its state untouched.
    */
-  takeState?: (previous: Predecessor, ctx: PluginContext<T>) => void;
+  takeState?: (previous: Predecessor, ctx: PluginContext<C, N>) => void;
+}
+
+/** Handles `invoke(name, ...params)` itself (Go's `InvokeFunc`), instead of a table of functions. */
+export type InvokeFunc = (name: string, ...params: unknown[]) => unknown;
+
+/**
+ * How a plugin offers its functions: a table (`functions`), a `setup(ctx)`
+ * that returns the table as closures over this version's context (run at the
+ * start of OnLoad), or its own `invokeFunc`. Under a contract that declares
+ * the plugin's functions, one of them is required and the table must match.
+ */
+export type PluginFunctions<C extends Contract, N extends string, F extends object = FunctionsOf<C, N>> =
+  | { functions?: F; setup?: never; invokeFunc?: never }
+  | {
+      /** Returns the functions as closures over this version's context; runs at the start of OnLoad. */
+      setup?: (ctx: PluginContext<C, N>) => F;
+      functions?: never;
+      invokeFunc?: never;
+    }
+  | { invokeFunc?: InvokeFunc; functions?: never; setup?: never };
+
+/** As {@link PluginFunctions}, for a plugin whose functions the contract declares: one of the three is required. */
+export type DeclaredFunctions<C extends Contract, N extends string, F extends object = FunctionsOf<C, N>> =
+  | { functions: F; setup?: never; invokeFunc?: never }
+  | {
+      /** Returns the functions as closures over this version's context; runs at the start of OnLoad. */
+      setup: (ctx: PluginContext<C, N>) => F;
+      functions?: never;
+      invokeFunc?: never;
+    }
+  | { invokeFunc: InvokeFunc; functions?: never; setup?: never };
+
+/**
+ * A plugin: the seven functions of Go's hotswap, every one optional and any
+ * of them async, and the functions it offers. docs/plugin-contract.md maps
+ * each to its Go name.
+ */
+export type PluginDefinition<C extends Contract = Contract, N extends string = string> = PluginHooks<C, N> &
+  (PluginOf<C, N> extends { functions: object } ? DeclaredFunctions<C, N> : PluginFunctions<C, N>);
+
+/** A plugin definition as the runtime reads it: hooks and a plain table of functions. @internal */
+export interface LoadedDefinition extends PluginHooks {
+  functions?: Readonly<Record<string, AnyFunction>>;
+  invokeFunc?: InvokeFunc;
 }
 
 const HOOK_KEYS = new Set([
@@ -159,19 +274,46 @@ const HOOK_KEYS = new Set([
 ]);
 
 /**
- * Declares a plugin. The entry module of a plugin default-exports the result.
- * It returns its argument unchanged; it exists for the types.
+ * Declares a plugin; the entry module of a plugin default-exports the result.
+ * Name the contract and the plugin, `definePlugin<AppContract, 'gamma'>(...)`,
+ * and every hook, import and function is checked against the contract; with
+ * no type arguments, the functions are inferred from the definition.
  *
+ * @typeParam F - the functions, inferred from the definition.
  * @example
- * export default definePlugin<HelloTypes>({
- *   onLoad(ctx) { ctx.log.info(`${ctx.name} loaded`) },
- *   functions: { hum(repeat: number) { return 'hum '.repeat(repeat) } },
+ * export default definePlugin<AppContract, 'gamma'>({
+ *   import: { alpha: '^1.0.0' },
+ *   setup: (ctx) => ({ pulse: () => `gamma / ${ctx.imports.alpha.pulse()}` }),
  * })
  */
-export function definePlugin<T extends HostTypes = HostTypes, Fns extends FunctionTable<Fns> = FunctionTable>(
-  definition: PluginDefinition<T, Fns>,
-): PluginDefinition<T, Fns> {
-  return definition;
+export function definePlugin<const F extends Record<string, LooseFunction> = Record<string, LooseFunction>>(
+  definition: PluginHooks & PluginFunctions<Contract, string, F>,
+): PluginHooks & PluginFunctions<Contract, string, F>;
+/** Declares plugin `N` of contract `C`: its hooks, imports and functions are checked against the contract. */
+export function definePlugin<C extends Contract, N extends PluginName<C>>(definition: PluginDefinition<C, N>): PluginDefinition<C, N>;
+export function definePlugin(definition: PluginHooks & { functions?: object; setup?: (ctx: PluginContext) => object; invokeFunc?: InvokeFunc }): object {
+  const { setup, ...rest } = definition;
+  if (setup === undefined) return definition;
+  if (typeof setup !== 'function') return definition;
+  // The table is filled in place at the start of OnLoad, before any call can reach the version:
+  // the runtime reads `functions` once, when it makes the version.
+  const functions: Record<string, unknown> = { ...rest.functions };
+  const onLoad = rest.onLoad;
+  return {
+    ...rest,
+    functions,
+    onLoad(ctx: PluginContext): MaybePromise<void> {
+      const made: unknown = setup(ctx);
+      if (typeof made !== 'object' || made === null || Array.isArray(made)) {
+        throw new TypeError(`setup() must return an object of functions, got ${made === null ? 'null' : Array.isArray(made) ? 'an array' : typeof made}`);
+      }
+      for (const [name, fn] of Object.entries(made)) {
+        if (typeof fn !== 'function') throw new TypeError(`setup() returned functions.${name}, which is ${typeof fn}, not a function`);
+        functions[name] = fn;
+      }
+      return onLoad?.(ctx);
+    },
+  };
 }
 
 /**
@@ -183,10 +325,13 @@ export function validateDefinition(value: unknown): string | undefined {
     return `the entry module's default export must be an object made by definePlugin(), got ${value === null ? 'null' : typeof value}`;
   }
   const record = value as Record<string, unknown>;
+  if ('setup' in record) {
+    return 'it has a "setup" key but was not made by definePlugin(): wrap the definition, export default definePlugin({ ... })';
+  }
   for (const key of Object.keys(record)) {
     if (!HOOK_KEYS.has(key)) {
       const near = [...HOOK_KEYS].find((k) => k.toLowerCase() === key.toLowerCase());
-      return `unknown key "${key}" in the plugin definition${near === undefined ? '' : ` (did you mean "${near}"?)`}; the keys are ${[...HOOK_KEYS].join(', ')}`;
+      return `unknown key "${key}" in the plugin definition${near === undefined ? '' : ` (did you mean "${near}"?)`}; the keys are ${[...HOOK_KEYS, 'setup'].join(', ')}`;
     }
   }
   for (const key of ['export', 'onLoad', 'onInit', 'onFree', 'invokeFunc', 'giveState', 'takeState'] as const) {

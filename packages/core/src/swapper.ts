@@ -6,7 +6,7 @@ import { HookRunner } from './hooks.js';
 import { coreNamespace } from './loader/core-namespace.js';
 import type { ScanCache } from './loader/scan.js';
 import { CORE_MODULE } from './meta.js';
-import type { BagOf, DataOf, ExtensionOf, FunctionTable, HostTypes } from './plugin.js';
+import type { BagOf, DataOf, ExtensionOf, FunctionsOf, HostTypes, PluginName } from './plugin.js';
 import type { ReloadDetails } from './reload/details.js';
 import type { ReloadCallback, ReloadInput } from './reload/input.js';
 import { prepareReload, type PreparedReload } from './reload/pipeline.js';
@@ -23,8 +23,14 @@ export type { SwapperEvents, TeardownFailureEvent } from './swapper/events.js';
 export type { SwapperOptions } from './swapper/options.js';
 export type { LastReload, SwapperStatus } from './swapper/status.js';
 
-/** Options of one reload. */
+/**
+ * Options of one reload. Leave `data` out to reload with the data of the
+ * previous load or reload; give it to reload with new data, or with
+ * `undefined` to reload with none (where the contract allows none).
+ */
 export interface ReloadOptions<T extends HostTypes = HostTypes> {
+  /** The data the new versions see as `ctx.data`; when left out, the previous load's or reload's. */
+  data?: DataOf<T>;
   /** One more callback, run after the swapper's own (Go's `ReloadWithCallback`). */
   callback?: ReloadCallback<T>;
   /**
@@ -35,6 +41,9 @@ export interface ReloadOptions<T extends HostTypes = HostTypes> {
   rollback?: boolean;
 }
 
+/** The arguments of `load`: the data, which may be left out where the contract allows none. */
+export type LoadArgs<T extends HostTypes> = undefined extends DataOf<T> ? [data?: DataOf<T>] : [data: DataOf<T>];
+
 /**
  * What the host holds (Go's `PluginManagerSwapper`): it loads the plugins,
  * reloads them one reload at a time, and hands out the current generation.
@@ -42,9 +51,9 @@ export interface ReloadOptions<T extends HostTypes = HostTypes> {
  * the options, the events and the status.
  *
  * @example
- * const swapper = new Swapper<HelloTypes>({ pluginDir: 'bin', shared: { '#g': g } })
+ * const swapper = new Swapper<HelloContract>({ pluginDir: 'bin', shared: { '#g': g } })
  * await swapper.load({ greeting: 'hi' })
- * swapper.current.invoke('world', 'hum', 3)
+ * swapper.handle('world').invoke('hum', 3)
  */
 export class Swapper<T extends HostTypes = HostTypes> extends SafeEmitter<SwapperEvents<T>> {
   #pluginDir: string;
@@ -135,11 +144,12 @@ export class Swapper<T extends HostTypes = HostTypes> extends SafeEmitter<Swappe
 
   /**
    * A typed handle on plugin `name` that always calls the version serving at
-   * the time of the call. `Fns` is the type of the plugin's `functions`. The
-   * same name (without case) always gives the same handle.
+   * the time of the call: the name is checked against the contract, and the
+   * functions are typed from it. The same name (without case) always gives
+   * the same handle.
    */
-  handle<Fns extends FunctionTable<Fns> = FunctionTable>(name: string): PluginHandle<Fns> {
-    return this.#handles.get<Fns>(name);
+  handle<N extends PluginName<T>>(name: N): PluginHandle<FunctionsOf<T, N>, N> {
+    return this.#handles.get<FunctionsOf<T, N>, N>(name);
   }
 
   /** Points the next reload at another plugin directory (Go's `ResetPluginDir`). */
@@ -150,8 +160,12 @@ export class Swapper<T extends HostTypes = HostTypes> extends SafeEmitter<Swappe
     this.#pluginDir = dir;
   }
 
-  /** Loads the plugins for the first time (Go's `LoadPlugins`). */
-  load(data: DataOf<T>): Promise<ReloadDetails> {
+  /**
+   * Loads the plugins for the first time (Go's `LoadPlugins`), with the
+   * data they see as `ctx.data`; without data where the contract's `data`
+   * is optional or absent.
+   */
+  load(...[data]: LoadArgs<T>): Promise<ReloadDetails> {
     return this.#enqueue(async () => {
       if (this.#current !== undefined) {
         throw new HotswapError(ErrorCodes.ALREADY_LOADED, 'the plugins are already loaded. Call reload() instead.');
@@ -163,10 +177,11 @@ export class Swapper<T extends HostTypes = HostTypes> extends SafeEmitter<Swappe
   /**
    * Reads the plugin directory again and swaps in a new generation (Go's
    * `Reload`). Reloads run one at a time: a call made while another runs
-   * waits for it. `data` defaults to the data of the previous load or reload.
-   * On failure the current generation keeps serving and the error is thrown.
+   * waits for it. Without `options.data` it reloads with the data of the
+   * previous load or reload. On failure the current generation keeps serving
+   * and the error is thrown.
    */
-  reload(data?: DataOf<T>, options: ReloadOptions<T> = {}): Promise<ReloadDetails> {
+  reload(options: ReloadOptions<T> = {}): Promise<ReloadDetails> {
     return this.#enqueue(async () => {
       if (this.staticLinkingMode) {
         throw new HotswapError(
@@ -178,7 +193,7 @@ export class Swapper<T extends HostTypes = HostTypes> extends SafeEmitter<Swappe
       if (this.#current === undefined) {
         throw new HotswapError(ErrorCodes.NOT_LOADED, 'reload() was called before load(). Call swapper.load(data) first.');
       }
-      return this.#run(data === undefined ? this.#lastData : data, options);
+      return this.#run('data' in options ? options.data : this.#lastData, options);
     });
   }
 

@@ -1,5 +1,7 @@
 // The activate phase on its own: OnLoad of new versions, the vault, OnInit of every member, then the reload callbacks.
-import { ErrorCodes, Generation, HotswapError, Vault } from '@hotswap/core';
+import { ErrorCodes, HotswapError } from '@hotswap/core';
+import { Generation } from '../src/generation.js';
+import { Vault } from '../src/vault.js';
 import { describe, expect, it } from 'vitest';
 import { Census } from '../src/census.js';
 import { silentLogger } from '../src/logger.js';
@@ -77,8 +79,8 @@ describe('activate', () => {
     a.live = { liveWait: () => new Promise<void>((r) => (finish = r)), LiveThing };
     await activate(input(), [a], new Set([a]), vault);
     expect([...vault.liveFuncs.keys()]).toEqual(['liveWait']);
-    expect(vault.liveType('LiveThing')).toBe(LiveThing);
-    const pending = vault.liveFunc<() => Promise<void>>('liveWait')();
+    expect(vault.liveTypes.get('LiveThing')).toBe(LiveThing);
+    const pending = vault.liveFuncs.get('liveWait')?.();
     expect(a.inflight).toBe(1);
     finish();
     await pending;

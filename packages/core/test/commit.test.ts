@@ -1,5 +1,7 @@
 // The commit phase on its own: state handed over in order, then the swap; a failure swaps nothing.
-import { ErrorCodes, Generation, HotswapError, Vault, type Predecessor } from '@hotswap/core';
+import { ErrorCodes, HotswapError, type Predecessor } from '@hotswap/core';
+import { Generation } from '../src/generation.js';
+import { Vault } from '../src/vault.js';
 import { describe, expect, it } from 'vitest';
 import { commit, type Handoff } from '../src/reload/commit.js';
 import type { PluginDefinition } from '../src/plugin.js';

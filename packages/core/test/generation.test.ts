@@ -1,7 +1,9 @@
 // The generation and version logic on its own, with definitions made in memory.
-import { definePlugin, ErrorCodes, Generation, Vault, type Manifest, type PluginDefinition } from '@hotswap/core';
+import { definePlugin, ErrorCodes, type Manifest, type PluginDefinition } from '@hotswap/core';
 import { describe, expect, it } from 'vitest';
 import { thrown } from '../../../test/helpers/errors.js';
+import { Generation } from '../src/generation.js';
+import { Vault } from '../src/vault.js';
 import { silentLogger } from '../src/logger.js';
 import { validateDefinition } from '../src/plugin.js';
 import { PluginVersion } from '../src/version/version.js';

@@ -1,5 +1,7 @@
 // Handles on their own: one per name without case, a swap reaches the new version, and no retired version is kept.
-import { ErrorCodes, Generation, Vault } from '@hotswap/core';
+import { ErrorCodes } from '@hotswap/core';
+import { Generation } from '../src/generation.js';
+import { Vault } from '../src/vault.js';
 import { describe, expect, it } from 'vitest';
 import { thrown } from '../../../test/helpers/errors.js';
 import { HandleRegistry } from '../src/handle.js';
@@ -19,9 +21,9 @@ describe('HandleRegistry', () => {
   it('gives one handle per plugin name, compared without case, keeping the name as first asked', () => {
     const current = generation(1, greeter('1.0.0'));
     const handles = new HandleRegistry(() => current);
-    const handle = handles.get<Greeter>('Greeter');
-    expect(handles.get<Greeter>('greeter')).toBe(handle);
-    expect(handles.get<Greeter>('GREETER')).toBe(handle);
+    const handle = handles.get<Greeter, string>('Greeter');
+    expect(handles.get<Greeter, string>('greeter')).toBe(handle);
+    expect(handles.get<Greeter, string>('GREETER')).toBe(handle);
     expect(handle.name).toBe('Greeter');
     expect(handles.get('other')).not.toBe(handle);
   });
@@ -29,7 +31,7 @@ describe('HandleRegistry', () => {
   it('reaches the new version after a swap, through invoke and through a kept fn', () => {
     let current = generation(1, greeter('1.0.0'));
     const handles = new HandleRegistry(() => current);
-    const handle = handles.get<Greeter>('greeter');
+    const handle = handles.get<Greeter, string>('greeter');
     const greet = handle.fn('greet');
     expect(handle.invoke('greet', 'ada')).toBe('1.0.0 greets ada');
     expect(greet('bob')).toBe('1.0.0 greets bob');
@@ -47,7 +49,7 @@ describe('HandleRegistry', () => {
       lookups++;
       return current;
     });
-    const handle = handles.get<Greeter>('greeter');
+    const handle = handles.get<Greeter, string>('greeter');
     handle.invoke('greet', 'a');
     handle.invoke('greet', 'b');
     handle.fn('greet')('c');
@@ -63,7 +65,7 @@ describe('HandleRegistry', () => {
     let finish: () => void = () => {};
     const v = makeVersion('slow', { functions: { wait: () => new Promise<void>((r) => (finish = r)) } });
     const handles = new HandleRegistry(() => generation(1, v));
-    const pending = handles.get<{ wait(): Promise<void> }>('slow').fn('wait')();
+    const pending = handles.get<{ wait(): Promise<void> }, string>('slow').fn('wait')();
     expect(v.inflight).toBe(1);
     finish();
     await pending;
@@ -73,7 +75,7 @@ describe('HandleRegistry', () => {
   it('throws PLUGIN_NOT_FOUND for a plugin the serving generation lacks, and FUNC_NOT_FOUND for a missing function', () => {
     let current = generation(3, greeter('1.0.0'));
     const handles = new HandleRegistry(() => current);
-    const missing = handles.get<Greeter>('nobody');
+    const missing = handles.get<Greeter, string>('nobody');
     expect(thrown(() => missing.invoke('greet', 'x'))).toMatchObject({
       code: ErrorCodes.PLUGIN_NOT_FOUND,
       plugin: 'nobody',
@@ -81,7 +83,7 @@ describe('HandleRegistry', () => {
       message: 'generation 3 has no plugin "nobody".',
     });
     expect(thrown(() => missing.fn('greet')('x')).code).toBe(ErrorCodes.PLUGIN_NOT_FOUND);
-    const handle = handles.get<Greeter>('greeter');
+    const handle = handles.get<Greeter, string>('greeter');
     expect(thrown(() => (handle.fn as (fn: string) => () => unknown)('nope')()).code).toBe(ErrorCodes.FUNC_NOT_FOUND);
     // The plugin is removed by a reload: the handle says so rather than calling the retired version.
     current = generation(4);
@@ -94,7 +96,7 @@ describe('HandleRegistry', () => {
     const registry = new FinalizationRegistry<string>((held) => collected.push(held));
     const holder: { current: Generation } = { current: generation(0) };
     const handles = new HandleRegistry(() => holder.current);
-    const handle = handles.get<Greeter>('greeter');
+    const handle = handles.get<Greeter, string>('greeter');
     const greet = handle.fn('greet');
     // Made in a function of its own so that no variable here holds the old version.
     ((): void => {
@@ -119,7 +121,7 @@ describe('HandleRegistry', () => {
 describe('Generation.handle', () => {
   it('reaches only that generation', () => {
     const g = generation(1, greeter('1.0.0'));
-    expect(g.handle<Greeter>('GREETER').invoke('greet', 'x')).toBe('1.0.0 greets x');
+    expect(g.handle('GREETER').invoke('greet', 'x')).toBe('1.0.0 greets x');
     expect(thrown(() => g.handle('nobody').invoke('f')).code).toBe(ErrorCodes.PLUGIN_NOT_FOUND);
   });
 });

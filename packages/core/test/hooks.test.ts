@@ -227,14 +227,14 @@ describe('HookRunner.stage', () => {
   it('describes failures with the stage errors given, and reports no event for an unnamed target', async () => {
     const { runner, events } = recordingRunner({ timeoutMs: 20 });
     const errors = {
-      failed: (_: HookTarget, cause: unknown) => new HotswapError('HOTSWAP_TEST_FAILED', `custom: ${String(cause)}`),
-      timeout: (_: HookTarget, ms: number) => new HotswapError('HOTSWAP_TEST_TIMEOUT', `custom timeout ${ms}`),
+      failed: (_: HookTarget, cause: unknown) => new HotswapError(ErrorCodes.HOOK_FAILED, `custom: ${String(cause)}`),
+      timeout: (_: HookTarget, ms: number) => new HotswapError(ErrorCodes.RELOAD_CALLBACK_TIMEOUT, `custom timeout ${ms}`),
     };
     const unnamed = target('');
     const failed = await failure(runner.stage([unnamed], 'callback', () => () => Promise.reject(new Error('no')), undefined, errors));
-    expect(failed).toMatchObject({ code: 'HOTSWAP_TEST_FAILED', message: 'custom: Error: no' });
+    expect(failed).toMatchObject({ code: ErrorCodes.HOOK_FAILED, message: 'custom: Error: no' });
     const late = await failure(runner.stage([unnamed], 'callback', () => () => new Promise(() => {}), undefined, errors));
-    expect(late).toMatchObject({ code: 'HOTSWAP_TEST_TIMEOUT', message: 'custom timeout 20' });
+    expect(late).toMatchObject({ code: ErrorCodes.RELOAD_CALLBACK_TIMEOUT, message: 'custom timeout 20' });
     expect(events).toEqual([]);
     expect(Object.keys(unnamed.timings)).toEqual(['callback']);
   });
@@ -258,7 +258,7 @@ describe('HookRunner.stage', () => {
         spin(60);
         return new HotswapError(ErrorCodes.HOOK_FAILED, `plugin "${t.name}": ${String(cause)}`, { plugin: t.name });
       },
-      timeout: (t: HookTarget) => new HotswapError(ErrorCodes.HOOK_TIMEOUT, `plugin "${t.name}" timed out`, { plugin: t.name }),
+      timeout: (t: HookTarget) => new HotswapError(ErrorCodes.HOOK_TIMEOUT, `plugin "${t.name}" timed out`, { plugin: t.name, stage: 'onInit', timeoutMs: 20 }),
     };
     const error = await failure(runner.stage([target('a')], 'onLoad', () => () => {
       throw new Error('broke');

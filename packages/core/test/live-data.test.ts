@@ -1,7 +1,9 @@
 // Wrapping and unwrapping live data, with a vault standing in for a generation.
-import { ErrorCodes, LiveData, Vault } from '@hotswap/core';
+import { ErrorCodes } from '@hotswap/core';
 import { describe, expect, it } from 'vitest';
 import { thrown } from '../../../test/helpers/errors.js';
+import { LiveData } from '../src/live/data.js';
+import { Vault } from '../src/vault.js';
 
 // Two "versions" of one live type: same name, different classes.
 class Live_Job {
@@ -22,8 +24,13 @@ class NotLive {
   x = 1;
 }
 
-function vaultWith(...types: Array<[string, unknown]>): Vault {
-  const vault = new Vault(undefined, {});
+/** The contract of these vaults: one live type, `Live_Job`, and one live function. */
+interface Jobs {
+  live: { types: { Live_Job: typeof Live_Job }; functions: { live_run(): string } };
+}
+
+function vaultWith(...types: Array<[string, unknown]>): Vault<Jobs> {
+  const vault = new Vault<Jobs>(undefined, {});
   const owners = new Map<string, string>();
   for (const [name, cls] of types) vault.addLive('p', name, cls, owners, (f) => f);
   return vault;
@@ -97,7 +104,7 @@ describe('wrap and unwrap', () => {
     ['symbol keys', { [Symbol('k')]: 1 }, 'value: it is an object with symbol keys'],
     ['a Map value', new Map([['k', () => 1]]), 'value.get("k"): it is a function'],
     ['a promise', { p: Promise.resolve(1) }, 'value.p: it is an instance of class Promise'],
-  ])('refuses %s, naming the field', (_what, value, message) => {
+  ])('refuses %s, naming the field', (_what, value: unknown, message) => {
     const error = thrown(() => v1.wrap(value));
     expect(error.code).toBe(ErrorCodes.LIVE_DATA_UNSUPPORTED);
     expect(error.message).toContain(message);
@@ -122,16 +129,17 @@ describe('wrap and unwrap', () => {
 
 describe('the vault registry', () => {
   it('sorts classes into live types and functions into live functions, and names both owners of a collision', () => {
-    const vault = new Vault(undefined, {});
+    const vault = new Vault<Jobs>(undefined, {});
     const owners = new Map<string, string>();
     vault.addLive('a', 'live_run', () => 'ran', owners, (f) => f);
     vault.addLive('a', 'Live_Job', Live_Job, owners, (f) => f);
-    expect(vault.liveFunc<() => string>('live_run')()).toBe('ran');
+    expect(vault.liveFunc('live_run')()).toBe('ran');
     expect(vault.liveType('Live_Job')).toBe(Live_Job);
     expect([...vault.liveFuncs.keys()]).toEqual(['live_run']);
     const collision = thrown(() => vault.addLive('b', 'live_run', () => 1, owners, (f) => f));
     expect(collision.code).toBe(ErrorCodes.LIVE_COLLISION);
     expect(collision.message).toContain('"a" and "b"');
+    // @ts-expect-error: a name the contract does not declare still fails at run time, with its code.
     expect(thrown(() => vault.liveFunc('live_nope')).code).toBe(ErrorCodes.LIVE_NOT_FOUND);
   });
 });

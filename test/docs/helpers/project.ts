@@ -300,6 +300,7 @@ export function sampleCompilerOptions(): ts.CompilerOptions {
     typeRoots: [join(ROOT, 'node_modules', '@types')],
     types: ['node'],
     paths: {
+      '@hotswap/core/plugin': [join(ROOT, 'packages', 'core', 'src', 'plugin-api.ts')],
       '@hotswap/core': [join(ROOT, 'packages', 'core', 'src', 'index.ts')],
       '@hotswap/cli': [join(ROOT, 'packages', 'cli', 'src', 'index.ts')],
     },

@@ -1,7 +1,7 @@
-import { definePlugin } from '@hotswap/core';
-import { say, type ExtensionTypes } from '#g';
+import { definePlugin } from '@hotswap/core/plugin';
+import { say, type ExtensionContract } from '#g';
 
-export default definePlugin<ExtensionTypes>({
+export default definePlugin<ExtensionContract, 'cat'>({
   onLoad: (ctx) => say(`<cat.onLoad> build ${ctx.buildStamp}`),
   // OnInit runs for every generation this version joins, each with a fresh extension to fill.
   onInit(ctx) {

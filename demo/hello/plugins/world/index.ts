@@ -1,28 +1,25 @@
-import { definePlugin } from '@hotswap/core';
-import { say, stats, type HelloTypes } from '#g';
+import { definePlugin } from '@hotswap/core/plugin';
+import { say, stats, type HelloContract } from '#g';
 
 const message = 'Hello, world';
 
-// Module state belongs to this version: the next version starts afresh.
-let stamp = '';
-
-export default definePlugin<HelloTypes>({
+export default definePlugin<HelloContract, 'world'>({
   onLoad(ctx) {
-    stamp = ctx.buildStamp;
-    say(`<world.onLoad> version ${ctx.version}, build ${stamp}, host up since ${ctx.data.startedAt}`);
+    say(`<world.onLoad> version ${ctx.version}, build ${ctx.buildStamp}, host up since ${ctx.data.startedAt}`);
   },
-  onInit() {
-    say(`<world.onInit> build ${stamp}`);
+  onInit(ctx) {
+    say(`<world.onInit> build ${ctx.buildStamp}`);
   },
-  onFree() {
-    say(`<world.onFree> build ${stamp} freed`);
+  onFree(ctx) {
+    say(`<world.onFree> build ${ctx.buildStamp} freed`);
   },
-  functions: {
-    hum(repeat: number) {
+  // The functions are closures over this version's context: no module state needed.
+  setup: (ctx) => ({
+    hum(repeat) {
       for (let i = 1; i <= repeat; i++) {
         stats.hums++;
-        say(`<world.hum> ${message} (${i}/${repeat}, build ${stamp}, hum #${stats.hums})`);
+        say(`<world.hum> ${message} (${i}/${repeat}, build ${ctx.buildStamp}, hum #${stats.hums})`);
       }
     },
-  },
+  }),
 });

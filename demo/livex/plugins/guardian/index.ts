@@ -1,14 +1,10 @@
-import { definePlugin, type LiveData, type PluginContext } from '@hotswap/core';
-import { fireDelayMs, jobs, say, type LivexTypes } from '#g';
+import { definePlugin } from '@hotswap/core/plugin';
+import { fireDelayMs, jobs, say, type LivexContract, type RollCall } from '#g';
 import { Live_JobFire } from './live/fire.js';
-import type { RollCall } from './live/rollcall.js';
 import { self } from './self.js';
 
-let context: PluginContext<LivexTypes> | undefined;
-
-export default definePlugin<LivexTypes>({
+export default definePlugin<LivexContract, 'guardian'>({
   onLoad(ctx) {
-    context = ctx;
     self.stamp = ctx.buildStamp;
     say(`<guardian.onLoad> build ${ctx.buildStamp}`);
   },
@@ -17,21 +13,21 @@ export default definePlugin<LivexTypes>({
   onInit(ctx) {
     const { vault } = ctx;
     vault.extension.onJob = (job) => {
-      if (job.kind === 'func') vault.liveFunc<(data: unknown) => void>(job.name)(vault.unwrap(job.data));
-      else vault.unwrap(job.data as LiveData<{ run(): void }>).run();
+      if (job.kind === 'func') vault.liveFunc(job.name)(vault.unwrap(job.data));
+      else vault.unwrap(job.data).run();
     };
   },
   onFree: (ctx) => say(`<guardian.onFree> build ${ctx.buildStamp}`),
-  functions: {
+  setup: (ctx) => ({
     MakeRollCall() {
       const call: RollCall = { queuedBy: self.stamp, names: new Set(['alice', 'bob', 'carol']), at: new Date() };
-      jobs.push({ kind: 'func', name: 'live_ResponseRollCall', data: context!.vault.wrap(call), due: Date.now() });
+      jobs.push({ kind: 'func', name: 'live_ResponseRollCall', data: ctx.vault.wrap(call), due: Date.now() });
       say(`<guardian.MakeRollCall> build ${self.stamp} queued a roll call`);
     },
     Fire() {
       const job = new Live_JobFire(self.stamp, 'the target');
-      jobs.push({ kind: 'type', name: 'Live_JobFire', data: context!.vault.wrap(job), due: Date.now() + fireDelayMs });
+      jobs.push({ kind: 'type', name: 'Live_JobFire', data: ctx.vault.wrap(job), due: Date.now() + fireDelayMs });
       say(`<guardian.Fire> build ${self.stamp} queued a fire job due in ${fireDelayMs} ms`);
     },
-  },
+  }),
 });

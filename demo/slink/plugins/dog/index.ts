@@ -1,8 +1,8 @@
-import { definePlugin } from '@hotswap/core';
-import { say, type SlinkTypes } from '#g';
+import { definePlugin } from '@hotswap/core/plugin';
+import { say, type SlinkContract } from '#g';
 import { live_wagTail } from './tail.js';
 
-export default definePlugin<SlinkTypes>({
+export default definePlugin<SlinkContract, 'dog'>({
   onLoad: (ctx) => say(`<dog.onLoad> ${ctx.version}, build ${ctx.buildStamp}`),
   onInit(ctx) {
     ctx.vault.extension.bark = (times) => {

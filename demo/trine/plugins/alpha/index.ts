@@ -1,8 +1,8 @@
-import { definePlugin } from '@hotswap/core';
-import type { AlphaApi } from '#contract';
+import { definePlugin } from '@hotswap/core/plugin';
+import type { TrineContract } from '#contract';
 import { say } from '#g';
 
-export default definePlugin<{ exports: AlphaApi }>({
+export default definePlugin<TrineContract, 'alpha'>({
   export: (ctx) => ({
     pulse() {
       say(`  <alpha.pulse> alpha ${ctx.version}, build ${ctx.buildStamp}`);

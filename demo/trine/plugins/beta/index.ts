@@ -1,8 +1,8 @@
-import { definePlugin } from '@hotswap/core';
-import type { AlphaApi, BetaApi } from '#contract';
+import { definePlugin } from '@hotswap/core/plugin';
+import type { TrineContract } from '#contract';
 import { say } from '#g';
 
-export default definePlugin<{ imports: { alpha: AlphaApi }; exports: BetaApi }>({
+export default definePlugin<TrineContract, 'beta'>({
   import: { alpha: '^1.0.0' },
   // ctx.imports is filled before OnLoad, so read it when pulse runs, not here.
   export: (ctx) => ({

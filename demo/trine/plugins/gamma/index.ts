@@ -1,22 +1,16 @@
-import { definePlugin, type PluginContext } from '@hotswap/core';
-import type { BetaApi } from '#contract';
+import { definePlugin } from '@hotswap/core/plugin';
+import type { TrineContract } from '#contract';
 import { say } from '#g';
 
-type GammaTypes = { imports: { beta: BetaApi } };
-let context: PluginContext<GammaTypes> | undefined;
-
-export default definePlugin<GammaTypes>({
+export default definePlugin<TrineContract, 'gamma'>({
   import: { beta: '^1.0.0' },
-  onLoad(ctx) {
-    context = ctx;
-    say(`<gamma.onLoad> build ${ctx.buildStamp}`);
-  },
+  onLoad: (ctx) => say(`<gamma.onLoad> build ${ctx.buildStamp}`),
   onFree: (ctx) => say(`<gamma.onFree> build ${ctx.buildStamp}`),
-  functions: {
-    pulse(): string {
-      const ctx = context!;
+  // The functions close over this version's context: imports, version and build stamp.
+  setup: (ctx) => ({
+    pulse() {
       say(`  <gamma.pulse> gamma ${ctx.version}, build ${ctx.buildStamp}, calls beta`);
       return `gamma ${ctx.buildStamp} / ${ctx.imports.beta.pulse()}`;
     },
-  },
+  }),
 });

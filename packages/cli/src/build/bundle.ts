@@ -1,5 +1,5 @@
 import { join, relative, resolve, sep } from 'node:path';
-import { ARTIFACT_SUFFIX } from '@hotswap/core';
+import { ARTIFACT_SUFFIX, HOST_MODULE } from '@hotswap/core';
 import type * as esbuild from 'esbuild';
 import { BuildError, BuildErrorCodes } from '../errors.js';
 import type { Analysis } from './analyse.js';
@@ -85,7 +85,8 @@ function esbuildOptions(analysis: Analysis, settings: BuildSettings, artifact: s
     write: false,
     metafile: true,
     logLevel: 'silent',
-    external: settings.shared,
+    // The host API stays out of the bundle too: a plugin that imports it fails to load, as it must.
+    external: [...settings.shared, HOST_MODULE],
   };
 }
 

@@ -23,7 +23,7 @@ export interface BuildFlags {
 /** Adds the build flags to a command. */
 export function buildFlags(command: Command, withoutBundle = false): Command {
   command
-    .option('--shared <specifier>', 'a module the host shares (not bundled); repeat or comma-separate; @hotswap/core always is', collect, [])
+    .option('--shared <specifier>', 'a module the host shares (not bundled); repeat or comma-separate; @hotswap/core/plugin always is', collect, [])
     .option('--include <regex>', 'only plugins whose name matches')
     .option('--exclude <regex>', 'skip plugins whose name matches')
     .option('--debug', 'do not minify: easier to read and step through', false)

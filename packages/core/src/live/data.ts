@@ -118,7 +118,7 @@ export function unwrapLive<T>(data: LiveData<T>, liveType: (name: string) => Liv
           throw new HotswapError(
             ErrorCodes.LIVE_NOT_FOUND,
             `live data holds an instance of live type "${node.n}", which no plugin of the serving generation defines.`,
-            { stage: 'live' },
+            { stage: 'live', kind: 'type', name: node.n, known: [] },
           );
         }
         return assign(Object.create(cls.prototype as object) as object, node.v, visit);

@@ -1,9 +1,6 @@
-// A cycle on purpose: plugins import `@hotswap/core` and must receive this
-// very instance, not a copy. The namespace is only read when a plugin is
-// evaluated, long after every module here has finished loading.
-import * as core from '../index.js';
+import * as pluginApi from '../plugin-api.js';
 
-/** The host's own `@hotswap/core` module namespace, handed to plugins that import it. */
-export function coreNamespace(): unknown {
-  return core;
+/** The host's own `@hotswap/core/plugin` module namespace, the one module of the core plugins are given. */
+export function coreNamespace(): typeof pluginApi {
+  return pluginApi;
 }

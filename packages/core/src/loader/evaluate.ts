@@ -58,7 +58,7 @@ export function compileArtifact(artifact: Artifact, shared: SharedModules): Comp
         ErrorCodes.SHARED_MODULE_MISSING,
         `plugin "${name}" imports the shared module "${specifier}", which the host does not provide. ` +
           `Pass it in the swapper's \`shared\` option: shared: { '${specifier}': await import('${specifier}') }.`,
-        { plugin: name, stage: 'evaluate' },
+        { plugin: name, stage: 'evaluate', specifier },
       );
     }
   }

@@ -106,7 +106,7 @@ async function scanFile(
       ErrorCodes.ARTIFACT_INCOMPATIBLE,
       `${path} was built against @hotswap/core ${core}, which this host's core ${CORE_VERSION} cannot run. ` +
         `Rebuild the plugin with the hotswap CLI that matches the host.`,
-      { plugin: name, stage: 'verify' },
+      { plugin: name, stage: 'verify', built: core, core: CORE_VERSION },
     );
   }
   return artifact;

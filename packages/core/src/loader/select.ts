@@ -61,7 +61,7 @@ export function checkDuplicates<T>(items: readonly T[], nameOf: (item: T) => str
       source.kind === 'dir'
         ? `two artifacts name the plugin ${names} (names are compared without case)${places}. Remove one of them.`
         : `two static plugins are named ${names} (names are compared without case)${places}. Remove or rename one of them.`;
-    throw new HotswapError(ErrorCodes.DUPLICATE_PLUGIN, message, { plugin: name, stage: 'scan' });
+    throw new HotswapError(ErrorCodes.DUPLICATE_PLUGIN, message, { plugin: name, stage: 'scan', names: [first, name] });
   }
 }
 

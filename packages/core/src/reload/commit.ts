@@ -50,7 +50,7 @@ function handOverAll(handoffs: readonly Handoff[], limit: number | false): void 
       ErrorCodes.HOOK_TIMEOUT,
       `plugin "${plugin.name}": ${stage} ran for more than ${error.timeoutMs} ms and was interrupted. ` +
         `The reload was rolled back; ${current.from.version} keeps serving with its state.`,
-      { plugin: plugin.name, stage },
+      { plugin: plugin.name, stage, timeoutMs: error.timeoutMs },
     );
   }
 }

@@ -117,7 +117,7 @@ function evaluateBatch<T extends HostTypes>(
       ErrorCodes.HOOK_TIMEOUT,
       `plugin "${name}": its top-level code ran for more than ${error.timeoutMs} ms and was interrupted (an endless loop?). ` +
         'Move slow work out of the top level, or raise the swapper\'s hookTimeout option.',
-      { plugin: name, stage: 'evaluate' },
+      { plugin: name, stage: 'evaluate', timeoutMs: error.timeoutMs },
     );
   }
 }
@@ -183,7 +183,7 @@ export function checkImportSpec(plugin: string, value: unknown): ImportSpec {
       throw new HotswapError(
         ErrorCodes.DEP_RANGE_INVALID,
         `plugin "${plugin}" imports "${name}" with ${JSON.stringify(range) ?? typeof range}, which is not a semver range. Use one such as "^1.2.0" or "*".`,
-        { plugin, stage: 'link' },
+        { plugin, stage: 'link', dependency: name, range },
       );
     }
     spec[name] = range;

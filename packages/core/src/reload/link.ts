@@ -53,14 +53,14 @@ function dependenciesOf(version: PluginVersion, members: ReadonlyMap<PluginKey, 
         removed
           ? `plugin "${version.name}" imports "${name}", which this reload removes. Keep "${name}" in the plugin directory, or remove the import first.`
           : `plugin "${version.name}" imports "${name}", but there is no plugin "${name}". Build it into the plugin directory, or fix the name.`,
-        { plugin: version.name, stage: 'link' },
+        { plugin: version.name, stage: 'link', dependency: name },
       );
     }
     if (semver.validRange(range) === null) {
       throw new HotswapError(
         ErrorCodes.DEP_RANGE_INVALID,
         `plugin "${version.name}" imports "${name}" with ${JSON.stringify(range)}, which is not a semver range. Use one such as "^1.2.0" or "*".`,
-        { plugin: version.name, stage: 'link' },
+        { plugin: version.name, stage: 'link', dependency: name, range },
       );
     }
     if (!semver.satisfies(target.version, range, { includePrerelease: true })) {
@@ -68,7 +68,7 @@ function dependenciesOf(version: PluginVersion, members: ReadonlyMap<PluginKey, 
         ErrorCodes.DEP_VERSION,
         `plugin "${version.name}" needs "${target.name}" ${range}, but "${target.name}" is ${target.version}. ` +
           `Build a matching version of "${target.name}", or widen the range.`,
-        { plugin: version.name, stage: 'link' },
+        { plugin: version.name, stage: 'link', dependency: target.name, range, found: target.version },
       );
     }
     if (!version.reloadable && target.reloadable) {
@@ -76,7 +76,7 @@ function dependenciesOf(version: PluginVersion, members: ReadonlyMap<PluginKey, 
         ErrorCodes.DEP_NOT_RELOADABLE,
         `plugin "${version.name}" is not reloadable but imports "${target.name}", which is: a new "${target.name}" could never reach it. ` +
           `Make "${target.name}" not reloadable too, or make "${version.name}" reloadable.`,
-        { plugin: version.name, stage: 'link' },
+        { plugin: version.name, stage: 'link', dependency: target.name },
       );
     }
     if (target === version) throw cycle([version, version]);
@@ -120,6 +120,6 @@ function cycle(path: readonly PluginVersion[]): HotswapError {
   return new HotswapError(
     ErrorCodes.DEP_CYCLE,
     `the plugins import each other in a cycle: ${text}. Break it: move what they share into one plugin, or into a shared module.`,
-    { plugin: path[0]?.name, stage: 'link' },
+    { plugin: path[0]?.name, stage: 'link', cycle: path.map((v) => v.name) },
   );
 }

@@ -5,7 +5,7 @@ import type { ReloadOutcome } from './signal.js';
 
 /** What one trigger event asks of the reload it starts. */
 export interface ReloadRequest {
-  /** Ask for an explicit rollback: `swapper.reload(undefined, { rollback: true })`. */
+  /** Ask for an explicit rollback: `swapper.reload({ rollback: true })`. */
   rollback?: boolean;
 }
 
@@ -33,7 +33,7 @@ export function coalesce<T extends HostTypes>(swapper: Swapper<T>, onReload?: (o
     }
     running = true;
     // Through a promise from the start, so even a synchronous throw becomes an outcome, never an unhandled error.
-    const started = Promise.resolve().then(() => swapper.reload(undefined, request.rollback === true ? { rollback: true } : {}));
+    const started = Promise.resolve().then(() => swapper.reload(request.rollback === true ? { rollback: true } : {}));
     started
       .then(
         (details) => report({ details }),

@@ -297,7 +297,7 @@ export class PluginVersion implements PluginInfo {
     return new HotswapError(
       ErrorCodes.FUNC_NOT_FOUND,
       `plugin "${this.name}" has no function "${fn}". It offers: ${Object.keys(this.#functions ?? {}).join(', ') || 'none'}.`,
-      { plugin: this.name, stage: 'invoke' },
+      { plugin: this.name, stage: 'invoke', fn, offered: Object.keys(this.#functions ?? {}) },
     );
   }
 

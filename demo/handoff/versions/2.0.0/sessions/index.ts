@@ -1,6 +1,6 @@
 // Sessions 2.x: users in a Map, the name split in two, hits renamed visits.
-import { definePlugin } from '@hotswap/core';
-import type { SessionFunctions } from '#g';
+import { definePlugin } from '@hotswap/core/plugin';
+import type { HandoffContract, SessionFunctions } from '#g';
 
 interface User {
   first: string;
@@ -14,8 +14,12 @@ interface StateV2 {
 let state: StateV2 = { users: new Map() };
 
 function isV1(data: unknown): data is { users: Record<string, { fullName: string; hits: number }> } {
-  const users = typeof data === 'object' && data !== null ? (data as { users?: unknown }).users : undefined;
-  return typeof users === 'object' && users !== null && !(users instanceof Map);
+  return typeof data === 'object' && data !== null && 'users' in data && typeof data.users === 'object' && data.users !== null && !(data.users instanceof Map);
+}
+
+/** Checks that unknown data has the 2.x shape (users in a Map). */
+function isV2(data: unknown): data is StateV2 {
+  return typeof data === 'object' && data !== null && 'users' in data && data.users instanceof Map;
 }
 
 function split(name: string): { first: string; last: string } {
@@ -36,11 +40,11 @@ const functions: SessionFunctions = {
   total: () => [...state.users.values()].reduce((sum, u) => sum + u.visits, 0),
 };
 
-export default definePlugin<{ state: StateV2 }, SessionFunctions>({
+export default definePlugin<HandoffContract, 'sessions'>({
   giveState: () => state,
   takeState(previous) {
-    if (previous.version.startsWith('2.')) {
-      state = previous.state as StateV2;
+    if (previous.version.startsWith('2.') && isV2(previous.state)) {
+      state = previous.state;
     } else if (isV1(previous.state)) {
       // Up from 1.x: split the full name, rename hits to visits.
       state = { users: new Map() };

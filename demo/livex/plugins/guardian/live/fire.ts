@@ -1,8 +1,8 @@
-import { say } from '#g';
+import { say, type JobFire } from '#g';
 import { self } from '../self.js';
 
 /** A job queued now and run later: whichever version serves then runs it. */
-export class Live_JobFire {
+export class Live_JobFire implements JobFire {
   constructor(
     public queuedBy: string,
     public target: string,

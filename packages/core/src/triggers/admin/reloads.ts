@@ -33,7 +33,7 @@ export function reloads<T extends HostTypes>(swapper: Swapper<T>, coalesceMs: nu
     const promise = Promise.all([window, before]).then(() => {
       // From here on it has started: later requests must not share it.
       pending.delete(rollback);
-      return swapper.reload(undefined, rollback ? { rollback: true } : {});
+      return swapper.reload(rollback ? { rollback: true } : {});
     });
     pending.set(rollback, { joined, promise });
     last = promise.catch(() => undefined);
