@@ -1,4 +1,4 @@
-import { describe, ErrorCodes, HotswapError, where, type Stage } from './errors.js';
+import { describe, ErrorCodes, HotswapError, isHotswapError, where, type Stage } from './errors.js';
 import { runBounded, TimedOut } from './loader/bounded.js';
 import { mapErrorStack } from './loader/source-map.js';
 
@@ -101,7 +101,7 @@ export class HookRunner {
         try {
           value = await this.#settle(target, stage, result, started, errors);
         } catch (error) {
-          if (isolate === undefined || !(error instanceof HotswapError)) throw error;
+          if (isolate === undefined || !isHotswapError(error)) throw error;
           isolate(target, error);
           continue;
         }

@@ -1,5 +1,5 @@
 // The commit phase on its own: state handed over in order, then the swap; a failure swaps nothing.
-import { ErrorCodes, HotswapError, type Predecessor } from '@hotswap/core';
+import { ErrorCodes, HotswapError, isHotswapError, type Predecessor } from '@hotswap/core';
 import { Generation } from '../src/generation.js';
 import { Vault } from '../src/vault.js';
 import { describe, expect, it } from 'vitest';
@@ -18,7 +18,7 @@ function failure(run: () => void): HotswapError {
   try {
     run();
   } catch (error) {
-    if (error instanceof HotswapError) return error;
+    if (isHotswapError(error)) return error;
     throw error;
   }
   throw new Error('commit did not throw');

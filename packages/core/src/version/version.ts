@@ -90,7 +90,7 @@ export class PluginVersion implements PluginInfo {
     this.#vault = init.vault;
     this.#releaseSourceMap = init.releaseSourceMap ?? (() => {});
     this.#onTeardownFailure = init.onTeardownFailure;
-    this.#functions = init.definition.functions as Record<string, Callable> | undefined;
+    this.#functions = init.definition.functions;
     const observe = init.observe;
     this.#life = new Lifecycle(observe === undefined ? undefined : (to) => observe(this, to));
     this.#abortListeners = guardSignal(this.#controller.signal, (error) => this.#teardownFailed('abort', error));
