@@ -18,7 +18,7 @@ afterEach(() => ws.cleanup());
 
 const isRoot = process.getuid?.() === 0;
 const source = (answer: string): string =>
-  `import { definePlugin } from '@hotswap/core';\nexport default definePlugin({ functions: { whoami: () => ${JSON.stringify(answer)} } });\n`;
+  `import { definePlugin } from '@hotswap/core/plugin';\nexport default definePlugin({ functions: { whoami: () => ${JSON.stringify(answer)} } });\n`;
 
 async function buildError(promise: Promise<unknown>): Promise<BuildError> {
   const error = await promise.then(

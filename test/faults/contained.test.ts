@@ -34,7 +34,7 @@ afterEach(async () => {
 
 /** A plugin `label`; `extra` is spliced into its definition, `top` before it. */
 function source(label: string, extra = '', top = ''): string {
-  return `import { definePlugin } from '@hotswap/core';
+  return `import { definePlugin } from '@hotswap/core/plugin';
 import { log } from 'test-log';
 ${top}
 export default definePlugin({
@@ -279,7 +279,7 @@ describe('synchronous endless loops are interrupted', () => {
 
 describe('in a real host process', () => {
   const plugin = (label: string, extra = '', top = ''): string =>
-    `import { definePlugin } from '@hotswap/core';\n${top}\nexport default definePlugin({ functions: { whoami: () => '${label}' }, ${extra} });\n`;
+    `import { definePlugin } from '@hotswap/core/plugin';\n${top}\nexport default definePlugin({ functions: { whoami: () => '${label}' }, ${extra} });\n`;
 
   async function host(): Promise<{ child: Child; get(): Promise<string>; reload(): Promise<Record<string, unknown>> }> {
     const child = spawnChild(process.execPath, ['--import', 'tsx', join(root, 'test/fixtures/contained-host.ts'), ws.bin, '300'], { cwd: root });

@@ -14,7 +14,7 @@ let ws: Workspace;
 let swapper: Swapper;
 let server: Server | undefined;
 
-const plugin = (label: string): string => `import { definePlugin } from '@hotswap/core';
+const plugin = (label: string): string => `import { definePlugin } from '@hotswap/core/plugin';
 export default definePlugin({ functions: { whoami: () => '${label}' } });`;
 
 beforeEach(async () => {

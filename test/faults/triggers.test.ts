@@ -54,7 +54,7 @@ class RecordingSwapper extends Swapper {
   }
 }
 
-const plugin = (label: string, onLoad = ''): string => `import { definePlugin } from '@hotswap/core';
+const plugin = (label: string, onLoad = ''): string => `import { definePlugin } from '@hotswap/core/plugin';
 import { gate } from 'test-gate';
 export default definePlugin({ ${onLoad} functions: { whoami: () => ${JSON.stringify(label)} } });`;
 
@@ -434,7 +434,7 @@ describe('the plugin-directory watcher', () => {
   });
 
   it('does not read again an artifact that has not changed', async () => {
-    ws.plugin('q', { 'index.ts': `import { definePlugin } from '@hotswap/core';\nexport default definePlugin({ functions: { q: () => 'q1' } });` });
+    ws.plugin('q', { 'index.ts': `import { definePlugin } from '@hotswap/core/plugin';\nexport default definePlugin({ functions: { q: () => 'q1' } });` });
     await startSwapper();
     const q = join(ws.bin, 'q.hotswap.js');
     utimesSync(q, 1_000_000, 1_000_000);

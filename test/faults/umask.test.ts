@@ -19,7 +19,7 @@ afterEach(() => {
 });
 
 it('builds artifacts 0644 in a new 0755 directory under umask 002, and a host loads them', async () => {
-  ws.plugin('p', { 'index.ts': `import { definePlugin } from '@hotswap/core';\nexport default definePlugin({ functions: { whoami: () => 'p' } });\n` });
+  ws.plugin('p', { 'index.ts': `import { definePlugin } from '@hotswap/core/plugin';\nexport default definePlugin({ functions: { whoami: () => 'p' } });\n` });
   await ws.build();
   expect(statSync(ws.bin).mode & 0o777).toBe(0o755);
   expect(statSync(join(ws.bin, 'p.hotswap.js')).mode & 0o777).toBe(0o644);

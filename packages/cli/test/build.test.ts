@@ -128,7 +128,7 @@ describe('build errors write nothing', () => {
   });
 
   it('with several plugins failing, reports the first by name, whichever esbuild finished first', async () => {
-    ws.plugin('alpha', { 'index.ts': `import { definePlugin } from '@hotswap/core';\nexport default definePlugin({ functions: { run: () => { return 1 +; } } });` });
+    ws.plugin('alpha', { 'index.ts': `import { definePlugin } from '@hotswap/core/plugin';\nexport default definePlugin({ functions: { run: () => { return 1 +; } } });` });
     ws.plugin('beta', { 'index.ts': plugin, 'lib/helper.ts': `export const helper = () => 1;` });
     ws.plugin('gamma', { 'index.ts': `export const notAPlugin = 1;` });
     for (let i = 0; i < 3; i++) {

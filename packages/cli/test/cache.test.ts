@@ -20,7 +20,7 @@ afterEach(async () => {
 });
 
 it('a script that uses a build cache and never disposes it ends on its own, with exit code 0', async () => {
-  ws.plugin('p', { 'index.ts': `import { definePlugin } from '@hotswap/core';\nexport default definePlugin({});` });
+  ws.plugin('p', { 'index.ts': `import { definePlugin } from '@hotswap/core/plugin';\nexport default definePlugin({});` });
   child = start(process.execPath, ['--import', 'tsx', script, ws.src, ws.bin], { cwd: root });
   await child.waitFor(/^built p twice$/, 30_000);
   // A script held open by esbuild never exits: the guard turns that into a failure instead of a hung test.

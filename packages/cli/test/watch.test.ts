@@ -17,7 +17,7 @@ afterEach(async () => {
 });
 
 const source = (answer: string): string =>
-  `import { definePlugin } from '@hotswap/core';\nexport default definePlugin({ functions: { whoami: () => ${JSON.stringify(answer)} } });\n`;
+  `import { definePlugin } from '@hotswap/core/plugin';\nexport default definePlugin({ functions: { whoami: () => ${JSON.stringify(answer)} } });\n`;
 
 /** Starts a watch that records every build's plugin names; `next(n)` resolves once n builds are reported. */
 function watchWith(filters: { include?: RegExp; exclude?: RegExp }): { built: string[][]; next(count: number): Promise<void> } {

@@ -80,7 +80,7 @@ describe('HandleRegistry', () => {
       code: ErrorCodes.PLUGIN_NOT_FOUND,
       plugin: 'nobody',
       stage: 'invoke',
-      message: 'generation 3 has no plugin "nobody".',
+      message: 'generation 3 has no plugin "nobody". It has: Greeter.',
     });
     expect(thrown(() => missing.fn('greet')('x')).code).toBe(ErrorCodes.PLUGIN_NOT_FOUND);
     const handle = handles.get<Greeter, string>('greeter');
@@ -88,7 +88,7 @@ describe('HandleRegistry', () => {
     // The plugin is removed by a reload: the handle says so rather than calling the retired version.
     current = generation(4);
     handles.invalidate();
-    expect(thrown(() => handle.invoke('greet', 'x'))).toMatchObject({ code: ErrorCodes.PLUGIN_NOT_FOUND, message: 'generation 4 has no plugin "greeter".' });
+    expect(thrown(() => handle.invoke('greet', 'x'))).toMatchObject({ code: ErrorCodes.PLUGIN_NOT_FOUND, message: 'generation 4 has no plugin "greeter". It has: none.' });
   });
 
   it('keeps no retired version alive once invalidated', async () => {

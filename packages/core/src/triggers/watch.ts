@@ -1,6 +1,6 @@
-import { existsSync } from 'node:fs';
+import { existsSync, watch as watchDir, type FSWatcher } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { ARTIFACT_SUFFIX, decodeArtifact } from '../artifact.js';
 import { ErrorCodes, HotswapError } from '../errors.js';
 import type { HostTypes } from '../plugin.js';
@@ -78,8 +78,30 @@ export function watchPluginDir<T extends HostTypes>(swapper: Swapper<T>, options
     firstChange = 0;
     reload();
   };
+  // chokidar drops a second `change` of one file within 50 ms, so a quick second save could go unseen. A plain
+  // fs.watch of the directory drops nothing: it is the fast path, and chokidar (watching from the parent) keeps
+  // working when the directory is deleted and made again, when it re-arms this one.
+  let direct: FSWatcher | undefined;
+  const arm = (): void => {
+    direct?.close();
+    direct = undefined;
+    try {
+      const watcher = watchDir(dir, (_event, name) => {
+        if (typeof name === 'string' && name.endsWith(ARTIFACT_SUFFIX)) changed('change', join(dir, name));
+      });
+      watcher.on('error', () => watcher.close());
+      direct = watcher;
+    } catch {
+      // No directory yet: chokidar sees it appear, and arm() runs again then.
+    }
+  };
   const changed = (event: string, path: string): void => {
-    const relevant = path.endsWith(ARTIFACT_SUFFIX) ? dirname(path) === dir : path === dir && event === 'unlinkDir';
+    if (path === dir && event === 'addDir') arm();
+    // chokidar drops a second `change` of one file within 50 ms. An atomic writer's temporary file
+    // (`.world.hotswap.js.<pid>.<random>.tmp`) vanishes at the rename, and that `unlink` is never dropped: it counts too.
+    const name = basename(path);
+    const artifact = name.endsWith(ARTIFACT_SUFFIX) || (event === 'unlink' && name.startsWith('.') && name.includes(ARTIFACT_SUFFIX));
+    const relevant = artifact ? dirname(path) === dir : path === dir && event === 'unlinkDir';
     if (!relevant || stopped) return;
     if (firstChange === 0) firstChange = Date.now();
     schedule();
@@ -88,6 +110,7 @@ export function watchPluginDir<T extends HostTypes>(swapper: Swapper<T>, options
     if (!existsSync(dirname(dir))) {
       report(`neither the plugin directory ${dir} nor its parent exists, so the watcher cannot see it appear; create ${dirname(dir)} and restart the watcher`);
     }
+    arm();
     return watchEntries(dir, changed, (error) => report(`watching the plugin directory ${dir} failed; changes may go unnoticed`, error));
   };
   /** Re-watches when the swapper's plugin directory changed. */
@@ -109,6 +132,7 @@ export function watchPluginDir<T extends HostTypes>(swapper: Swapper<T>, options
       stopped = true;
       clearInterval(follower);
       if (timer !== undefined) clearTimeout(timer);
+      direct?.close();
       watch.close();
     },
   };
@@ -156,3 +180,4 @@ class Completeness {
     return true;
   }
 }
+
