@@ -88,7 +88,7 @@ const after = before.replace("const message = 'Hello, world';", "const message =
 if (after === before) fail(`could not find the message in ${source}`);
 writeFileSync(source, after);
 
-step('./reload.sh: rebuild `world` with a new build stamp and send SIGUSR1 to the host');
+step('./reload.sh: rebuild `world` with a new build stamp and send SIGUSR2 to the host');
 const reload = spawnSync(join(here, 'reload.sh'), { cwd: here, env, encoding: 'utf8' });
 for (const line of `${reload.stdout}${reload.stderr}`.trim().split('\n')) process.stdout.write(`  reload │ ${line}\n`);
 if (reload.status !== 0) fail(`reload.sh exited with ${String(reload.status)}`);

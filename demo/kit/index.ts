@@ -65,7 +65,7 @@ export function announceReloads(swapper: { readonly reloadCounter: number }): (o
  * pid file at `settings.pidFile`, as every demo's reload.sh expects,
  * printing each reload.
  */
-export function reloadOnUsr1<T extends Contract>(swapper: Swapper<T>): Trigger {
+export function reloadWhenSignalled<T extends Contract>(swapper: Swapper<T>): Trigger {
   const trigger = reloadOnSignal(swapper, { pidFile: settings.pidFile, onReload: announceReloads(swapper) });
   say(`[host] pid ${process.pid} written to ${settings.pidFile}; send SIGUSR2 to reload`);
   return trigger;

@@ -3,7 +3,7 @@
 // and the host calls it on every heartbeat.
 import { Swapper } from '@hotswap/core';
 import type { ExtensionContract } from '#g';
-import { logger, onShutdown, reloadOnUsr1, say, settings } from '../../kit/index.ts';
+import { logger, onShutdown, reloadWhenSignalled, say, settings } from '../../kit/index.ts';
 // The shared module, the one instance the host and its plugins see.
 const g = await import('#g');
 
@@ -15,7 +15,7 @@ const swapper = new Swapper<ExtensionContract>({
   extension: () => ({ meow: undefined }),
 });
 await swapper.load();
-const trigger = reloadOnUsr1(swapper);
+const trigger = reloadWhenSignalled(swapper);
 
 const heartbeat = setInterval(() => {
   const { meow } = swapper.current.vault.extension;

@@ -3,14 +3,14 @@
 // reload: each version hands it to the next, which converts its shape.
 import { Swapper } from '@hotswap/core';
 import type { HandoffContract } from '#g';
-import { logger, onShutdown, reloadOnUsr1, say, settings } from '../../kit/index.ts';
+import { logger, onShutdown, reloadWhenSignalled, say, settings } from '../../kit/index.ts';
 // The shared module, the one instance the host and its plugins see.
 const g = await import('#g');
 
 const swapper = new Swapper<HandoffContract>({ pluginDir: settings.pluginDir, shared: { '#g': g }, freeDelay: settings.freeDelayMs, logger });
 await swapper.load();
 const sessions = swapper.handle('sessions');
-const trigger = reloadOnUsr1(swapper);
+const trigger = reloadWhenSignalled(swapper);
 
 const people: Array<[string, string]> = [['ann', 'Ann Lee'], ['bo', 'Bo Van Dam'], ['cy', 'Cy Young']];
 let visits = 0;

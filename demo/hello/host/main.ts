@@ -1,8 +1,8 @@
 // The hello host: loads the plugins, asks each to hum every few seconds,
-// reloads on SIGUSR1 and shuts down cleanly on SIGTERM or SIGINT.
+// reloads on SIGUSR2 and shuts down cleanly on SIGTERM or SIGINT.
 import { Swapper } from '@hotswap/core';
 import type { HelloContract } from '#g';
-import { logger, onShutdown, reloadOnUsr1, say, settings } from '../../kit/index.ts';
+import { logger, onShutdown, reloadWhenSignalled, say, settings } from '../../kit/index.ts';
 // The shared module, the one instance the host and its plugins see.
 const g = await import('#g');
 
@@ -15,7 +15,7 @@ const swapper = new Swapper<HelloContract>({
 swapper.on('version:free', (e) => say(`[host] ${e.plugin} ${e.version} (build ${e.buildStamp}) got OnFree`));
 
 await swapper.load({ startedAt: new Date().toISOString() });
-const trigger = reloadOnUsr1(swapper);
+const trigger = reloadWhenSignalled(swapper);
 
 // The heartbeat: every plugin that offers `hum` hums a random number of times.
 const hum = (): void => {

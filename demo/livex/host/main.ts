@@ -4,7 +4,7 @@
 // handling, and the job runs the new version's code.
 import { Swapper } from '@hotswap/core';
 import type { LivexContract } from '#g';
-import { logger, onShutdown, reloadOnUsr1, say, settings } from '../../kit/index.ts';
+import { logger, onShutdown, reloadWhenSignalled, say, settings } from '../../kit/index.ts';
 // The shared module, the one instance the host and its plugins see.
 const g = await import('#g');
 
@@ -16,7 +16,7 @@ const swapper = new Swapper<LivexContract>({
   extension: () => ({ onJob: undefined }),
 });
 await swapper.load();
-const trigger = reloadOnUsr1(swapper);
+const trigger = reloadWhenSignalled(swapper);
 
 const queue = setInterval(() => {
   const now = Date.now();

@@ -3,13 +3,13 @@
 // re-links beta and gamma, so the next pulse reaches the new alpha.
 import { Swapper } from '@hotswap/core';
 import type { TrineContract } from '#contract';
-import { logger, onShutdown, reloadOnUsr1, say, settings } from '../../kit/index.ts';
+import { logger, onShutdown, reloadWhenSignalled, say, settings } from '../../kit/index.ts';
 // The shared module, the one instance the host and its plugins see.
 const g = await import('#g');
 
 const swapper = new Swapper<TrineContract>({ pluginDir: settings.pluginDir, shared: { '#g': g }, freeDelay: settings.freeDelayMs, logger });
 await swapper.load();
-const trigger = reloadOnUsr1(swapper);
+const trigger = reloadWhenSignalled(swapper);
 
 const gamma = swapper.handle('gamma');
 const heartbeat = setInterval(() => {
