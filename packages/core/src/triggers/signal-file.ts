@@ -35,17 +35,7 @@ export function reloadOnSignalFile<T extends HostTypes>(swapper: Swapper<T>, opt
     throw new HotswapError(ErrorCodes.INVALID_OPTION, `reloadOnSignalFile needs a path, not ${JSON.stringify(options.path)}.`);
   }
   const target = resolve(options.path);
-  const directory = dirname(target);
-  try {
-    mkdirSync(directory, { recursive: true });
-    if (!statSync(directory).isDirectory()) throw new Error('it is not a directory');
-  } catch (error) {
-    throw new HotswapError(
-      ErrorCodes.INVALID_OPTION,
-      `the signal file ${options.path} cannot be watched: its directory ${directory} cannot be created (${describe(error)}). Choose a path in a directory the host may write.`,
-      { cause: error },
-    );
-  }
+  const directory = ensureDirectory(dirname(target), options.path);
   const report = reporter(options.onError);
   const reload = coalesce(swapper, options.onReload);
   let stopped = false;
@@ -64,15 +54,11 @@ export function reloadOnSignalFile<T extends HostTypes>(swapper: Swapper<T>, opt
       if (poll !== undefined) return;
       report(`${target} is a ${stats.isDirectory() ? 'directory' : 'special file'}, not a signal file: nothing reloaded. Remove it; the trigger keeps watching`);
       // The file watcher reports nothing more of a path it first saw as a directory: look ourselves until it is gone.
-      poll = setInterval(() => {
-        if (!isSpecialEntry(target)) {
-          clearInterval(poll);
-          poll = undefined;
-          rewatch();
-          fire();
-        }
-      }, 250);
-      poll.unref();
+      poll = untilRegular(target, () => {
+        poll = undefined;
+        rewatch();
+        fire();
+      });
       return;
     }
     const rollback = readHead(target) === 'rollback';
@@ -140,4 +126,30 @@ function isSpecialEntry(path: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** Calls `then` once `path` is gone or a regular file (looking every 250 ms); returns the timer, unref'd. */
+function untilRegular(path: string, then: () => void): NodeJS.Timeout {
+  const timer = setInterval(() => {
+    if (isSpecialEntry(path)) return;
+    clearInterval(timer);
+    then();
+  }, 250);
+  timer.unref();
+  return timer;
+}
+
+/** Makes the signal file's directory if needed; throws `HOTSWAP_INVALID_OPTION` when it cannot be one. */
+function ensureDirectory(directory: string, path: string): string {
+  try {
+    mkdirSync(directory, { recursive: true });
+    if (!statSync(directory).isDirectory()) throw new Error('it is not a directory');
+  } catch (error) {
+    throw new HotswapError(
+      ErrorCodes.INVALID_OPTION,
+      `the signal file ${path} cannot be watched: its directory ${directory} cannot be created (${describe(error)}). Choose a path in a directory the host may write.`,
+      { cause: error },
+    );
+  }
+  return directory;
 }

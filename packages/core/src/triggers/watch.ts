@@ -78,23 +78,8 @@ export function watchPluginDir<T extends HostTypes>(swapper: Swapper<T>, options
     firstChange = 0;
     reload();
   };
-  // chokidar drops a second `change` of one file within 50 ms, so a quick second save could go unseen. A plain
-  // fs.watch of the directory drops nothing: it is the fast path, and chokidar (watching from the parent) keeps
-  // working when the directory is deleted and made again, when it re-arms this one.
-  let direct: FSWatcher | undefined;
-  const arm = (): void => {
-    direct?.close();
-    direct = undefined;
-    try {
-      const watcher = watchDir(dir, (_event, name) => {
-        if (typeof name === 'string' && name.endsWith(ARTIFACT_SUFFIX)) changed('change', join(dir, name));
-      });
-      watcher.on('error', () => watcher.close());
-      direct = watcher;
-    } catch {
-      // No directory yet: chokidar sees it appear, and arm() runs again then.
-    }
-  };
+  const direct = new DirectWatch((path) => changed('change', path));
+  const arm = (): void => direct.arm(dir);
   const changed = (event: string, path: string): void => {
     if (path === dir && event === 'addDir') arm();
     // chokidar drops a second `change` of one file within 50 ms. An atomic writer's temporary file
@@ -132,7 +117,7 @@ export function watchPluginDir<T extends HostTypes>(swapper: Swapper<T>, options
       stopped = true;
       clearInterval(follower);
       if (timer !== undefined) clearTimeout(timer);
-      direct?.close();
+      direct.close();
       watch.close();
     },
   };
@@ -181,3 +166,37 @@ class Completeness {
   }
 }
 
+
+/**
+ * chokidar drops a second `change` of one file within 50 ms, so a quick
+ * second save could go unseen. A plain `fs.watch` of the directory drops
+ * nothing: it is the fast path, and chokidar (watching from the parent)
+ * keeps working when the directory is deleted and made again, when it
+ * re-arms this one.
+ */
+class DirectWatch {
+  #watcher: FSWatcher | undefined;
+  readonly #onArtifact: (path: string) => void;
+
+  constructor(onArtifact: (path: string) => void) {
+    this.#onArtifact = onArtifact;
+  }
+
+  arm(dir: string): void {
+    this.close();
+    try {
+      const watcher = watchDir(dir, (_event, name) => {
+        if (typeof name === 'string' && name.endsWith(ARTIFACT_SUFFIX)) this.#onArtifact(join(dir, name));
+      });
+      watcher.on('error', () => watcher.close());
+      this.#watcher = watcher;
+    } catch {
+      // No directory yet: chokidar sees it appear, and arm() runs again then.
+    }
+  }
+
+  close(): void {
+    this.#watcher?.close();
+    this.#watcher = undefined;
+  }
+}

@@ -1,7 +1,7 @@
 import type { Manifest } from '../artifact.js';
+import type { PluginInfo, TeardownStage, VersionInit } from './info.js';
 import { ErrorCodes, HotswapError } from '../errors.js';
 import { mapErrorStack } from '../loader/source-map.js';
-import type { Logger } from '../logger.js';
 import type { ImportSpec, PluginContext, PluginDefinition } from '../plugin.js';
 import type { Vault } from '../vault.js';
 import { VersionContext } from './context.js';
@@ -9,42 +9,10 @@ import { Lifecycle, type VersionState } from './lifecycle.js';
 import { guardSignal } from './signal.js';
 
 export type { VersionState } from './lifecycle.js';
+export type { PluginInfo, TeardownStage, VersionInit } from './info.js';
 
 /** A function of a plugin, as the framework calls it. */
 type Callable = (...args: unknown[]) => unknown;
-
-/** Where a piece of a version's teardown failed. */
-export type TeardownStage = 'abort' | 'onRetire';
-
-/** What a host sees of one loaded version of a plugin. */
-export interface PluginInfo {
-  readonly name: string;
-  readonly version: string;
-  readonly buildStamp: string;
-  readonly hash: string;
-  readonly reloadable: boolean;
-  readonly state: VersionState;
-  /** Calls routed into this version that have not returned or settled yet. */
-  readonly inflight: number;
-  /** What the plugin's Export hook returned. */
-  readonly exported: unknown;
-}
-
-/** Everything a version is made from. @internal */
-export interface VersionInit {
-  manifest: Manifest;
-  /** The digest of the whole artifact this version came from. */
-  digest: string;
-  definition: PluginDefinition;
-  data: unknown;
-  vault: Vault;
-  log: Logger;
-  releaseSourceMap?: () => void;
-  /** Told of every move of the version's state (the census listens here). */
-  observe?: (version: PluginVersion, to: VersionState) => void;
-  /** Told of an abort listener or onRetire teardown that failed; it never reaches the host as a crash. */
-  onTeardownFailure?: (version: PluginVersion, stage: TeardownStage, error: unknown) => void;
-}
 
 /**
  * One evaluated version of one plugin, from its load to its OnFree. It owns
