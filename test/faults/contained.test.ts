@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { ErrorCodes, HotswapError, isHotswapError, Swapper, type SwapperOptions } from '@hotswap/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { start as spawnChild, type Child } from '../helpers/child.js';
+import { loggingPlugin } from '../helpers/plugins.js';
 import { workspace, type Workspace } from '../helpers/workspace.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -32,18 +33,7 @@ afterEach(async () => {
   ws.cleanup();
 });
 
-/** A plugin `label`; `extra` is spliced into its definition, `top` before it. */
-function source(label: string, extra = '', top = ''): string {
-  return `import { definePlugin } from '@hotswap/core/plugin';
-import { log } from 'test-log';
-${top}
-export default definePlugin({
-  onLoad() { log.push('${label} onLoad'); },
-  onFree() { log.push('${label} onFree'); },
-  functions: { whoami: () => '${label}' },
-  ${extra}
-});`;
-}
+const source = loggingPlugin;
 
 async function build(plugins: Record<string, string>, options: { include?: RegExp; signingKey?: string } = {}): Promise<void> {
   for (const [name, text] of Object.entries(plugins)) ws.plugin(name, { 'index.ts': text });

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { BuildError, BuildErrorCodes } from '@hotswap/cli';
 import { ErrorCodes, HotswapError, isHotswapError, Swapper, type SwapperOptions } from '@hotswap/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { loggingPlugin } from '../helpers/plugins.js';
 import { workspace, type Workspace } from '../helpers/workspace.js';
 
 let ws: Workspace;
@@ -17,18 +18,7 @@ const keys = generateKeyPairSync('ed25519');
 const otherKeys = generateKeyPairSync('ed25519');
 const isRoot = process.getuid?.() === 0;
 
-/** A plugin that logs its hooks under `label`; `extra` is spliced into its definition, `top` before it. */
-function source(label: string, extra = '', top = ''): string {
-  return `import { definePlugin } from '@hotswap/core/plugin';
-import { log } from 'test-log';
-${top}
-export default definePlugin({
-  onLoad() { log.push('${label} onLoad'); },
-  onFree() { log.push('${label} onFree'); },
-  functions: { whoami: () => '${label}' },
-  ${extra}
-});`;
-}
+const source = loggingPlugin;
 
 async function start(options: Partial<SwapperOptions> = {}, sign = false): Promise<void> {
   ws.plugin('steady', { 'index.ts': source('s1') });

@@ -6,43 +6,23 @@ import { HookRunner } from './hooks.js';
 import { coreNamespace } from './loader/core-namespace.js';
 import type { ScanCache } from './loader/scan.js';
 import { CORE_MODULE } from './meta.js';
-import type { BagOf, DataOf, ExtensionOf, FunctionsOf, HostTypes, PluginName } from './plugin.js';
+import type { BagOf, ExtensionOf, FunctionsOf, HostTypes, PluginName } from './plugin.js';
 import type { ReloadDetails } from './reload/details.js';
 import type { ReloadCallback, ReloadInput } from './reload/input.js';
 import { prepareReload, type PreparedReload } from './reload/pipeline.js';
 import { selectSources, type SourceSpec } from './reload/sources.js';
 import { eventOf, Retirement } from './retire.js';
 import { SafeEmitter, type SwapperEvents } from './swapper/events.js';
-import { settle, type Settings, type SwapperOptions } from './swapper/options.js';
+import { settle, type LoadArgs, type ReloadOptions, type Settings, type SwapperOptions } from './swapper/options.js';
 import { TaskQueue } from './swapper/queue.js';
 import { statusOf, type LastReload, type SwapperStatus } from './swapper/status.js';
 import { Vault } from './vault.js';
+import { teardownFailure } from './version/teardown.js';
 import type { PluginVersion, TeardownStage } from './version/version.js';
 
 export type { SwapperEvents, TeardownFailureEvent } from './swapper/events.js';
-export type { SwapperOptions } from './swapper/options.js';
+export type { LoadArgs, ReloadOptions, SwapperOptions } from './swapper/options.js';
 export type { LastReload, SwapperStatus } from './swapper/status.js';
-
-/**
- * Options of one reload. Leave `data` out to reload with the data of the
- * previous load or reload; give it to reload with new data, or with
- * `undefined` to reload with none (where the contract allows none).
- */
-export interface ReloadOptions<T extends HostTypes = HostTypes> {
-  /** The data the new versions see as `ctx.data`; when left out, the previous load's or reload's. */
-  data?: DataOf<T>;
-  /** One more callback, run after the swapper's own (Go's `ReloadWithCallback`). */
-  callback?: ReloadCallback<T>;
-  /**
-   * Allow an artifact whose signed build time is older than the version it
-   * replaces: an explicit rollback. Without it, a signing host refuses such an
-   * artifact as a replay (`HOTSWAP_ARTIFACT_REPLAYED`).
-   */
-  rollback?: boolean;
-}
-
-/** The arguments of `load`: the data, which may be left out where the contract allows none. */
-export type LoadArgs<T extends HostTypes> = undefined extends DataOf<T> ? [data?: DataOf<T>] : [data: DataOf<T>];
 
 /**
  * What the host holds (Go's `PluginManagerSwapper`): it loads the plugins,
@@ -295,16 +275,11 @@ export class Swapper<T extends HostTypes = HostTypes> extends SafeEmitter<Swappe
   }
 
   #teardownFailed(version: PluginVersion, stage: TeardownStage | 'onFree', error: unknown): void {
-    const failure = isHotswapError(error)
-      ? error
-      : new HotswapError(ErrorCodes.TEARDOWN_FAILED, `plugin "${version.name}": an ${stage} listener threw: ${describe(error)}`, {
-          plugin: version.name,
-          stage,
-          cause: error,
-        });
+    const failure = teardownFailure(version, stage, error);
     this.#settings.log.error(`plugin "${version.name}" ${version.version} (build ${version.buildStamp}), ${stage}: ${failure.message}`);
     this.notify('version:teardown-failure', { ...eventOf(version), stage, error: failure });
   }
+
 
   #sourceSpec(): SourceSpec {
     const { staticPlugins, whitelist } = this.#options;

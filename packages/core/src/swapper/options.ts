@@ -3,7 +3,7 @@ import { ErrorCodes, HotswapError } from '../errors.js';
 import { checkMaxArtifactBytes } from '../loader/file-checks.js';
 import type { StaticPlugin } from '../loader/static.js';
 import { consoleLogger, silentLogger, type Logger } from '../logger.js';
-import type { BagOf, ExtensionOf, HostTypes } from '../plugin.js';
+import type { BagOf, DataOf, ExtensionOf, HostTypes } from '../plugin.js';
 import type { ReloadCallback } from '../reload/input.js';
 
 /** How a swapper is set up. Only `pluginDir` is required. */
@@ -66,6 +66,27 @@ export interface SwapperOptions<T extends HostTypes = HostTypes> {
   /** The largest artifact the swapper reads, in bytes. Default 64 MiB. */
   maxArtifactBytes?: number;
 }
+
+/**
+ * Options of one reload. Leave `data` out to reload with the data of the
+ * previous load or reload; give it to reload with new data, or with
+ * `undefined` to reload with none (where the contract allows none).
+ */
+export interface ReloadOptions<T extends HostTypes = HostTypes> {
+  /** The data the new versions see as `ctx.data`; when left out, the previous load's or reload's. */
+  data?: DataOf<T>;
+  /** One more callback, run after the swapper's own (Go's `ReloadWithCallback`). */
+  callback?: ReloadCallback<T>;
+  /**
+   * Allow an artifact whose signed build time is older than the version it
+   * replaces: an explicit rollback. Without it, a signing host refuses such an
+   * artifact as a replay (`HOTSWAP_ARTIFACT_REPLAYED`).
+   */
+  rollback?: boolean;
+}
+
+/** The arguments of `load`: the data, which may be left out where the contract allows none. */
+export type LoadArgs<T extends HostTypes> = undefined extends DataOf<T> ? [data?: DataOf<T>] : [data: DataOf<T>];
 
 /** The options with every default filled in. @internal */
 export interface Settings {

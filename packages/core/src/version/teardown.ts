@@ -1,4 +1,4 @@
-import { ErrorCodes, HotswapError } from '../errors.js';
+import { describe, ErrorCodes, HotswapError, isHotswapError } from '../errors.js';
 import type { HookRunner, HookTarget, StageErrors } from '../hooks.js';
 import { hookFailed } from '../hooks.js';
 import { runBounded, TimedOut } from '../loader/bounded.js';
@@ -70,4 +70,14 @@ function abortAll(versions: readonly PluginVersion[], runner: HookRunner, step: 
       i++;
     }
   }
+}
+
+/** A teardown piece's failure as a HotswapError: the error itself when it is one, else TEARDOWN_FAILED with it as cause. */
+export function teardownFailure(version: PluginVersion, stage: 'abort' | 'onRetire' | 'onFree', error: unknown): HotswapError {
+  if (isHotswapError(error)) return error;
+  return new HotswapError(ErrorCodes.TEARDOWN_FAILED, `plugin "${version.name}": an ${stage} listener threw: ${describe(error)}`, {
+    plugin: version.name,
+    stage,
+    cause: error,
+  });
 }
