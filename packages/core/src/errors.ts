@@ -46,6 +46,7 @@ export const ErrorCodes = {
   RELOAD_CALLBACK_FAILED: 'HOTSWAP_RELOAD_CALLBACK_FAILED',
   RELOAD_CALLBACK_TIMEOUT: 'HOTSWAP_RELOAD_CALLBACK_TIMEOUT',
   RELOAD_FAILED: 'HOTSWAP_RELOAD_FAILED',
+  RELOAD_ABORTED: 'HOTSWAP_RELOAD_ABORTED',
   INVALID_OPTION: 'HOTSWAP_INVALID_OPTION',
   STATIC_RELOAD: 'HOTSWAP_STATIC_RELOAD',
   // Calling into plugins.
@@ -112,6 +113,7 @@ export interface ErrorDetailsMap {
   HOTSWAP_DEP_NOT_RELOADABLE: { /** The reloadable plugin it imports. */ dependency: string };
   HOTSWAP_LIVE_COLLISION: { /** The live name both define. */ name: string; /** The plugin that defined it first. */ owner: string };
   HOTSWAP_LIVE_NOT_FOUND: { /** Whether a function or a type was asked for. */ kind: 'function' | 'type'; /** The name asked for. */ name: string; /** The names there are. */ known: readonly string[] };
+  HOTSWAP_RELOAD_ABORTED: { /** Why: `aborted` by the host, `timeout` (prepareTimeout), `closed` by close(), or `commit-failed`. */ reason: 'aborted' | 'timeout' | 'closed' | 'commit-failed' };
   HOTSWAP_HOOK_TIMEOUT: { /** The limit that was exceeded, in milliseconds. */ timeoutMs: number };
   HOTSWAP_PLUGIN_NOT_FOUND: { /** The plugins of the generation. */ available: readonly string[] };
   HOTSWAP_FUNC_NOT_FOUND: { /** The function asked for. */ fn: string; /** The functions the plugin offers. */ offered: readonly string[] };
@@ -211,4 +213,11 @@ export function where(position: { file: string; line: number; column: number } |
   if (position === undefined) return '';
   const file = position.file.startsWith(`${process.cwd()}/`) ? position.file.slice(process.cwd().length + 1) : position.file;
   return ` (at ${file}:${position.line}:${position.column})`;
+}
+
+/** Any error as a reload's failure: a {@link HotswapError} as it is, anything else wrapped as `HOTSWAP_RELOAD_FAILED`. */
+export function asFailure(error: unknown): AnyHotswapError {
+  return isHotswapError(error)
+    ? error
+    : new HotswapError(ErrorCodes.RELOAD_FAILED, `the reload failed unexpectedly: ${describe(error)}`, { cause: error });
 }

@@ -1,5 +1,17 @@
 export { Swapper } from './swapper.js';
-export type { LastReload, LoadArgs, ReloadOptions, SwapperEvents, SwapperOptions, SwapperStatus, TeardownFailureEvent } from './swapper.js';
+export type {
+  AbortReason,
+  LastReload,
+  LoadArgs,
+  PreparedReload,
+  PreparedState,
+  PrepareOptions,
+  ReloadOptions,
+  SwapperEvents,
+  SwapperOptions,
+  SwapperStatus,
+  TeardownFailureEvent,
+} from './swapper.js';
 export type { CensusState, LeakEvent, VersionStatus } from './census.js';
 export type { Generation } from './generation.js';
 export type { StaticPlugin } from './loader/static.js';

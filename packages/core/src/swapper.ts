@@ -1,4 +1,4 @@
-import { describe, ErrorCodes, HotswapError, isHotswapError, type Stage } from './errors.js';
+import { asFailure, ErrorCodes, HotswapError, type Stage } from './errors.js';
 import { Census } from './census.js';
 import type { Generation } from './generation.js';
 import { HandleRegistry, type PluginHandle } from './handle.js';
@@ -9,11 +9,12 @@ import { CORE_MODULE } from './meta.js';
 import type { BagOf, ExtensionOf, FunctionsOf, HostTypes, PluginName } from './plugin.js';
 import type { ReloadDetails } from './reload/details.js';
 import type { ReloadCallback, ReloadInput } from './reload/input.js';
-import { prepareReload, type PreparedReload } from './reload/pipeline.js';
+import { prepareReload, type StagedReload } from './reload/pipeline.js';
 import { selectSources, type SourceSpec } from './reload/sources.js';
 import { eventOf, Retirement } from './retire.js';
 import { SafeEmitter, type SwapperEvents } from './swapper/events.js';
-import { settle, type LoadArgs, type ReloadOptions, type Settings, type SwapperOptions } from './swapper/options.js';
+import { settle, timeoutOf, type LoadArgs, type PrepareOptions, type ReloadOptions, type Settings, type SwapperOptions } from './swapper/options.js';
+import { abortMessage, Transaction, type PreparedReload } from './swapper/prepared.js';
 import { TaskQueue } from './swapper/queue.js';
 import { statusOf, type LastReload, type SwapperStatus } from './swapper/status.js';
 import { Vault } from './vault.js';
@@ -21,7 +22,8 @@ import { teardownFailure } from './version/teardown.js';
 import type { PluginVersion, TeardownStage } from './version/version.js';
 
 export type { SwapperEvents, TeardownFailureEvent } from './swapper/events.js';
-export type { LoadArgs, ReloadOptions, SwapperOptions } from './swapper/options.js';
+export type { LoadArgs, PrepareOptions, ReloadOptions, SwapperOptions } from './swapper/options.js';
+export type { AbortReason, PreparedReload, PreparedState } from './swapper/prepared.js';
 export type { LastReload, SwapperStatus } from './swapper/status.js';
 
 /**
@@ -53,6 +55,7 @@ export class Swapper<T extends HostTypes = HostTypes> extends SafeEmitter<Swappe
   #lastData: unknown;
   #lastReload: LastReload | undefined;
   #closed = false;
+  #prepared: Transaction | undefined;
 
   constructor(options: SwapperOptions<T>) {
     const settings = settle(options);
@@ -150,41 +153,50 @@ export class Swapper<T extends HostTypes = HostTypes> extends SafeEmitter<Swappe
       if (this.#current !== undefined) {
         throw new HotswapError(ErrorCodes.ALREADY_LOADED, 'the plugins are already loaded. Call reload() instead.');
       }
-      return this.#run(data, {});
+      return this.#commitNow(await this.#prepare(data, {}, this.#settings.prepareTimeout));
     });
   }
 
   /**
    * Reads the plugin directory again and swaps in a new generation (Go's
-   * `Reload`). Reloads run one at a time: a call made while another runs
-   * waits for it. Without `options.data` it reloads with the data of the
-   * previous load or reload. On failure the current generation keeps serving
-   * and the error is thrown.
+   * `Reload`): `prepare()` then `commit()`. Reloads run one at a time: a
+   * call made while another runs waits for it. Without `options.data` it
+   * reloads with the data of the previous load or reload. On failure the
+   * current generation keeps serving and the error is thrown.
    */
   reload(options: ReloadOptions<T> = {}): Promise<ReloadDetails> {
-    return this.#enqueue(async () => {
-      if (this.staticLinkingMode) {
-        throw new HotswapError(
-          ErrorCodes.STATIC_RELOAD,
-          'the plugins are statically linked into the host and cannot be reloaded. Run the host with plugin artifacts (pluginDir) to reload.',
-          { stage: 'scan' },
-        );
-      }
-      if (this.#current === undefined) {
-        throw new HotswapError(ErrorCodes.NOT_LOADED, 'reload() was called before load(). Call swapper.load(data) first.');
-      }
-      return this.#run('data' in options ? options.data : this.#lastData, options);
+    return this.#enqueue(async () => this.#commitNow(await this.#prepare(this.#reloadData(options), options, this.#settings.prepareTimeout)));
+  }
+
+  /**
+   * Runs a reload up to the swap (scan, evaluate, link, OnLoad, vault,
+   * OnInit, callbacks) and holds it there, serving nothing, until its
+   * `commit()` swaps it in or its `abort()` frees its versions. No other
+   * reload runs meanwhile; one left undecided past `timeoutMs` (default
+   * `prepareTimeout`) aborts itself. Rejects as `reload()` does when the
+   * reload cannot be prepared.
+   */
+  prepare(options: PrepareOptions<T> = {}): Promise<PreparedReload> {
+    const timeout = timeoutOf(options.timeoutMs, this.#settings.prepareTimeout);
+    return new Promise<PreparedReload>((resolve, reject) => {
+      this.#enqueue(async () => {
+        const prepared = await this.#prepare(this.#reloadData(options), options, timeout);
+        resolve(prepared);
+        // The queue stays taken until the prepared reload is decided.
+        await prepared.settled;
+      }).catch(reject);
     });
   }
 
   /**
    * Retires the current generation and waits until every retired version has
    * had its OnFree: free delays are cut short, but calls still running are
-   * waited for (up to `maxFreeWait`). Call it when the host shuts down; the
-   * swapper cannot load or reload afterwards.
+   * waited for (up to `maxFreeWait`). A prepared reload is aborted. Call it
+   * when the host shuts down; the swapper cannot load or reload afterwards.
    */
   async close(): Promise<void> {
     if (this.#closed) return this.settled();
+    const prepared = this.#prepared?.close();
     await this.#enqueue(() => {
       this.#closed = true;
       this.#retirement.hurry();
@@ -193,6 +205,7 @@ export class Swapper<T extends HostTypes = HostTypes> extends SafeEmitter<Swappe
       this.#handles.invalidate();
       if (last !== undefined) this.#retirement.retire(last.versions, { ...this.#timing(), freeDelay: 0 });
     });
+    await prepared;
     await this.settled();
   }
 
@@ -207,48 +220,87 @@ export class Swapper<T extends HostTypes = HostTypes> extends SafeEmitter<Swappe
     });
   }
 
-  async #run(data: unknown, options: ReloadOptions<T>): Promise<ReloadDetails> {
+  /** The data of a reload, after checking that one may run. */
+  #reloadData(options: ReloadOptions<T>): unknown {
+    if (this.staticLinkingMode) {
+      throw new HotswapError(
+        ErrorCodes.STATIC_RELOAD,
+        'the plugins are statically linked into the host and cannot be reloaded. Run the host with plugin artifacts (pluginDir) to reload.',
+        { stage: 'scan' },
+      );
+    }
+    if (this.#current === undefined) {
+      throw new HotswapError(ErrorCodes.NOT_LOADED, 'reload() was called before load(). Call swapper.load(data) first.');
+    }
+    return 'data' in options ? options.data : this.#lastData;
+  }
+
+  /** Commits a reload prepared a moment ago; on failure, waits for the unwinding and throws. */
+  async #commitNow(prepared: Transaction): Promise<ReloadDetails> {
+    try {
+      return prepared.commit();
+    } catch (error) {
+      await prepared.settled;
+      throw error;
+    }
+  }
+
+  async #prepare(data: unknown, options: ReloadOptions<T>, timeoutMs: number): Promise<Transaction> {
     const started = performance.now();
     const previous = this.#current;
     const id = previous === undefined ? 1 : previous.id + 1;
     this.notify('reload:start', { generation: id });
-    let prepared: PreparedReload<T>;
+    let staged: StagedReload<T>;
     try {
       const sources = await selectSources(this.#sourceSpec());
-      prepared = await prepareReload(this.#input(id, previous, data, options), sources);
-      try {
-        // The swap, in the same tick as the handoff: from here on every new call reaches the new generation.
-        prepared.commit((generation) => {
-          this.#current = generation;
-          this.#handles.invalidate();
-        });
-      } catch (error) {
-        await prepared.abort();
-        throw error;
-      }
+      staged = await prepareReload(this.#input(id, previous, data, options), sources);
     } catch (error) {
       throw this.#failed(error, previous);
     }
-    // Nothing after the swap may fail the reload: listeners' errors are logged, not thrown.
+    const prepared = new Transaction(id, staged.details, timeoutMs, {
+      commit: () => {
+        try {
+          // The swap, in the same tick as the handoff: from here on every new call reaches the new generation.
+          staged.commit((generation) => {
+            this.#current = generation;
+            this.#handles.invalidate();
+          });
+        } catch (error) {
+          throw asFailure(error);
+        }
+        return this.#committed(id, data, staged, started);
+      },
+      abort: async (reason, error) => {
+        await staged.abort();
+        this.#failed(error ?? new HotswapError(ErrorCodes.RELOAD_ABORTED, abortMessage(id, reason), { reason }), previous);
+      },
+    });
+    this.#prepared = prepared;
+    void prepared.settled.then(() => {
+      if (this.#prepared === prepared) this.#prepared = undefined;
+    });
+    return prepared;
+  }
+
+  /** Everything after the swap; nothing here may fail the reload: listeners' errors are logged, not thrown. */
+  #committed(id: number, data: unknown, staged: StagedReload<T>, started: number): ReloadDetails {
     this.#lastData = data;
     this.#lastServed = id;
-    const details: ReloadDetails = { generation: id, plugins: prepared.details, durationMs: performance.now() - started };
+    const details: ReloadDetails = { generation: id, plugins: staged.details, durationMs: performance.now() - started };
     this.#lastReload = { ok: true, at: Date.now(), details };
     this.#settings.log.info(`generation ${id} serving: ${details.plugins.map((p) => `${p.name}@${p.version} ${p.status}`).join(', ')}`);
-    for (const p of prepared.details) {
+    for (const p of staged.details) {
       if (p.status === 'loaded' || p.status === 're-linked') {
         this.notify('version:load', { plugin: p.name, version: p.version, buildStamp: p.buildStamp });
       }
     }
-    this.notify('reload:success', details, prepared.generation);
-    this.#retirement.retire(prepared.retired, this.#timing());
+    this.notify('reload:success', details, staged.generation);
+    this.#retirement.retire(staged.retired, this.#timing());
     return details;
   }
 
   #failed(error: unknown, previous: Generation<T> | undefined): HotswapError {
-    const failure = isHotswapError(error)
-      ? error
-      : new HotswapError(ErrorCodes.RELOAD_FAILED, `the reload failed unexpectedly: ${describe(error)}`, { cause: error });
+    const failure = asFailure(error);
     const where: { plugin?: string; stage?: Stage } = {};
     if (failure.plugin !== undefined) where.plugin = failure.plugin;
     if (failure.stage !== undefined) where.stage = failure.stage;

@@ -13,7 +13,7 @@ import { planReload } from './plan.js';
 import { rollback } from './rollback.js';
 
 /** A generation ready to be swapped in, and the versions the swap retires. */
-export interface PreparedReload<T extends HostTypes> {
+export interface StagedReload<T extends HostTypes> {
   generation: Generation<T>;
   details: PluginDetail[];
   /** The serving versions the swap retires, in dependency order. */
@@ -33,7 +33,7 @@ export interface PreparedReload<T extends HostTypes> {
  * activate. On any failure every new version is unwound (see `rollback`)
  * and the error is thrown; the serving generation is untouched.
  */
-export async function prepareReload<T extends HostTypes>(input: ReloadInput<T>, sources: readonly Loadable[]): Promise<PreparedReload<T>> {
+export async function prepareReload<T extends HostTypes>(input: ReloadInput<T>, sources: readonly Loadable[]): Promise<StagedReload<T>> {
   const previous = input.previous;
   const serving = previous?.versions ?? [];
   const plan = planReload(serving, sources, { refuseOlder: input.refuseOlder });

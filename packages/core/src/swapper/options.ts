@@ -65,6 +65,11 @@ export interface SwapperOptions<T extends HostTypes = HostTypes> {
   allowInsecurePluginDir?: boolean;
   /** The largest artifact the swapper reads, in bytes. Default 64 MiB. */
   maxArtifactBytes?: number;
+  /**
+   * Longest a reload made with `prepare()` may stay prepared, neither
+   * committed nor aborted, before it aborts itself. Default 30000.
+   */
+  prepareTimeout?: number;
 }
 
 /**
@@ -85,6 +90,12 @@ export interface ReloadOptions<T extends HostTypes = HostTypes> {
   rollback?: boolean;
 }
 
+/** Options of `swapper.prepare()`: those of a reload, and its own time limit. */
+export interface PrepareOptions<T extends HostTypes = HostTypes> extends ReloadOptions<T> {
+  /** Milliseconds it may stay prepared before it aborts itself; defaults to the swapper's `prepareTimeout`. */
+  timeoutMs?: number;
+}
+
 /** The arguments of `load`: the data, which may be left out where the contract allows none. */
 export type LoadArgs<T extends HostTypes> = undefined extends DataOf<T> ? [data?: DataOf<T>] : [data: DataOf<T>];
 
@@ -97,6 +108,7 @@ export interface Settings {
   boundSync: boolean;
   leakTimeout: number | false;
   publicKey: KeyObject | undefined;
+  prepareTimeout: number;
 }
 
 /** Checks the options (HOTSWAP_INVALID_OPTION) and fills in the defaults. @internal */
@@ -110,6 +122,7 @@ export function settle(options: SwapperOptions): Settings {
     boundSync: options.boundSync ?? true,
     leakTimeout: options.leakTimeout ?? 30_000,
     publicKey: publicKeyOf(options.publicKey),
+    prepareTimeout: options.prepareTimeout ?? 30_000,
   };
 }
 
@@ -127,7 +140,7 @@ function checkOptions(options: SwapperOptions): void {
   if (leak !== undefined && leak !== false && (typeof leak !== 'number' || !Number.isFinite(leak) || leak < 0)) {
     bad(`\`leakTimeout\` must be a number of milliseconds or false; got ${String(leak)}.`);
   }
-  for (const key of ['freeDelay', 'maxFreeWait', 'hookTimeout'] as const) {
+  for (const key of ['freeDelay', 'maxFreeWait', 'hookTimeout', 'prepareTimeout'] as const) {
     const value = options[key];
     if (value !== undefined && (typeof value !== 'number' || !Number.isFinite(value) || value < 0)) {
       bad(`\`${key}\` must be a number of milliseconds, 0 or more; got ${String(value)}.`);
@@ -158,4 +171,12 @@ function publicKeyOf(key: string | KeyObject | undefined): KeyObject | undefined
     throw new HotswapError(ErrorCodes.INVALID_OPTION, `\`publicKey\` must be an Ed25519 key, got ${String(object.asymmetricKeyType)}.`);
   }
   return object;
+}
+
+/** A prepared reload's time limit: the one asked for, checked, or the default; at most what a timer can hold. @internal */
+export function timeoutOf(asked: number | undefined, fallback: number): number {
+  if (asked !== undefined && (typeof asked !== 'number' || Number.isNaN(asked) || asked <= 0)) {
+    throw new HotswapError(ErrorCodes.INVALID_OPTION, `\`timeoutMs\` must be a number of milliseconds above 0; got ${String(asked)}.`);
+  }
+  return Math.min(asked ?? fallback, 2 ** 31 - 1);
 }
