@@ -177,8 +177,8 @@ export class Swapper<T extends HostTypes = HostTypes> extends SafeEmitter<Swappe
    * reload cannot be prepared.
    */
   prepare(options: PrepareOptions<T> = {}): Promise<PreparedReload> {
-    const timeout = timeoutOf(options.timeoutMs, this.#settings.prepareTimeout);
     return new Promise<PreparedReload>((resolve, reject) => {
+      const timeout = timeoutOf(options.timeoutMs, this.#settings.prepareTimeout);
       this.#enqueue(async () => {
         const prepared = await this.#prepare(this.#reloadData(options), options, timeout);
         resolve(prepared);

@@ -2,7 +2,19 @@
 // type test only: vitest does not run it, the typecheck compiles it):
 // `tsc -p tsconfig.json` (the typecheck of the test command) checks this
 // file, and an `@ts-expect-error` that no longer finds its error fails it.
-import { ErrorCodes, HotswapError, isHotswapError, Swapper, type Generation, type LiveData, type PluginInfo, type Vault } from '@hotswap/core';
+import {
+  ErrorCodes,
+  HotswapError,
+  isHotswapError,
+  Swapper,
+  type AbortReason,
+  type Generation,
+  type LiveData,
+  type PluginInfo,
+  type PreparedState,
+  type ReloadDetails,
+  type Vault,
+} from '@hotswap/core';
 import { definePlugin, type PluginContext } from '@hotswap/core/plugin';
 import { assertType, describe, expectTypeOf, it } from 'vitest';
 
@@ -166,6 +178,21 @@ describe('the host', () => {
     // @ts-expect-error: the data has the contract's shape
     void app.reload({ data: { started: '' } });
     assertType<Promise<unknown>>(new Swapper({ pluginDir: 'bin' }).load());
+  });
+
+  it('prepares a reload with the contract\'s data, and hands back a read-only prepared reload', async () => {
+    const prepared = await app.prepare({ data: { startedAt: '' }, timeoutMs: 1000 });
+    expectTypeOf(prepared.commit()).toEqualTypeOf<ReloadDetails>();
+    expectTypeOf(prepared.abort()).toEqualTypeOf<Promise<boolean>>();
+    expectTypeOf(prepared.state).toEqualTypeOf<PreparedState>();
+    expectTypeOf(prepared.abortReason).toEqualTypeOf<AbortReason | undefined>();
+    // @ts-expect-error: the data has the contract's shape
+    void app.prepare({ data: { started: '' } });
+    // @ts-expect-error: the state is read-only
+    prepared.state = 'committed';
+    // @ts-expect-error: no such abort reason
+    const reason: AbortReason = 'crashed';
+    void reason;
   });
 
   it('hands out read-only snapshots, and cannot make generations or vaults', () => {
