@@ -47,6 +47,9 @@ export const ErrorCodes = {
   RELOAD_CALLBACK_TIMEOUT: 'HOTSWAP_RELOAD_CALLBACK_TIMEOUT',
   RELOAD_FAILED: 'HOTSWAP_RELOAD_FAILED',
   RELOAD_ABORTED: 'HOTSWAP_RELOAD_ABORTED',
+  CANARY_REFUSED: 'HOTSWAP_CANARY_REFUSED',
+  CANARY_ROLLED_BACK: 'HOTSWAP_CANARY_ROLLED_BACK',
+  CANARY_DECIDED: 'HOTSWAP_CANARY_DECIDED',
   INVALID_OPTION: 'HOTSWAP_INVALID_OPTION',
   STATIC_RELOAD: 'HOTSWAP_STATIC_RELOAD',
   // Calling into plugins.
@@ -113,6 +116,9 @@ export interface ErrorDetailsMap {
   HOTSWAP_DEP_NOT_RELOADABLE: { /** The reloadable plugin it imports. */ dependency: string };
   HOTSWAP_LIVE_COLLISION: { /** The live name both define. */ name: string; /** The plugin that defined it first. */ owner: string };
   HOTSWAP_LIVE_NOT_FOUND: { /** Whether a function or a type was asked for. */ kind: 'function' | 'type'; /** The name asked for. */ name: string; /** The names there are. */ known: readonly string[] };
+  HOTSWAP_CANARY_REFUSED: { /** The plugins whose state would be handed over, which two serving generations cannot share. */ plugins: readonly string[] };
+  HOTSWAP_CANARY_ROLLED_BACK: { /** Who decided: the rules, the host or close(). */ decidedBy: 'rules' | 'manual' | 'closed'; /** Why, in words. */ reasons: readonly string[] };
+  HOTSWAP_CANARY_DECIDED: { /** How the canary ended. */ state: 'running' | 'promoted' | 'rolled-back' };
   HOTSWAP_RELOAD_ABORTED: { /** Why: `aborted` by the host, `timeout` (prepareTimeout), `closed` by close(), or `commit-failed`. */ reason: 'aborted' | 'timeout' | 'closed' | 'commit-failed' };
   HOTSWAP_HOOK_TIMEOUT: { /** The limit that was exceeded, in milliseconds. */ timeoutMs: number };
   HOTSWAP_PLUGIN_NOT_FOUND: { /** The plugins of the generation. */ available: readonly string[] };

@@ -123,6 +123,11 @@ export class Generation<T extends Contract = Contract> {
     return this.#plugins;
   }
 
+  /** @internal `invoke` by names the contract does not type (a metered view, an endpoint): the same lookup and errors. */
+  invokeByName(plugin: string, fn: string, params: readonly unknown[]): unknown {
+    return this.#version(plugin).invoke(fn, ...params);
+  }
+
   /** @internal */
   versionOf(name: string): PluginVersion | undefined {
     return this.#byName.get(keyOf(name));

@@ -45,6 +45,8 @@ const unbound = (): undefined => undefined;
 /** @internal What a handle caches; the swapper clears it at every swap. */
 export interface HandleCache {
   clear(): void;
+  /** While true (a canary runs), every call asks `current()` for its generation and calls through it; nothing is cached. */
+  routed: boolean;
 }
 
 /** @internal Made by `Swapper.handle`; `current` reads the swapper's generation. */
@@ -61,6 +63,7 @@ export function makeHandle<T extends Contract>(name: string, current: () => Gene
   const slots = new Map<string, Slot>();
   const cache: HandleCache & { version: PluginVersion | undefined } = {
     version: undefined,
+    routed: false,
     clear() {
       this.version = undefined;
       for (const slot of slots.values()) {
@@ -88,6 +91,7 @@ export function makeHandle<T extends Contract>(name: string, current: () => Gene
   const handle: UntypedHandle = {
     name,
     invoke(fn, ...params) {
+      if (cache.routed) return current().invokeByName(name, fn, params);
       return resolve().invoke(fn, ...params);
     },
     fn(fn) {
@@ -99,6 +103,7 @@ export function makeHandle<T extends Contract>(name: string, current: () => Gene
       }
       const own = slot;
       return (...params) => {
+        if (cache.routed) return current().invokeByName(name, fn, params);
         let v = own.version;
         if (v === undefined) {
           v = resolve();
@@ -121,6 +126,7 @@ export function makeHandle<T extends Contract>(name: string, current: () => Gene
 export class HandleRegistry<T extends Contract> {
   readonly #byKey = new Map<PluginKey, { handle: UntypedHandle; cache: HandleCache }>();
   readonly #current: () => Generation<T>;
+  #routed = false;
 
   constructor(current: () => Generation<T>) {
     this.#current = current;
@@ -131,6 +137,7 @@ export class HandleRegistry<T extends Contract> {
     let entry = this.#byKey.get(key);
     if (entry === undefined) {
       entry = makeHandle<T>(name, this.#current);
+      entry.cache.routed = this.#routed;
       this.#byKey.set(key, entry);
     }
     return typed<Fns, N>(entry.handle);
@@ -139,6 +146,15 @@ export class HandleRegistry<T extends Contract> {
   /** A swap happened: no handle may keep calling a retired version. */
   invalidate(): void {
     for (const { cache } of this.#byKey.values()) cache.clear();
+  }
+
+  /** A canary starts (true) or ends (false): while it runs, each call picks its generation. */
+  route(on: boolean): void {
+    this.#routed = on;
+    for (const { cache } of this.#byKey.values()) {
+      cache.clear();
+      cache.routed = on;
+    }
   }
 }
 

@@ -1,6 +1,13 @@
 export { Swapper } from './swapper.js';
 export type {
   AbortReason,
+  Canary,
+  CanaryDecider,
+  CanaryOptions,
+  CanaryOutcome,
+  CanarySplit,
+  CanaryState,
+  CanaryStatus,
   LastReload,
   LoadArgs,
   PreparedReload,
@@ -12,6 +19,8 @@ export type {
   SwapperStatus,
   TeardownFailureEvent,
 } from './swapper.js';
+export type { CanaryRules, CanaryVerdict } from './canary/rules.js';
+export type { MeterSnapshot } from './canary/meter.js';
 export type { CensusState, LeakEvent, VersionStatus } from './census.js';
 export type { Generation } from './generation.js';
 export type { StaticPlugin } from './loader/static.js';

@@ -15,6 +15,7 @@ import { eventOf, Retirement } from './retire.js';
 import { SafeEmitter, type SwapperEvents } from './swapper/events.js';
 import { settle, timeoutOf, type LoadArgs, type PrepareOptions, type ReloadOptions, type Settings, type SwapperOptions } from './swapper/options.js';
 import { abortMessage, Transaction, type PreparedReload } from './swapper/prepared.js';
+import { CanaryRun, checkSplit, type Canary, type CanaryOptions } from './canary/run.js';
 import { TaskQueue } from './swapper/queue.js';
 import { statusOf, type LastReload, type SwapperStatus } from './swapper/status.js';
 import { Vault } from './vault.js';
@@ -24,6 +25,7 @@ import type { PluginVersion, TeardownStage } from './version/version.js';
 export type { SwapperEvents, TeardownFailureEvent } from './swapper/events.js';
 export type { LoadArgs, PrepareOptions, ReloadOptions, SwapperOptions } from './swapper/options.js';
 export type { AbortReason, PreparedReload, PreparedState } from './swapper/prepared.js';
+export type { Canary, CanaryDecider, CanaryOptions, CanaryOutcome, CanarySplit, CanaryState, CanaryStatus } from './canary/run.js';
 export type { LastReload, SwapperStatus } from './swapper/status.js';
 
 /**
@@ -56,6 +58,7 @@ export class Swapper<T extends HostTypes = HostTypes> extends SafeEmitter<Swappe
   #lastReload: LastReload | undefined;
   #closed = false;
   #prepared: Transaction | undefined;
+  #canary: CanaryRun<T> | undefined;
 
   constructor(options: SwapperOptions<T>) {
     const settings = settle(options);
@@ -96,11 +99,16 @@ export class Swapper<T extends HostTypes = HostTypes> extends SafeEmitter<Swappe
 
   /** A snapshot of every version from serving to collected, and of the last reload. */
   status(): SwapperStatus {
-    return statusOf(this.#census, this.#current?.id, this.reloadCounter, this.#lastReload);
+    return statusOf(this.#census, this.#current?.id, this.reloadCounter, this.#lastReload, this.#canary?.status());
   }
 
-  /** The generation serving now. Throws `HOTSWAP_NOT_LOADED` before the first load. */
+  /**
+   * The generation serving now. Throws `HOTSWAP_NOT_LOADED` before the first
+   * load. While a canary runs, each read is one unit of work's pick: the
+   * canary's generation with the canary's weight, else the baseline's.
+   */
   get current(): Generation<T> {
+    if (this.#canary !== undefined) return this.#canary.pick(undefined);
     if (this.#current === undefined && this.#closed) {
       throw new HotswapError(ErrorCodes.NOT_LOADED, 'the swapper is closed: its plugins were freed by close().');
     }
@@ -108,6 +116,20 @@ export class Swapper<T extends HostTypes = HostTypes> extends SafeEmitter<Swappe
       throw new HotswapError(ErrorCodes.NOT_LOADED, 'no plugins are loaded yet. Call swapper.load(data) first.');
     }
     return this.#current;
+  }
+
+  /**
+   * The generation for one unit of work (a request, a job) with this key: the
+   * serving generation, or, while a canary split by key runs, the same side
+   * for the same key every time. Keep it for the whole unit of work.
+   */
+  pick(key?: string): Generation<T> {
+    return this.#canary !== undefined ? this.#canary.pick(key) : this.current;
+  }
+
+  /** The canary running now, if any. */
+  get activeCanary(): Canary | undefined {
+    return this.#canary;
   }
 
   /** How many reloads have succeeded since the first load (Go's `ReloadCounter`). */
@@ -189,6 +211,25 @@ export class Swapper<T extends HostTypes = HostTypes> extends SafeEmitter<Swappe
   }
 
   /**
+   * Reloads as a canary: prepared like any reload, then served beside the
+   * current generation for a share of the work (`weight`, at random or by
+   * key) until its rules promote it or roll it back, or the host does. Resolves
+   * once the canary serves. No other reload runs until it is decided. A reload
+   * that would hand a plugin's state over (takeState) is refused
+   * (`HOTSWAP_CANARY_REFUSED`): two serving generations cannot share it.
+   */
+  canary(options: CanaryOptions & ReloadOptions<T>): Promise<Canary> {
+    return new Promise<Canary>((resolve, reject) => {
+      checkSplit(options);
+      this.#enqueue(async () => {
+        const run = await this.#startCanary(this.#reloadData(options), options);
+        resolve(run);
+        await run.settled;
+      }).catch(reject);
+    });
+  }
+
+  /**
    * Retires the current generation and waits until every retired version has
    * had its OnFree: free delays are cut short, but calls still running are
    * waited for (up to `maxFreeWait`). A prepared reload is aborted. Call it
@@ -196,6 +237,7 @@ export class Swapper<T extends HostTypes = HostTypes> extends SafeEmitter<Swappe
    */
   async close(): Promise<void> {
     if (this.#closed) return this.settled();
+    this.#canary?.close();
     const prepared = this.#prepared?.close();
     await this.#enqueue(() => {
       this.#closed = true;
@@ -245,18 +287,68 @@ export class Swapper<T extends HostTypes = HostTypes> extends SafeEmitter<Swappe
     }
   }
 
-  async #prepare(data: unknown, options: ReloadOptions<T>, timeoutMs: number): Promise<Transaction> {
+  /** Runs a reload up to the swap; on failure records it and throws. */
+  async #stage(data: unknown, options: ReloadOptions<T>): Promise<{ staged: StagedReload<T>; id: number; previous: Generation<T> | undefined; started: number }> {
     const started = performance.now();
     const previous = this.#current;
     const id = previous === undefined ? 1 : previous.id + 1;
     this.notify('reload:start', { generation: id });
-    let staged: StagedReload<T>;
     try {
       const sources = await selectSources(this.#sourceSpec());
-      staged = await prepareReload(this.#input(id, previous, data, options), sources);
+      return { staged: await prepareReload(this.#input(id, previous, data, options), sources), id, previous, started };
     } catch (error) {
       throw this.#failed(error, previous);
     }
+  }
+
+  async #startCanary(data: unknown, options: CanaryOptions & ReloadOptions<T>): Promise<CanaryRun<T>> {
+    const { staged, id, previous, started } = await this.#stage(data, options);
+    if (previous === undefined) throw new HotswapError(ErrorCodes.NOT_LOADED, 'a canary needs a serving generation. Call swapper.load(data) first.');
+    if (staged.stateful.length > 0) {
+      await staged.abort();
+      throw this.#failed(
+        new HotswapError(
+          ErrorCodes.CANARY_REFUSED,
+          `the reload hands the state of ${staged.stateful.join(', ')} to a new version (takeState), which a canary cannot do: both generations would serve that state. Reload without a canary.`,
+          { plugins: staged.stateful },
+        ),
+        previous,
+      );
+    }
+    const kept = new Set(previous.versions);
+    const own = staged.generation.versions.filter((v) => !kept.has(v));
+    const generation = staged.generation;
+    const run: CanaryRun<T> = new CanaryRun(generation, previous, options, {
+      promote: () => {
+        this.#canary = undefined;
+        this.#current = generation;
+        this.#handles.route(false);
+        const details = this.#committed(id, data, staged, started);
+        this.notify('canary:end', run.status());
+        return details;
+      },
+      rollback: (reasons) => {
+        this.#canary = undefined;
+        this.#handles.route(false);
+        for (const version of generation.versions) if (kept.has(version)) version.join(previous.vault);
+        this.#retirement.retire(own, this.#timing());
+        const status = run.status();
+        const message = `the canary of generation ${id} was rolled back: ${reasons.join('; ')}. Generation ${previous.id} serves everything again.`;
+        this.#failed(new HotswapError(ErrorCodes.CANARY_ROLLED_BACK, message, { decidedBy: status.decidedBy ?? 'manual', reasons }), previous);
+        this.notify('canary:end', status);
+      },
+    });
+    staged.commit(() => {
+      this.#canary = run;
+      this.#handles.route(true);
+    });
+    this.#settings.log.info(`generation ${id} serving as a canary for ${Math.round(options.weight * 100)}% of the work beside generation ${previous.id}`);
+    this.notify('canary:start', run.status());
+    return run;
+  }
+
+  async #prepare(data: unknown, options: ReloadOptions<T>, timeoutMs: number): Promise<Transaction> {
+    const { staged, id, previous, started } = await this.#stage(data, options);
     const prepared = new Transaction(id, staged.details, timeoutMs, {
       commit: () => {
         try {

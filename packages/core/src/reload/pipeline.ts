@@ -18,6 +18,8 @@ export interface StagedReload<T extends HostTypes> {
   details: PluginDetail[];
   /** The serving versions the swap retires, in dependency order. */
   retired: PluginVersion[];
+  /** The plugins whose state the commit hands from the old version to the new (takeState). */
+  stateful: string[];
   /**
    * Hands each replaced version's state to its successor and calls `swap`,
    * in one synchronous step. Throws `HOTSWAP_HANDOFF_FAILED` with nothing
@@ -54,6 +56,7 @@ export async function prepareReload<T extends HostTypes>(input: ReloadInput<T>, 
       generation,
       details: pluginDetails(ordered, outcomes, plan.removed),
       retired: plan.retired,
+      stateful: handoffs.map((h) => h.to.name),
       commit: (swap) => commit(generation, handoffs, input.runner.syncLimit, swap),
       abort: unwind,
     };

@@ -7,6 +7,7 @@ import type { Logger } from '../logger.js';
 import type { HostTypes } from '../plugin.js';
 import type { ReloadDetails } from '../reload/details.js';
 import type { VersionEvent } from '../retire.js';
+import type { CanaryStatus } from '../canary/run.js';
 
 /** A piece of a version's teardown that failed: an abort listener, an onRetire teardown, or OnFree during a rollback. */
 export interface TeardownFailureEvent extends VersionEvent {
@@ -22,6 +23,10 @@ export interface SwapperEvents<T extends HostTypes = HostTypes> {
   'reload:success': (details: ReloadDetails, generation: Generation<T>) => void;
   /** A load or reload failed; the current generation keeps serving. */
   'reload:failure': (error: HotswapError) => void;
+  /** A canary reload began serving its share of the work. */
+  'canary:start': (status: CanaryStatus) => void;
+  /** A canary was promoted or rolled back (`status.state`, `status.decidedBy`, `status.verdict`). */
+  'canary:end': (status: CanaryStatus) => void;
   /** A lifecycle hook of a version finished, or failed. */
   hook: (event: HookEvent) => void;
   /** A new version was swapped in and serves. */

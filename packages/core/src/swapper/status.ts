@@ -1,6 +1,7 @@
 import type { Census, VersionStatus } from '../census.js';
 import type { Stage } from '../errors.js';
 import type { ReloadDetails } from '../reload/details.js';
+import type { CanaryStatus } from '../canary/run.js';
 
 /** The last load or reload: its details, or its error with the plugin and stage it failed at. */
 export type LastReload =
@@ -25,10 +26,18 @@ export interface SwapperStatus {
   collected: number;
   /** The last load or reload: its details, or its error. */
   lastReload?: LastReload;
+  /** The canary running now, with its counts and the verdict as it forms. */
+  canary?: CanaryStatus;
 }
 
 /** The status snapshot, from the census and what the swapper knows. @internal */
-export function statusOf(census: Census, generation: number | undefined, reloadCount: number, lastReload: LastReload | undefined): SwapperStatus {
+export function statusOf(
+  census: Census,
+  generation: number | undefined,
+  reloadCount: number,
+  lastReload: LastReload | undefined,
+  canary: CanaryStatus | undefined,
+): SwapperStatus {
   const { versions, collected } = census.snapshot();
   const pick = (state: VersionStatus['state']): VersionStatus[] => versions.filter((v) => v.state === state);
   return {
@@ -40,5 +49,6 @@ export function statusOf(census: Census, generation: number | undefined, reloadC
     leaked: pick('leaked'),
     collected,
     ...(lastReload === undefined ? {} : { lastReload }),
+    ...(canary === undefined ? {} : { canary }),
   };
 }
