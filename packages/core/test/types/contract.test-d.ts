@@ -8,6 +8,7 @@ import {
   isHotswapError,
   Swapper,
   type AbortReason,
+  type Canary,
   type Generation,
   type LiveData,
   type PluginInfo,
@@ -193,6 +194,24 @@ describe('the host', () => {
     // @ts-expect-error: no such abort reason
     const reason: AbortReason = 'crashed';
     void reason;
+  });
+
+  it('starts a canary with the contract\'s data and a typed split, and picks typed generations', async () => {
+    const canary = await app.canary({ weight: 0.1, by: 'key', rules: { minCalls: 10 }, data: { startedAt: '' } });
+    expectTypeOf(canary.promote()).toEqualTypeOf<ReloadDetails>();
+    expectTypeOf(canary.status().counts.canary.p99Ms).toEqualTypeOf<number>();
+    expectTypeOf((await canary.settled).state).toEqualTypeOf<'promoted' | 'rolled-back'>();
+    expectTypeOf(app.pick('user-1')).toEqualTypeOf<Generation<App>>();
+    expectTypeOf(app.pick().invoke('gamma', 'pulse')).toEqualTypeOf<string>();
+    expectTypeOf(app.activeCanary).toEqualTypeOf<Canary | undefined>();
+    // @ts-expect-error: a split is random or by key
+    void app.canary({ weight: 0.1, by: 'header' });
+    // @ts-expect-error: the weight is required
+    void app.canary({ rules: {} });
+    // @ts-expect-error: no such rule
+    void app.canary({ weight: 0.1, rules: { maxErrors: 3 } });
+    // @ts-expect-error: the data has the contract's shape
+    void app.canary({ weight: 0.1, data: { started: '' } });
   });
 
   it('hands out read-only snapshots, and cannot make generations or vaults', () => {
