@@ -63,7 +63,7 @@ export class MeteredGeneration<T extends Contract = Contract> extends Generation
   #call(plugin: string, fn: string, params: readonly unknown[]): unknown {
     if (!this.#switch.on) return super.invokeByName(plugin, fn, params);
     const meter = this.#meter;
-    const started = performance.now();
+    const started = meter.start();
     let result: unknown;
     try {
       result = super.invokeByName(plugin, fn, params);
