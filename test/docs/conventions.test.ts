@@ -124,7 +124,7 @@ this is not TypeScript
       ),
     );
     expect(problems).toEqual([]);
-  });
+  }, 60_000);
 
   test('a type error is reported with the page line, the block and the file line', async () => {
     const path = page(`# Page
