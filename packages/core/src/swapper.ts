@@ -15,6 +15,8 @@ import { eventOf, Retirement } from './retire.js';
 import { SafeEmitter, type SwapperEvents } from './swapper/events.js';
 import { settle, timeoutOf, type LoadArgs, type PrepareOptions, type ReloadOptions, type Settings, type SwapperOptions } from './swapper/options.js';
 import { abortMessage, Transaction, type PreparedReload } from './swapper/prepared.js';
+import { ReloadHistory } from './swapper/history.js';
+import { metricsOf, type SwapperMetrics } from './swapper/metrics.js';
 import { TaskQueue } from './swapper/queue.js';
 import { statusOf, type LastReload, type SwapperStatus } from './swapper/status.js';
 import { Vault } from './vault.js';
@@ -25,6 +27,8 @@ export type { SwapperEvents, TeardownFailureEvent } from './swapper/events.js';
 export type { LoadArgs, PrepareOptions, ReloadOptions, SwapperOptions } from './swapper/options.js';
 export type { AbortReason, PreparedReload, PreparedState } from './swapper/prepared.js';
 export type { LastReload, SwapperStatus } from './swapper/status.js';
+export type { ReloadOutcomeKind, ReloadRecord, ReloadTotals } from './swapper/history.js';
+export type { CountedState, SwapperMetrics } from './swapper/metrics.js';
 
 /**
  * What the host holds (Go's `PluginManagerSwapper`): it loads the plugins,
@@ -54,6 +58,7 @@ export class Swapper<T extends HostTypes = HostTypes> extends SafeEmitter<Swappe
   #lastServed = 0;
   #lastData: unknown;
   #lastReload: LastReload | undefined;
+  readonly #history = new ReloadHistory();
   #closed = false;
   #prepared: Transaction | undefined;
 
@@ -96,7 +101,12 @@ export class Swapper<T extends HostTypes = HostTypes> extends SafeEmitter<Swappe
 
   /** A snapshot of every version from serving to collected, and of the last reload. */
   status(): SwapperStatus {
-    return statusOf(this.#census, this.#current?.id, this.reloadCounter, this.#lastReload);
+    return statusOf(this.#census, this.#current?.id, this.reloadCounter, this.#lastReload, this.#history.entries());
+  }
+
+  /** The numbers the admin endpoint's `/metrics` exposes, as a plain object: reloads by outcome and duration, versions by state, calls in flight, leaks, collections. */
+  metrics(): SwapperMetrics {
+    return metricsOf(this.#census.snapshot(), this.#current?.id, this.#history.totals());
   }
 
   /** The generation serving now. Throws `HOTSWAP_NOT_LOADED` before the first load. */
@@ -255,7 +265,7 @@ export class Swapper<T extends HostTypes = HostTypes> extends SafeEmitter<Swappe
       const sources = await selectSources(this.#sourceSpec());
       staged = await prepareReload(this.#input(id, previous, data, options), sources);
     } catch (error) {
-      throw this.#failed(error, previous);
+      throw this.#failed(error, previous, id, started);
     }
     const prepared = new Transaction(id, staged.details, timeoutMs, {
       commit: () => {
@@ -272,7 +282,7 @@ export class Swapper<T extends HostTypes = HostTypes> extends SafeEmitter<Swappe
       },
       abort: async (reason, error) => {
         await staged.abort();
-        this.#failed(error ?? new HotswapError(ErrorCodes.RELOAD_ABORTED, abortMessage(id, reason), { reason }), previous);
+        this.#failed(error ?? new HotswapError(ErrorCodes.RELOAD_ABORTED, abortMessage(id, reason), { reason }), previous, id, started);
       },
     });
     this.#prepared = prepared;
@@ -288,6 +298,7 @@ export class Swapper<T extends HostTypes = HostTypes> extends SafeEmitter<Swappe
     this.#lastServed = id;
     const details: ReloadDetails = { generation: id, plugins: staged.details, durationMs: performance.now() - started };
     this.#lastReload = { ok: true, at: Date.now(), details };
+    this.#history.succeeded(id === 1 ? 'load' : 'reload', details);
     this.#settings.log.info(`generation ${id} serving: ${details.plugins.map((p) => `${p.name}@${p.version} ${p.status}`).join(', ')}`);
     for (const p of staged.details) {
       if (p.status === 'loaded' || p.status === 're-linked') {
@@ -299,12 +310,13 @@ export class Swapper<T extends HostTypes = HostTypes> extends SafeEmitter<Swappe
     return details;
   }
 
-  #failed(error: unknown, previous: Generation<T> | undefined): HotswapError {
+  #failed(error: unknown, previous: Generation<T> | undefined, id: number, started: number): HotswapError {
     const failure = asFailure(error);
     const where: { plugin?: string; stage?: Stage } = {};
     if (failure.plugin !== undefined) where.plugin = failure.plugin;
     if (failure.stage !== undefined) where.stage = failure.stage;
     this.#lastReload = { ok: false, at: Date.now(), code: failure.code, message: failure.message, ...where };
+    this.#history.failed(previous === undefined ? 'load' : 'reload', id, performance.now() - started, failure);
     this.#settings.log.error(`reload failed, generation ${previous?.id ?? 'none'} keeps serving: ${failure.message}`);
     this.notify('reload:failure', failure);
     return failure;

@@ -1,6 +1,7 @@
 import type { Census, VersionStatus } from '../census.js';
 import type { Stage } from '../errors.js';
 import type { ReloadDetails } from '../reload/details.js';
+import type { ReloadRecord } from './history.js';
 
 /** The last load or reload: its details, or its error with the plugin and stage it failed at. */
 export type LastReload =
@@ -23,12 +24,22 @@ export interface SwapperStatus {
   leaked: VersionStatus[];
   /** How many versions were garbage-collected in all. */
   collected: number;
+  /** The versions garbage-collected most recently (up to 100), oldest first. */
+  recentlyCollected: VersionStatus[];
+  /** The recent loads and reloads (up to 50), oldest first: outcome, per-plugin status and timings. */
+  history: ReloadRecord[];
   /** The last load or reload: its details, or its error. */
   lastReload?: LastReload;
 }
 
 /** The status snapshot, from the census and what the swapper knows. @internal */
-export function statusOf(census: Census, generation: number | undefined, reloadCount: number, lastReload: LastReload | undefined): SwapperStatus {
+export function statusOf(
+  census: Census,
+  generation: number | undefined,
+  reloadCount: number,
+  lastReload: LastReload | undefined,
+  history: ReloadRecord[],
+): SwapperStatus {
   const { versions, collected } = census.snapshot();
   const pick = (state: VersionStatus['state']): VersionStatus[] => versions.filter((v) => v.state === state);
   return {
@@ -39,6 +50,8 @@ export function statusOf(census: Census, generation: number | undefined, reloadC
     freed: pick('freed'),
     leaked: pick('leaked'),
     collected,
+    recentlyCollected: pick('collected'),
+    history,
     ...(lastReload === undefined ? {} : { lastReload }),
   };
 }
