@@ -30,7 +30,7 @@ const CHANGES: ReadonlyArray<keyof SwapperEvents & string> = [
 /**
  * The admin endpoint's `GET /events`: a server-sent event stream of `status`
  * (the snapshot, first and after every change) and `heap` (a sample every
- * `intervalMs`). One timer samples the heap for every open stream, and runs
+ * `intervalMs`, and one with each status). One timer samples the heap for every open stream, and runs
  * only while one is open; the samples of the last ten minutes are kept and
  * sent to each new stream.
  */
@@ -85,7 +85,11 @@ export class EventStreams<T extends HostTypes> {
     this.#pending = setTimeout(() => {
       this.#pending = undefined;
       const status = this.swapper.status();
-      for (const res of this.#streams) write(res, 'status', status);
+      const sample = this.#sample();
+      for (const res of this.#streams) {
+        write(res, 'status', status);
+        write(res, 'heap', sample);
+      }
     }, 10);
     this.#pending.unref();
   }
