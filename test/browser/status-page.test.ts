@@ -56,6 +56,9 @@ afterAll(async () => {
   ws?.cleanup();
 });
 
+/** The text of the element `selector` selects. */
+const text = (selector: string): Promise<string | null> => page.$eval(selector, (e: { textContent: string | null }) => e.textContent);
+
 /** Waits until the page shows `build` of `plugin` in `state`. */
 const shows = (plugin: string, build: string, state: string): Promise<unknown> =>
   page.waitForSelector(`#versions tr[data-plugin="${plugin}"][data-build="${build}"][data-state="${state}"]`, { timeout: 10_000 });
@@ -66,7 +69,7 @@ it('asks for the token when none is given, and takes it from the fragment withou
   await page.goto(`${url}#token=${token}`);
   await shows('greeter', 'build-1', 'serving');
   expect(page.url()).toBe(url);
-  expect(await page.$eval('#generation', (e) => e.textContent)).toBe('1');
+  expect(await text('#generation')).toBe('1');
   await page.waitForSelector('#conn.live');
 });
 
@@ -77,7 +80,7 @@ it('reloads from its button and follows the old version to retiring and freed', 
   const release = swapper.current.hold();
   await page.click('#reload');
   await shows('greeter', 'build-2', 'serving');
-  expect(await page.$eval('#generation', (e) => e.textContent)).toBe('2');
+  expect(await text('#generation')).toBe('2');
   await shows('greeter', 'build-1', 'retiring');
   await page.waitForSelector('#history tr[data-generation="2"][data-outcome="success"]');
   release();
@@ -90,7 +93,7 @@ it('shows a failed reload in the history and the heap over time, and saves the s
   await ws.build({ buildStamp: 'build-3' });
   await page.click('#reload');
   await page.waitForSelector('#history tr[data-outcome="failure"]');
-  expect(await page.$eval('#reload-result', (e) => e.textContent)).toContain('HOTSWAP_DEP_UNKNOWN');
+  expect(await text('#reload-result')).toContain('HOTSWAP_DEP_UNKNOWN');
   // The failed reload changed nothing: build 2 serves on.
   await shows('clock', 'build-2', 'serving');
   await page.waitForSelector('#heap polyline.line');

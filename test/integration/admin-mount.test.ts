@@ -197,7 +197,9 @@ describe('GET /events', () => {
         buffer += value;
       }
     };
-    expect(await next('heap-history')).toEqual([expect.objectContaining({ heapUsed: expect.any(Number) })]);
+    const heap = (await next('heap-history')) as Array<{ heapUsed: number }>;
+    expect(heap).toHaveLength(1);
+    expect(heap[0]!.heapUsed).toBeGreaterThan(0);
     expect(((await next('status')) as SwapperStatus).generation).toBe(1);
     await rebuild('v2', 'b2');
     void call('/hotswap/reload', { method: 'POST' });

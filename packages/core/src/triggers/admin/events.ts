@@ -15,7 +15,7 @@ export interface HeapSample {
 const KEPT = 600;
 
 /** The swapper events after which the status has changed. */
-const CHANGES: ReadonlyArray<keyof SwapperEvents & string> = [
+const CHANGES: ReadonlyArray<keyof SwapperEvents> = [
   'reload:start',
   'reload:success',
   'reload:failure',

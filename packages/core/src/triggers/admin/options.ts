@@ -132,7 +132,7 @@ export function checkOptions(options: AdminOptions): Settings {
   if (!LOOPBACK.has(host) && options.allowRemote !== true) {
     throw invalid(`the admin endpoint would listen on ${host}, beyond loopback. Set allowRemote: true if that is meant, and give it tls: { key, cert }.`);
   }
-  const number = (name: keyof AdminOptions & string, fallback: number, min: number, max?: number): number => integer('serveAdmin', options, name, fallback, min, max);
+  const number = (name: keyof AdminOptions, fallback: number, min: number, max?: number): number => integer('serveAdmin', options, name, fallback, min, max);
   const settings: Settings = {
     ...handler,
     host,
