@@ -95,6 +95,29 @@ describe('createAdminHandler in a node:http server', () => {
     expect([wrong.status, wrong.headers.get('allow')]).toEqual([405, 'GET']);
   });
 
+  it('answers a name listed in allowedHosts, as a reverse proxy would forward it', async () => {
+    const admin = createAdminHandler(swapper, { token, allowedHosts: ['admin.example'] });
+    const other = createServer(admin);
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+    const port = (other.address() as AddressInfo).port;
+    const status = (host: string): Promise<number> =>
+      new Promise((resolve, reject) => {
+        request({ host: '127.0.0.1', port, path: '/status', headers: { host, authorization: `Bearer ${token}` } }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        })
+          .on('error', reject)
+          .end();
+      });
+    try {
+      expect(await status(`admin.example:${port}`)).toBe(200);
+      expect(await status(`other.example:${port}`)).toBe(421);
+    } finally {
+      other.closeAllConnections();
+      await new Promise((resolve) => other.close(resolve));
+    }
+  });
+
   it('refuses a weak token or a malformed prefix', () => {
     expect(thrown(() => createAdminHandler(swapper, { token: 'short' }))).toMatchObject({ code: ErrorCodes.INVALID_OPTION });
     for (const prefix of ['hotswap', '/a/../b', '/a?b', '/a b', 7]) {
