@@ -142,7 +142,17 @@ describe('status', () => {
     ws.plugin('p', { 'index.ts': slow('v1') });
     await ws.build({ shared: ['test-log'], buildStamp: 's1' });
     make({ leakTimeout: false });
-    expect(swapper.status()).toEqual({ generation: undefined, reloadCount: 0, serving: [], retiring: [], freed: [], leaked: [], collected: 0 });
+    expect(swapper.status()).toEqual({
+      generation: undefined,
+      reloadCount: 0,
+      serving: [],
+      retiring: [],
+      freed: [],
+      leaked: [],
+      collected: 0,
+      recentlyCollected: [],
+      history: [],
+    });
     await swapper.load(undefined);
     await ws.build({ shared: ['test-log'], buildStamp: 's2' });
     await swapper.reload();
@@ -155,11 +165,17 @@ describe('status', () => {
     await until(() => swapper.status().collected === 1, 'v1 to be collected');
     status = swapper.status();
     expect(status.freed).toEqual([]);
+    expect(status.recentlyCollected.map((v) => [v.buildStamp, v.state])).toEqual([['s1', 'collected']]);
 
     ws.plugin('p', { 'index.ts': slow('v3', `onLoad() { throw new Error('bad'); },`) });
     await ws.build({ shared: ['test-log'], buildStamp: 's3' });
     await swapper.reload().catch(() => undefined);
     expect(swapper.status().lastReload).toMatchObject({ ok: false, code: ErrorCodes.HOOK_FAILED });
+    expect(swapper.status().history.map((r) => [r.generation, r.kind, r.outcome, r.error?.code])).toEqual([
+      [1, 'load', 'success', undefined],
+      [2, 'reload', 'success', undefined],
+      [3, 'reload', 'failure', ErrorCodes.HOOK_FAILED],
+    ]);
     expect(swapper.status().serving.map((v) => v.buildStamp)).toEqual(['s2']);
   });
 });

@@ -5,6 +5,7 @@ import { registerInit } from './commands/init.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerKeygen } from './commands/keygen.js';
 import { registerReload } from './commands/reload.js';
+import { registerStatus } from './commands/status.js';
 import { registerWatch } from './commands/watch.js';
 import { BuildErrorCodes, CliErrorCodes } from './errors.js';
 import { paint, type Io } from './output.js';
@@ -62,6 +63,7 @@ export async function main(argv: readonly string[], options: MainIo = {}): Promi
   registerInspect(program, io);
   registerInit(program, io);
   registerReload(program, io);
+  registerStatus(program, io);
   registerKeygen(program, io);
 
   try {

@@ -48,6 +48,7 @@ export class Census {
   readonly #ids = new WeakMap<PluginVersion, number>();
   readonly #registry: FinalizationRegistry<number>;
   #collected = 0;
+  #leaks = 0;
   #next = 0;
   readonly #due = new Map<number, number>();
   /** The ids of collected versions still in the snapshot, oldest first. */
@@ -121,7 +122,7 @@ export class Census {
   }
 
   /** Every tracked version, oldest first, with the last {@link HISTORY} collected ones. */
-  snapshot(): { versions: VersionStatus[]; collected: number } {
+  snapshot(): { versions: VersionStatus[]; collected: number; leaks: number } {
     const versions = [...this.#records.values()].map((r) => ({
       plugin: r.plugin,
       version: r.version,
@@ -130,7 +131,7 @@ export class Census {
       ...(r.live === undefined ? {} : { inflight: r.live.inflight }),
       ...(r.freedAt === undefined ? {} : { freedAt: r.freedAt }),
     }));
-    return { versions, collected: this.#collected };
+    return { versions, collected: this.#collected, leaks: this.#leaks };
   }
 
   async #check(ids: readonly number[]): Promise<void> {
@@ -147,6 +148,7 @@ export class Census {
     const record = this.#records.get(id);
     if (record?.state !== 'freed') return;
     record.state = 'leaked';
+    this.#leaks++;
     const event: LeakEvent = {
       plugin: record.plugin,
       version: record.version,

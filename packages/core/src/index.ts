@@ -14,7 +14,12 @@ export type {
   PreparedState,
   PrepareOptions,
   ReloadOptions,
+  CountedState,
+  ReloadOutcomeKind,
+  ReloadRecord,
+  ReloadTotals,
   SwapperEvents,
+  SwapperMetrics,
   SwapperOptions,
   SwapperStatus,
   TeardownFailureEvent,
@@ -55,8 +60,8 @@ export { watchPluginDir } from './triggers/watch.js';
 export type { WatchOptions, WatchTrigger } from './triggers/watch.js';
 export { reloadOnSignalFile } from './triggers/signal-file.js';
 export type { SignalFileOptions } from './triggers/signal-file.js';
-export { serveAdmin } from './triggers/admin.js';
-export type { AdminOptions, AdminServer } from './triggers/admin.js';
+export { createAdminHandler, prometheusText, PROMETHEUS_CONTENT_TYPE, serveAdmin } from './triggers/admin.js';
+export type { AdminHandlerOptions, AdminOptions, AdminServer } from './triggers/admin.js';
 export type { ReloadOutcome } from './triggers/signal.js';
 export { DEFAULT_RELOAD_SIGNAL } from './triggers/signal.js';
 export type { TriggerErrorHandler } from './triggers/report.js';

@@ -16,6 +16,8 @@ import { SafeEmitter, type SwapperEvents } from './swapper/events.js';
 import { settle, timeoutOf, type LoadArgs, type PrepareOptions, type ReloadOptions, type Settings, type SwapperOptions } from './swapper/options.js';
 import { abortMessage, Transaction, type PreparedReload } from './swapper/prepared.js';
 import { CanaryRun, checkSplit, type Canary, type CanaryOptions } from './canary/run.js';
+import { ReloadHistory } from './swapper/history.js';
+import { metricsOf, type SwapperMetrics } from './swapper/metrics.js';
 import { TaskQueue } from './swapper/queue.js';
 import { statusOf, type LastReload, type SwapperStatus } from './swapper/status.js';
 import { Vault } from './vault.js';
@@ -27,6 +29,8 @@ export type { LoadArgs, PrepareOptions, ReloadOptions, SwapperOptions } from './
 export type { AbortReason, PreparedReload, PreparedState } from './swapper/prepared.js';
 export type { Canary, CanaryDecider, CanaryOptions, CanaryOutcome, CanarySplit, CanaryState, CanaryStatus } from './canary/run.js';
 export type { LastReload, SwapperStatus } from './swapper/status.js';
+export type { ReloadOutcomeKind, ReloadRecord, ReloadTotals } from './swapper/history.js';
+export type { CountedState, SwapperMetrics } from './swapper/metrics.js';
 
 /**
  * What the host holds (Go's `PluginManagerSwapper`): it loads the plugins,
@@ -56,6 +60,7 @@ export class Swapper<T extends HostTypes = HostTypes> extends SafeEmitter<Swappe
   #lastServed = 0;
   #lastData: unknown;
   #lastReload: LastReload | undefined;
+  readonly #history = new ReloadHistory();
   #closed = false;
   #prepared: Transaction | undefined;
   #canary: CanaryRun<T> | undefined;
@@ -99,7 +104,12 @@ export class Swapper<T extends HostTypes = HostTypes> extends SafeEmitter<Swappe
 
   /** A snapshot of every version from serving to collected, and of the last reload. */
   status(): SwapperStatus {
-    return statusOf(this.#census, this.#current?.id, this.reloadCounter, this.#lastReload, this.#canary?.status());
+    return statusOf(this.#census, this.#current?.id, this.reloadCounter, this.#lastReload, this.#history.entries(), this.#canary?.status());
+  }
+
+  /** The numbers the admin endpoint's `/metrics` exposes, as a plain object: reloads by outcome and duration, versions by state, calls in flight, leaks, collections. */
+  metrics(): SwapperMetrics {
+    return metricsOf(this.#census.snapshot(), this.#current?.id, this.#history.totals());
   }
 
   /**
@@ -297,7 +307,7 @@ export class Swapper<T extends HostTypes = HostTypes> extends SafeEmitter<Swappe
       const sources = await selectSources(this.#sourceSpec());
       return { staged: await prepareReload(this.#input(id, previous, data, options), sources), id, previous, started };
     } catch (error) {
-      throw this.#failed(error, previous);
+      throw this.#failed(error, previous, id, started);
     }
   }
 
@@ -313,6 +323,8 @@ export class Swapper<T extends HostTypes = HostTypes> extends SafeEmitter<Swappe
           { plugins: staged.stateful },
         ),
         previous,
+        id,
+        started,
       );
     }
     const kept = new Set(previous.versions);
@@ -334,7 +346,7 @@ export class Swapper<T extends HostTypes = HostTypes> extends SafeEmitter<Swappe
         this.#retirement.retire(own, this.#timing());
         const status = run.status();
         const message = `the canary of generation ${id} was rolled back: ${reasons.join('; ')}. Generation ${previous.id} serves everything again.`;
-        this.#failed(new HotswapError(ErrorCodes.CANARY_ROLLED_BACK, message, { decidedBy: status.decidedBy ?? 'manual', reasons }), previous);
+        this.#failed(new HotswapError(ErrorCodes.CANARY_ROLLED_BACK, message, { decidedBy: status.decidedBy ?? 'manual', reasons }), previous, id, started);
         this.notify('canary:end', status);
       },
     });
@@ -364,7 +376,7 @@ export class Swapper<T extends HostTypes = HostTypes> extends SafeEmitter<Swappe
       },
       abort: async (reason, error) => {
         await staged.abort();
-        this.#failed(error ?? new HotswapError(ErrorCodes.RELOAD_ABORTED, abortMessage(id, reason), { reason }), previous);
+        this.#failed(error ?? new HotswapError(ErrorCodes.RELOAD_ABORTED, abortMessage(id, reason), { reason }), previous, id, started);
       },
     });
     this.#prepared = prepared;
@@ -380,6 +392,7 @@ export class Swapper<T extends HostTypes = HostTypes> extends SafeEmitter<Swappe
     this.#lastServed = id;
     const details: ReloadDetails = { generation: id, plugins: staged.details, durationMs: performance.now() - started };
     this.#lastReload = { ok: true, at: Date.now(), details };
+    this.#history.succeeded(id === 1 ? 'load' : 'reload', details);
     this.#settings.log.info(`generation ${id} serving: ${details.plugins.map((p) => `${p.name}@${p.version} ${p.status}`).join(', ')}`);
     for (const p of staged.details) {
       if (p.status === 'loaded' || p.status === 're-linked') {
@@ -391,12 +404,13 @@ export class Swapper<T extends HostTypes = HostTypes> extends SafeEmitter<Swappe
     return details;
   }
 
-  #failed(error: unknown, previous: Generation<T> | undefined): HotswapError {
+  #failed(error: unknown, previous: Generation<T> | undefined, id: number, started: number): HotswapError {
     const failure = asFailure(error);
     const where: { plugin?: string; stage?: Stage } = {};
     if (failure.plugin !== undefined) where.plugin = failure.plugin;
     if (failure.stage !== undefined) where.stage = failure.stage;
     this.#lastReload = { ok: false, at: Date.now(), code: failure.code, message: failure.message, ...where };
+    this.#history.failed(previous === undefined ? 'load' : 'reload', id, performance.now() - started, failure);
     this.#settings.log.error(`reload failed, generation ${previous?.id ?? 'none'} keeps serving: ${failure.message}`);
     this.notify('reload:failure', failure);
     return failure;

@@ -3,6 +3,7 @@ import { checkPidFile, DEFAULT_RELOAD_SIGNAL, isHotswapError, type ReloadDetails
 import type { Command } from 'commander';
 import { CliError, UsageError } from '../errors.js';
 import type { Io } from '../output.js';
+import { adminUrl, callAdmin, refused, tokenOf } from './admin-client.js';
 
 interface ReloadFlags {
   pidFile?: string;
@@ -40,7 +41,7 @@ export function registerReload(program: Command, io: Io): void {
         signalHost(flags.pidFile, signalOf(flags.signal), io);
         return;
       }
-      await callAdmin(flags.url!, flags, io);
+      await reloadThroughAdmin(flags.url!, flags, io);
     });
 }
 
@@ -80,32 +81,14 @@ function signalHost(pidFile: string, signal: NodeJS.Signals, io: Io): void {
   io.out.write(`${io.color.green('✔')} sent ${signal} to host ${pid}\n`);
 }
 
-async function callAdmin(base: string, flags: ReloadFlags, io: Io): Promise<void> {
-  const token = flags.token ?? process.env['HOTSWAP_ADMIN_TOKEN'];
-  if (token === undefined) throw new UsageError('--url needs --token or $HOTSWAP_ADMIN_TOKEN.');
-  let url: URL;
-  try {
-    url = new URL('/reload', base);
-  } catch {
-    throw new UsageError(`--url ${JSON.stringify(base)} is not a URL; give the admin endpoint's address, such as http://127.0.0.1:7070.`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new UsageError(`--url ${JSON.stringify(base)} is not an http:// or https:// address.`);
-  }
-  let response: Response;
-  try {
-    response = await fetch(url, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, ...(flags.rollback === true ? { 'content-type': 'application/json' } : {}) },
-      ...(flags.rollback === true ? { body: JSON.stringify({ rollback: true }) } : {}),
-    });
-  } catch (error) {
-    throw new CliError(`cannot reach ${url.origin}: ${(error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : String(error)}`);
-  }
-  const body = (await response.json().catch(() => ({}))) as { ok?: boolean; details?: ReloadDetails; error?: { code?: string; message?: string } };
-  if (body.ok !== true || body.details === undefined) {
-    throw new CliError(`the host answered ${response.status}: ${body.error?.message ?? response.statusText}`, body.error?.code);
-  }
-  io.out.write(`${io.color.green('✔')} generation ${body.details.generation} serving (${Math.round(body.details.durationMs)} ms)\n`);
-  for (const p of body.details.plugins) io.out.write(`  ${p.name} ${p.version} ${io.color.dim(p.status)}\n`);
+async function reloadThroughAdmin(base: string, flags: ReloadFlags, io: Io): Promise<void> {
+  const token = tokenOf(flags);
+  const answer = await callAdmin<{ details: ReloadDetails }>(adminUrl(base, '/reload'), token, {
+    method: 'POST',
+    ...(flags.rollback === true ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ rollback: true }) } : {}),
+  });
+  const details = answer.body.details;
+  if (answer.body.ok !== true || details === undefined) throw refused(answer);
+  io.out.write(`${io.color.green('✔')} generation ${details.generation} serving (${Math.round(details.durationMs)} ms)\n`);
+  for (const p of details.plugins) io.out.write(`  ${p.name} ${p.version} ${io.color.dim(p.status)}\n`);
 }

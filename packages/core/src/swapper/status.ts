@@ -2,6 +2,7 @@ import type { Census, VersionStatus } from '../census.js';
 import type { Stage } from '../errors.js';
 import type { ReloadDetails } from '../reload/details.js';
 import type { CanaryStatus } from '../canary/run.js';
+import type { ReloadRecord } from './history.js';
 
 /** The last load or reload: its details, or its error with the plugin and stage it failed at. */
 export type LastReload =
@@ -24,6 +25,10 @@ export interface SwapperStatus {
   leaked: VersionStatus[];
   /** How many versions were garbage-collected in all. */
   collected: number;
+  /** The versions garbage-collected most recently (up to 100), oldest first. */
+  recentlyCollected: VersionStatus[];
+  /** The recent loads and reloads (up to 50), oldest first: outcome, per-plugin status and timings. */
+  history: ReloadRecord[];
   /** The last load or reload: its details, or its error. */
   lastReload?: LastReload;
   /** The canary running now, with its counts and the verdict as it forms. */
@@ -36,6 +41,7 @@ export function statusOf(
   generation: number | undefined,
   reloadCount: number,
   lastReload: LastReload | undefined,
+  history: ReloadRecord[],
   canary: CanaryStatus | undefined,
 ): SwapperStatus {
   const { versions, collected } = census.snapshot();
@@ -48,6 +54,8 @@ export function statusOf(
     freed: pick('freed'),
     leaked: pick('leaked'),
     collected,
+    recentlyCollected: pick('collected'),
+    history,
     ...(lastReload === undefined ? {} : { lastReload }),
     ...(canary === undefined ? {} : { canary }),
   };

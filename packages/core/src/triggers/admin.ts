@@ -5,17 +5,20 @@ import { describe, ErrorCodes, HotswapError } from '../errors.js';
 import { consoleLogger } from '../logger.js';
 import type { HostTypes } from '../plugin.js';
 import type { Swapper } from '../swapper.js';
-import { adminHandler } from './admin/handler.js';
+import { mountAdmin } from './admin/mount.js';
 import { bracket, checkOptions, LOOPBACK, type AdminOptions, type AdminServer } from './admin/options.js';
-import { reloads } from './admin/reloads.js';
-import { digest } from './admin/request.js';
 
-export type { AdminOptions, AdminServer } from './admin/options.js';
+export type { AdminHandlerOptions, AdminOptions, AdminServer } from './admin/options.js';
+export { createAdminHandler } from './admin/mount.js';
+export { prometheusText, PROMETHEUS_CONTENT_TYPE } from './admin/prometheus.js';
 
 /**
  * Serves `POST /reload` (the reload's details as JSON, or its typed error;
  * `?rollback=1` or the body `{"rollback":true}` asks for an explicit
- * rollback) and `GET /status` (the status snapshot) for the swapper.
+ * rollback), `GET /status` (the status snapshot), `GET /metrics`
+ * (Prometheus text), `GET /events` (server-sent events) and the status
+ * page at `/`, for the swapper, on a port of its own: the handler of
+ * {@link createAdminHandler}, in a server.
  * Nothing is served until this is called. Every request needs a `Host`
  * header naming this endpoint (against DNS rebinding) and
  * `Authorization: Bearer <token>`, compared in constant time. A request is
@@ -25,7 +28,7 @@ export type { AdminOptions, AdminServer } from './admin/options.js';
  */
 export async function serveAdmin<T extends HostTypes>(swapper: Swapper<T>, options: AdminOptions): Promise<AdminServer> {
   const settings = checkOptions(options);
-  const { host, port: wantedPort, bodyLimit, coalesceMs } = settings;
+  const { host, port: wantedPort } = settings;
   const logger = options.logger ?? consoleLogger();
   const scheme = options.tls === undefined ? 'http' : 'https';
   let port = wantedPort;
@@ -37,14 +40,7 @@ export async function serveAdmin<T extends HostTypes>(swapper: Swapper<T>, optio
     // Timeouts are enforced on this tick: often enough for the shortest of them.
     connectionsCheckingInterval: Math.max(10, Math.min(1000, Math.floor(settings.headersTimeout / 4))),
   };
-  const listener = adminHandler(swapper, reloads(swapper, coalesceMs), {
-    host,
-    port: () => port,
-    scheme,
-    allowedHosts: options.allowedHosts ?? [],
-    bodyLimit,
-    expected: digest(options.token),
-  });
+  const listener = mountAdmin(swapper, options, 'serveAdmin', { host, port: () => port, scheme });
   const server: Server =
     options.tls === undefined
       ? createHttpServer(serverOptions, listener)

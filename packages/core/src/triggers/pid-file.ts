@@ -18,6 +18,8 @@ export interface PidFileRecord {
   startTicks?: number | undefined;
   /** The host's `process.execPath`. */
   node?: string | undefined;
+  /** The host's admin endpoint, when its trigger was told it (`reloadOnSignal({ admin })`): `hotswap status --pid-file` calls it. Never the token. */
+  admin?: string | undefined;
 }
 
 /** How far a process's start time may be from the pid file's `startedAt` and still be the same process. */
@@ -32,7 +34,7 @@ const MAX_PID_FILE = 4096;
  * ever followed. Refuses a `path` that is a symbolic link or a directory.
  * Throws `HOTSWAP_PID_FILE_UNWRITABLE`.
  */
-export function writePidFile(path: string): PidFileRecord {
+export function writePidFile(path: string, extra: { admin?: string } = {}): PidFileRecord {
   const target = resolve(path);
   const fail = (why: string, cause?: unknown): HotswapError =>
     new HotswapError(ErrorCodes.PID_FILE_UNWRITABLE, `cannot write the pid file ${path}: ${why}`, { cause });
@@ -48,7 +50,7 @@ export function writePidFile(path: string): PidFileRecord {
   if (existing !== undefined && !existing.isFile()) {
     throw fail('something other than a file is in its place (a directory?). Remove it, or choose another path.');
   }
-  const record = selfRecord();
+  const record: PidFileRecord = { ...selfRecord(), ...(extra.admin === undefined ? {} : { admin: extra.admin }) };
   const text = `${record.pid}\n${JSON.stringify(record)}\n`;
   const temp = join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {
@@ -104,7 +106,14 @@ export function readPidFile(path: string): PidFileRecord {
   const record = parsed as Partial<Record<keyof PidFileRecord, unknown>> | null;
   if (typeof record !== 'object' || record === null || record.pid !== pid) throw invalid(`its second line does not name pid ${pid}`);
   const number = (value: unknown): number | undefined => (typeof value === 'number' && Number.isFinite(value) ? value : undefined);
-  return { pid, startedAt: number(record.startedAt), startTicks: number(record.startTicks), node: typeof record.node === 'string' ? record.node : undefined };
+  const admin = typeof record.admin === 'string' && /^https?:\/\//.test(record.admin) ? record.admin : undefined;
+  return {
+    pid,
+    startedAt: number(record.startedAt),
+    startTicks: number(record.startTicks),
+    node: typeof record.node === 'string' ? record.node : undefined,
+    ...(admin === undefined ? {} : { admin }),
+  };
 }
 
 /** What {@link checkPidFile} found: the pid to signal, and whether its start time could be checked. */

@@ -25,6 +25,13 @@ export interface SignalTriggerOptions {
   pidFile?: string;
   /** Called with each reload's outcome: its details, or the error (the current generation keeps serving). */
   onReload?: (outcome: ReloadOutcome) => void;
+  /**
+   * The address of this host's admin endpoint (`admin.url` of `serveAdmin`,
+   * or the URL under which `createAdminHandler` is mounted), written into
+   * the pid file so that `hotswap status --pid-file` can reach it. The token
+   * is never written.
+   */
+  admin?: string;
 }
 
 /** What a trigger reports of each reload it started: its details, or its error. */
@@ -54,8 +61,12 @@ export function reloadOnSignal<T extends HostTypes>(swapper: Swapper<T>, options
   if (pidFile !== undefined && (typeof pidFile !== 'string' || pidFile === '')) {
     throw new HotswapError(ErrorCodes.INVALID_OPTION, `reloadOnSignal's pidFile must be a non-empty path, not ${JSON.stringify(pidFile)}.`);
   }
+  const { admin } = options;
+  if (admin !== undefined && !isAdminUrl(admin)) {
+    throw new HotswapError(ErrorCodes.INVALID_OPTION, `reloadOnSignal's admin must be an http:// or https:// address such as http://127.0.0.1:7070, not ${JSON.stringify(admin)}.`);
+  }
   // The pid file first: if it cannot be written, no handler is left behind.
-  if (pidFile !== undefined) writePidFile(pidFile);
+  if (pidFile !== undefined) writePidFile(pidFile, admin === undefined ? {} : { admin });
   const run = coalesce(swapper, options.onReload);
   const handler = (): void => run();
   try {
@@ -84,6 +95,16 @@ function checkSignal(signal: unknown): NodeJS.Signals {
     );
   }
   return signal;
+}
+
+function isAdminUrl(value: unknown): value is string {
+  if (typeof value !== 'string') return false;
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.username === '' && url.password === '';
+  } catch {
+    return false;
+  }
 }
 
 function isSignal(name: string): name is NodeJS.Signals {

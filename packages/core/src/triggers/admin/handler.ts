@@ -1,37 +1,55 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { TLSSocket } from 'node:tls';
 import { describe, isHotswapError } from '../../errors.js';
 import type { HostTypes } from '../../plugin.js';
 import type { ReloadDetails } from '../../reload/details.js';
 import type { Swapper } from '../../swapper.js';
+import { EventStreams } from './events.js';
 import { bracket } from './options.js';
+import { sendPage } from './page.js';
+import { PROMETHEUS_CONTENT_TYPE, prometheusText } from './prometheus.js';
 import { authorized, hostAllowed, readBody, rollbackOf, send } from './request.js';
 
-/** What the handler checks requests against. */
-export interface HandlerConfig {
-  /** The bound address, for the Host check. */
+/** Where a standalone endpoint listens, for the Host check; a mounted handler checks against the address each request arrived on. */
+export interface Endpoint {
+  /** The bound address. */
   host: string;
   /** The bound port, once known. */
   port: () => number;
   scheme: 'http' | 'https';
+}
+
+/** What the handler checks requests against. */
+export interface HandlerConfig {
+  /** Undefined for a mounted handler. */
+  endpoint: Endpoint | undefined;
   allowedHosts: readonly string[];
   bodyLimit: number;
   /** The token's digest. */
   expected: Buffer;
+  /** `''` or a path such as `/hotswap`. */
+  prefix: string;
 }
+
+const ROUTES: Record<string, string> = { '/reload': 'POST', '/status': 'GET', '/metrics': 'GET', '/events': 'GET', '/': 'GET' };
 
 /**
  * The admin endpoint's request handler, `(req, res) => void` for
- * `node:http`: checks the Host header and the bearer token, then routes
- * `POST /reload` and `GET /status`. Never throws; an unexpected error is a 500.
+ * `node:http`: checks the Host header, serves the status page (which holds
+ * no data), checks the bearer token, then routes `POST /reload`,
+ * `GET /status`, `GET /metrics` and `GET /events`, under the prefix. Never
+ * throws; an unexpected error is a 500.
  */
 export function adminHandler<T extends HostTypes>(
   swapper: Swapper<T>,
   reload: (rollback: boolean) => Promise<ReloadDetails>,
   config: HandlerConfig,
 ): (req: IncomingMessage, res: ServerResponse) => void {
+  const streams = new EventStreams(swapper);
+  const { bodyLimit, expected, prefix } = config;
+
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const { host, scheme, bodyLimit, expected } = config;
-    const port = config.port();
+    const { host, port, scheme } = endpointOf(config.endpoint, req);
     const hostHeader = req.headers.host;
     if (!hostAllowed(hostHeader, { bound: host, port, scheme, extra: config.allowedHosts, local: req.socket.localAddress })) {
       return send(res, 421, {
@@ -39,6 +57,16 @@ export function adminHandler<T extends HostTypes>(
         error: { message: `this endpoint does not answer for Host ${JSON.stringify(hostHeader ?? '')}; use ${scheme}://${bracket(host)}:${port}, or list the name in allowedHosts` },
       });
     }
+    const url = new URL(req.url ?? '/', 'http://admin');
+    const path = url.pathname === prefix ? '' : url.pathname.startsWith(`${prefix}/`) ? url.pathname.slice(prefix.length) : undefined;
+    if (path === '' && req.method === 'GET') {
+      // The page's relative addresses need the trailing slash.
+      res.writeHead(308, { location: `${prefix}/${url.search}` });
+      res.end();
+      return;
+    }
+    // The page holds no data and no secret: everything it shows comes from the routes below, which need the token.
+    if (path === '/' && req.method === 'GET') return sendPage(res);
     if (!authorized(req.headers.authorization, expected)) {
       res.setHeader('www-authenticate', 'Bearer realm="hotswap"');
       return send(res, 401, { ok: false, error: { message: 'a valid bearer token is required' } });
@@ -50,15 +78,22 @@ export function adminHandler<T extends HostTypes>(
       res.once('finish', () => req.socket.destroy());
       return send(res, 413, { ok: false, error: { message: `the request body is over ${bodyLimit} bytes` } });
     }
-    const url = new URL(req.url ?? '/', 'http://admin');
-    const routes: Record<string, string> = { '/reload': 'POST', '/status': 'GET' };
-    const method = routes[url.pathname];
-    if (method === undefined) return send(res, 404, { ok: false, error: { message: `no ${url.pathname}; there are POST /reload and GET /status` } });
+    const method = path === undefined ? undefined : ROUTES[path];
+    if (path === undefined || method === undefined) {
+      return send(res, 404, { ok: false, error: { message: `no ${url.pathname}; there are POST ${prefix}/reload, GET ${prefix}/status, GET ${prefix}/metrics, GET ${prefix}/events and the page at ${prefix}/` } });
+    }
     if (req.method !== method) {
       res.setHeader('allow', method);
       return send(res, 405, { ok: false, error: { message: `${url.pathname} takes ${method}` } });
     }
-    if (url.pathname === '/status') return send(res, 200, { ok: true, status: swapper.status() });
+    if (path === '/status') return send(res, 200, { ok: true, status: swapper.status() });
+    if (path === '/events') return streams.open(res);
+    if (path === '/metrics') {
+      const text = prometheusText(swapper.metrics());
+      res.writeHead(200, { 'content-type': PROMETHEUS_CONTENT_TYPE, 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
+      res.end(text);
+      return;
+    }
     const rollback = rollbackOf(url, body);
     if (typeof rollback === 'string') return send(res, 400, { ok: false, error: { message: rollback } });
     try {
@@ -74,5 +109,16 @@ export function adminHandler<T extends HostTypes>(
 
   return (req, res) => {
     void handle(req, res).catch((error: unknown) => send(res, 500, { ok: false, error: { message: describe(error) } }));
+  };
+}
+
+/** The standalone endpoint, or for a mounted handler the address and port the request arrived on. */
+function endpointOf(endpoint: Endpoint | undefined, req: IncomingMessage): { host: string; port: number; scheme: 'http' | 'https' } {
+  if (endpoint !== undefined) return { host: endpoint.host, port: endpoint.port(), scheme: endpoint.scheme };
+  const socket = req.socket as Partial<TLSSocket> & IncomingMessage['socket'];
+  return {
+    host: (socket.localAddress ?? '127.0.0.1').replace(/^::ffff:/, ''),
+    port: socket.localPort ?? 0,
+    scheme: socket.encrypted === true ? 'https' : 'http',
   };
 }

@@ -1,8 +1,8 @@
 import { ErrorCodes, HotswapError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 
-/** How {@link serveAdmin} is set up. */
-export interface AdminOptions {
+/** How {@link createAdminHandler} is set up; {@link serveAdmin} takes these too. */
+export interface AdminHandlerOptions {
   /**
    * The bearer token every request must carry: at least 16 printable ASCII
    * characters without spaces, at least 8 of them different, and at least 64
@@ -10,19 +10,19 @@ export interface AdminOptions {
    * -hex 24` makes one.
    */
   token: string;
-  /** The address to listen on. Default `127.0.0.1`; anything but loopback needs `allowRemote`. */
-  host?: string;
-  /** The port, an integer from 0 to 65535; 0 (the default) picks a free one. */
-  port?: number;
-  /** Allow a host other than loopback. Off by default: reloading is an administrator's act. */
-  allowRemote?: boolean;
-  /** Serve HTTPS with this key and certificate (PEM), as `node:https` takes them. Meant for `allowRemote`. */
-  tls?: { key: string | Buffer; cert: string | Buffer };
+  /**
+   * The path the routes are served under, such as `/hotswap`: then
+   * `/hotswap/reload`, `/hotswap/status`, `/hotswap/metrics`,
+   * `/hotswap/events` and the status page at `/hotswap/`. It is matched
+   * against the request's URL as the handler receives it. Default: none, the
+   * routes at the root.
+   */
+  prefix?: string;
   /**
    * More names a request's `Host` header may give (such as
    * `admin.example.com`), with or without a port. Always accepted:
    * `localhost`, `127.0.0.1`, `[::1]`, the bound address and the address the
-   * request arrived on, with the bound port.
+   * request arrived on, with the port it arrived on.
    */
   allowedHosts?: readonly string[];
   /** The largest request body accepted, in bytes; a request over it gets 413 and its connection is closed. Default 16384. */
@@ -32,6 +32,18 @@ export interface AdminOptions {
    * has not started yet (for at most ten times this in all). Default 25.
    */
   coalesceMs?: number;
+}
+
+/** How {@link serveAdmin} is set up: the handler's options, and the server's. */
+export interface AdminOptions extends AdminHandlerOptions {
+  /** The address to listen on. Default `127.0.0.1`; anything but loopback needs `allowRemote`. */
+  host?: string;
+  /** The port, an integer from 0 to 65535; 0 (the default) picks a free one. */
+  port?: number;
+  /** Allow a host other than loopback. Off by default: reloading is an administrator's act. */
+  allowRemote?: boolean;
+  /** Serve HTTPS with this key and certificate (PEM), as `node:https` takes them. Meant for `allowRemote`. */
+  tls?: { key: string | Buffer; cert: string | Buffer };
   /** Longest a client may take to send a request's headers, in ms. Default 5000. */
   headersTimeout?: number;
   /** Longest a client may take to send a whole request, in ms; not less than `headersTimeout`. Default 10000. */
@@ -57,45 +69,78 @@ export interface AdminServer {
 /** The loopback names the endpoint may listen on without `allowRemote`. */
 export const LOOPBACK: ReadonlySet<string> = new Set(['127.0.0.1', '::1', 'localhost']);
 
-/** The options with their defaults, checked. */
-export interface Settings {
-  host: string;
-  port: number;
+/** The handler's options with their defaults, checked. */
+export interface HandlerSettings {
+  prefix: string;
   bodyLimit: number;
   coalesceMs: number;
+}
+
+/** The server's options with their defaults, checked. */
+export interface Settings extends HandlerSettings {
+  host: string;
+  port: number;
   headersTimeout: number;
   requestTimeout: number;
   keepAliveTimeout: number;
   maxConnections: number;
 }
 
-export function checkOptions(options: AdminOptions): Settings {
-  const invalid = (message: string): HotswapError => new HotswapError(ErrorCodes.INVALID_OPTION, message);
+const invalid = (message: string): HotswapError => new HotswapError(ErrorCodes.INVALID_OPTION, message);
+
+/** An integer option between `min` and `max`, or its default. */
+function integer<O extends object>(who: string, options: O, name: keyof O & string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  const value: unknown = options[name] ?? fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw invalid(`${who}'s ${name} must be an integer from ${min} to ${max}, not ${JSON.stringify(value)}.`);
+  }
+  return value;
+}
+
+/** Checks what the handler takes, for `createAdminHandler` or `serveAdmin` (`who`, for the messages). */
+export function checkHandlerOptions(options: AdminHandlerOptions, who: string): HandlerSettings {
   const tokenProblem = weakToken(options.token);
   if (tokenProblem !== undefined) {
     throw invalid(`the admin endpoint's token is too weak: ${tokenProblem}. Use a random one, e.g. from \`openssl rand -hex 24\`.`);
   }
+  if (options.allowedHosts !== undefined && (!Array.isArray(options.allowedHosts) || !options.allowedHosts.every((h) => typeof h === 'string' && h !== ''))) {
+    throw invalid(`${who}'s allowedHosts must be a list of host names, not ${JSON.stringify(options.allowedHosts)}.`);
+  }
+  return {
+    prefix: prefixOf(options.prefix, who),
+    bodyLimit: integer(who, options, 'bodyLimit', 16_384, 0),
+    coalesceMs: integer(who, options, 'coalesceMs', 25, 0),
+  };
+}
+
+/** `/hotswap` for `/hotswap` or `/hotswap/`, `''` for none or `/`; refuses anything but plain path segments. */
+function prefixOf(prefix: unknown, who: string): string {
+  if (prefix === undefined) return '';
+  const segment = /^[A-Za-z0-9._~!$&'()*+,;=:@-]+$/;
+  const parts = typeof prefix === 'string' && prefix.startsWith('/') ? prefix.split('/').slice(1) : undefined;
+  if (parts !== undefined && parts.at(-1) === '') parts.pop();
+  if (parts === undefined || !parts.every((p) => segment.test(p) && p !== '.' && p !== '..')) {
+    throw invalid(`${who}'s prefix must be a path such as "/hotswap" (starting with /, plain segments, no ?, # or ..), not ${JSON.stringify(prefix)}.`);
+  }
+  return parts.length === 0 ? '' : `/${parts.join('/')}`;
+}
+
+export function checkOptions(options: AdminOptions): Settings {
+  const handler = checkHandlerOptions(options, 'serveAdmin');
   const host = options.host ?? '127.0.0.1';
   if (typeof host !== 'string' || host === '') throw invalid(`serveAdmin's host must be an address, not ${JSON.stringify(host)}.`);
   if (!LOOPBACK.has(host) && options.allowRemote !== true) {
     throw invalid(`the admin endpoint would listen on ${host}, beyond loopback. Set allowRemote: true if that is meant, and give it tls: { key, cert }.`);
   }
-  const integer = (name: keyof AdminOptions, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number => {
-    const value = options[name] ?? fallback;
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-      throw invalid(`serveAdmin's ${name} must be an integer from ${min} to ${max}, not ${JSON.stringify(value)}.`);
-    }
-    return value;
-  };
+  const number = (name: keyof AdminOptions, fallback: number, min: number, max?: number): number => integer('serveAdmin', options, name, fallback, min, max);
   const settings: Settings = {
+    ...handler,
     host,
-    port: integer('port', 0, 0, 65_535),
-    bodyLimit: integer('bodyLimit', 16_384, 0),
-    coalesceMs: integer('coalesceMs', 25, 0),
-    headersTimeout: integer('headersTimeout', 5000, 1),
-    requestTimeout: integer('requestTimeout', 10_000, 1),
-    keepAliveTimeout: integer('keepAliveTimeout', 5000, 1),
-    maxConnections: integer('maxConnections', 32, 1),
+    port: number('port', 0, 0, 65_535),
+    headersTimeout: number('headersTimeout', 5000, 1),
+    requestTimeout: number('requestTimeout', 10_000, 1),
+    keepAliveTimeout: number('keepAliveTimeout', 5000, 1),
+    maxConnections: number('maxConnections', 32, 1),
   };
   if (settings.requestTimeout < settings.headersTimeout) {
     throw invalid(`serveAdmin's requestTimeout (${settings.requestTimeout}) must not be less than its headersTimeout (${settings.headersTimeout}).`);

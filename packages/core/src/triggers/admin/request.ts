@@ -56,6 +56,8 @@ export function authorized(header: string | undefined, expected: Buffer): boolea
 
 /** Reads the body; undefined, and reading paused, once it is over `limit` bytes. */
 export function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+  // A framework in front may have read the body already: there is nothing left to read.
+  if (req.readableEnded) return Promise.resolve(Buffer.alloc(0));
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > limit) {
     req.pause();
