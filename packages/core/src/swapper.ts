@@ -56,6 +56,8 @@ export class Swapper<T extends HostTypes = HostTypes> extends SafeEmitter<Swappe
   #lastReload: LastReload | undefined;
   #closed = false;
   #prepared: Transaction | undefined;
+  /** The release the serving generation was read from, when its directory was a release. */
+  #release: string | undefined;
 
   constructor(options: SwapperOptions<T>) {
     const settings = settle(options);
@@ -96,7 +98,7 @@ export class Swapper<T extends HostTypes = HostTypes> extends SafeEmitter<Swappe
 
   /** A snapshot of every version from serving to collected, and of the last reload. */
   status(): SwapperStatus {
-    return statusOf(this.#census, this.#current?.id, this.reloadCounter, this.#lastReload);
+    return statusOf(this.#census, this.#current?.id, this.reloadCounter, this.#lastReload, this.#current === undefined ? undefined : this.#release);
   }
 
   /** The generation serving now. Throws `HOTSWAP_NOT_LOADED` before the first load. */
@@ -251,13 +253,15 @@ export class Swapper<T extends HostTypes = HostTypes> extends SafeEmitter<Swappe
     const id = previous === undefined ? 1 : previous.id + 1;
     this.notify('reload:start', { generation: id });
     let staged: StagedReload<T>;
+    let release: string | undefined;
     try {
-      const sources = await selectSources(this.#sourceSpec());
-      staged = await prepareReload(this.#input(id, previous, data, options), sources);
+      const selected = await selectSources(this.#sourceSpec());
+      release = selected.release;
+      staged = await prepareReload(this.#input(id, previous, data, options), selected.sources);
     } catch (error) {
       throw this.#failed(error, previous);
     }
-    const prepared = new Transaction(id, staged.details, timeoutMs, {
+    const prepared = new Transaction(id, staged.details, release, timeoutMs, {
       commit: () => {
         try {
           // The swap, in the same tick as the handoff: from here on every new call reaches the new generation.
@@ -268,7 +272,7 @@ export class Swapper<T extends HostTypes = HostTypes> extends SafeEmitter<Swappe
         } catch (error) {
           throw asFailure(error);
         }
-        return this.#committed(id, data, staged, started);
+        return this.#committed(id, data, staged, started, release);
       },
       abort: async (reason, error) => {
         await staged.abort();
@@ -283,12 +287,18 @@ export class Swapper<T extends HostTypes = HostTypes> extends SafeEmitter<Swappe
   }
 
   /** Everything after the swap; nothing here may fail the reload: listeners' errors are logged, not thrown. */
-  #committed(id: number, data: unknown, staged: StagedReload<T>, started: number): ReloadDetails {
+  #committed(id: number, data: unknown, staged: StagedReload<T>, started: number, release: string | undefined): ReloadDetails {
     this.#lastData = data;
     this.#lastServed = id;
-    const details: ReloadDetails = { generation: id, plugins: staged.details, durationMs: performance.now() - started };
+    this.#release = release;
+    const details: ReloadDetails = {
+      generation: id,
+      ...(release === undefined ? {} : { release }),
+      plugins: staged.details,
+      durationMs: performance.now() - started,
+    };
     this.#lastReload = { ok: true, at: Date.now(), details };
-    this.#settings.log.info(`generation ${id} serving: ${details.plugins.map((p) => `${p.name}@${p.version} ${p.status}`).join(', ')}`);
+    this.#settings.log.info(`generation ${id} serving${release === undefined ? '' : ` release ${release}`}: ${details.plugins.map((p) => `${p.name}@${p.version} ${p.status}`).join(', ')}`);
     for (const p of staged.details) {
       if (p.status === 'loaded' || p.status === 're-linked') {
         this.notify('version:load', { plugin: p.name, version: p.version, buildStamp: p.buildStamp });
