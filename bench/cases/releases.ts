@@ -25,7 +25,7 @@ export async function releases(ctx: CaseContext): Promise<CaseResult> {
           ['hotswap release create --activate', fmt(r.create.p50, 1), fmt(r.create.p99, 1), fmt(r.create.mean, 1), `${fmt(r.create.p50 / r.plain.p50, 2)}×`],
         ],
         notes: [
-          'release root: resolve current once, scan the release directory, check every artifact against release.json; a new directory each time, so no artifact is cached by path.',
+          'release root: resolve current once, scan the release directory, check every artifact against release.json; an artifact shared with a release read before (the same inode, a hard link) is not read again.',
           `disk after ${count(r.deploys + 1)} releases: ${fmt(r.storedBytes / 1024, 0)} KiB in objects/ (shared), ${fmt(r.copiedBytes / 1024, 0)} KiB as full copies (${fmt(r.copiedBytes / r.storedBytes, 1)}×).`,
         ],
       },

@@ -43,7 +43,7 @@ export async function selectSources(spec: SourceSpec): Promise<Selected> {
       for (const d of new Set([release.root, dirname(dir)])) if (d !== undefined) checkOwnerAndMode(d, await stat(d), 'directory');
     }
     if (spec.options.publicKey !== undefined) verifyReleaseSignature(manifest, spec.options.publicKey, join(dir, RELEASE_MANIFEST));
-    const artifacts = await scanPluginDir(dir, spec.whitelist, spec.options, spec.cache);
+    const artifacts = await scanPluginDir(dir, spec.whitelist, { ...spec.options, sharedInodes: true }, spec.cache);
     checkReleaseArtifacts(release, artifacts, spec.whitelist);
     return { sources: artifacts.map((a) => fromArtifact(a, compileArtifact)), release: release.id };
   }
