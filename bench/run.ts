@@ -4,7 +4,7 @@
 // as Markdown to bench/results/latest.md, and two SVG charts (the full run
 // to docs/images/, the quick run beside its JSON).
 //
-//   tsx run.ts [--quick] [--only memory,latency,edit,calls,canary,http,scale] [--out DIR] [--charts DIR]
+//   tsx run.ts [--quick] [--only memory,latency,edit,calls,canary,http,scale,releases] [--out DIR] [--charts DIR]
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { arch, cpus, loadavg, release as osRelease, totalmem, type as osType } from 'node:os';
 import { join, relative, resolve } from 'node:path';
@@ -15,12 +15,13 @@ import { edit } from './cases/edit.js';
 import { http, PERCENTILES, type HttpScenario } from './cases/http.js';
 import { latency } from './cases/latency.js';
 import { memory, type MemoryRow } from './cases/memory.js';
+import { releases } from './cases/releases.js';
 import { scale } from './cases/scale.js';
 import { lineChart } from './lib/chart.js';
 import { markdownTable, targetsTable, textTable, type CaseContext, type CaseResult, type TargetCheck } from './lib/report.js';
 import { BENCH_DIR, compileProcs, reason } from './lib/spawn.js';
 
-const CASES: Record<string, (ctx: CaseContext) => Promise<CaseResult>> = { memory, latency, edit, calls, canary, http, scale };
+const CASES: Record<string, (ctx: CaseContext) => Promise<CaseResult>> = { memory, latency, edit, calls, canary, http, scale, releases };
 
 const { values } = parseArgs({
   options: {

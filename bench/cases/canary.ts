@@ -14,7 +14,7 @@ export async function canary(ctx: CaseContext): Promise<CaseResult> {
   const after = ns('handle.invoke, after a promoted canary');
   return {
     name: 'canary',
-    title: '7. Canary calls',
+    title: '8. Canary calls',
     data: { config: base, rows },
     targets: [
       {
@@ -25,7 +25,7 @@ export async function canary(ctx: CaseContext): Promise<CaseResult> {
     ],
     tables: [
       {
-        title: `7. Canary calls: ns per call of add(a, b) (best of ${base.rounds} rounds of ${base.calls.toLocaleString('en-US')} calls; each row in a fresh process)`,
+        title: `8. Canary calls: ns per call of add(a, b) (best of ${base.rounds} rounds of ${base.calls.toLocaleString('en-US')} calls; each row in a fresh process)`,
         columns: ['call', 'ns/call', '× direct', 'calls counted by the canary'],
         rows: rows.map((r) => [r.key, fmt(r.ns, 1), `${fmt(r.ns / direct, 1)}×`, r.counted.toLocaleString('en-US')]),
         notes: [

@@ -43,7 +43,7 @@ it('runs the benchmarks in quick mode and writes every case to JSON', () => {
   const results = JSON.parse(readFileSync(join(out, 'latest.json'), 'utf8')) as Results;
   expect(results.meta.quick).toBe(true);
   expect(results.failures).toEqual([]);
-  expect(Object.keys(results.cases).sort()).toEqual(['calls', 'canary', 'edit', 'http', 'latency', 'memory', 'scale']);
+  expect(Object.keys(results.cases).sort()).toEqual(['calls', 'canary', 'edit', 'http', 'latency', 'memory', 'releases', 'scale']);
   for (const [name, c] of Object.entries(results.cases)) {
     expect(c.tables.length, name).toBeGreaterThan(0);
     expect(c.tables[0]!.rows.length, name).toBeGreaterThan(0);

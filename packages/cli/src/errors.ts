@@ -19,6 +19,8 @@ export const CliErrorCodes = {
   FAILED: 'HOTSWAP_CLI_FAILED',
   UNREADABLE: 'HOTSWAP_CLI_UNREADABLE',
   UNWRITABLE: 'HOTSWAP_CLI_UNWRITABLE',
+  RELEASE_NOT_FOUND: 'HOTSWAP_CLI_RELEASE_NOT_FOUND',
+  RELEASE_EMPTY: 'HOTSWAP_CLI_RELEASE_EMPTY',
 } as const;
 
 /** One of the stable codes of {@link BuildError}. */

@@ -15,3 +15,7 @@ export { BuildError, BuildErrorCodes, CliError, CliErrorCodes, UsageError } from
 export type { BuildErrorCode, SourceLocation } from './errors.js';
 export { ExitCodes, main } from './main.js';
 export type { MainIo } from './main.js';
+export { createRelease } from './release/create.js';
+export type { CreatedRelease, CreateReleaseOptions } from './release/create.js';
+export { activateRelease, listReleases, pruneReleases, rollbackRelease } from './release/store.js';
+export type { PruneResult, ReleaseEntry } from './release/store.js';

@@ -4,6 +4,7 @@ import { registerBuild } from './commands/build.js';
 import { registerInit } from './commands/init.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerKeygen } from './commands/keygen.js';
+import { registerRelease } from './commands/release.js';
 import { registerReload } from './commands/reload.js';
 import { registerStatus } from './commands/status.js';
 import { registerWatch } from './commands/watch.js';
@@ -64,6 +65,7 @@ export async function main(argv: readonly string[], options: MainIo = {}): Promi
   registerInit(program, io);
   registerReload(program, io);
   registerStatus(program, io);
+  registerRelease(program, io);
   registerKeygen(program, io);
 
   try {

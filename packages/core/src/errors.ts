@@ -19,6 +19,12 @@ export const ErrorCodes = {
   PLUGIN_DIR_INSECURE: 'HOTSWAP_PLUGIN_DIR_INSECURE',
   ARTIFACT_NOT_A_FILE: 'HOTSWAP_ARTIFACT_NOT_A_FILE',
   ARTIFACT_TOO_LARGE: 'HOTSWAP_ARTIFACT_TOO_LARGE',
+  // Releases: a release root, its `current` link and the release manifest.
+  RELEASE_INVALID: 'HOTSWAP_RELEASE_INVALID',
+  RELEASE_NOT_ACTIVE: 'HOTSWAP_RELEASE_NOT_ACTIVE',
+  RELEASE_DIGEST_MISMATCH: 'HOTSWAP_RELEASE_DIGEST_MISMATCH',
+  RELEASE_UNSIGNED: 'HOTSWAP_RELEASE_UNSIGNED',
+  RELEASE_SIGNATURE_INVALID: 'HOTSWAP_RELEASE_SIGNATURE_INVALID',
   // Evaluating a plugin's code.
   SHARED_MODULE_MISSING: 'HOTSWAP_SHARED_MODULE_MISSING',
   EVALUATE_FAILED: 'HOTSWAP_EVALUATE_FAILED',
@@ -105,6 +111,7 @@ export interface BaseDetails {
  */
 export interface ErrorDetailsMap {
   HOTSWAP_ARTIFACT_HASH_MISMATCH: { /** The hash the manifest records. */ expected: string; /** The hash of the bundle as read. */ actual: string };
+  HOTSWAP_RELEASE_DIGEST_MISMATCH: { /** The release the manifest belongs to. */ release: string; /** The digest release.json lists. */ expected: string; /** The digest of the artifact as read. */ actual: string };
   HOTSWAP_ARTIFACT_INCOMPATIBLE: { /** The core version the artifact was built against. */ built: string; /** This host's core version. */ core: string };
   HOTSWAP_DUPLICATE_PLUGIN: { /** The names (or paths) that collide. */ names: readonly string[] };
   HOTSWAP_SHARED_MODULE_MISSING: { /** The specifier the plugin imports. */ specifier: string };

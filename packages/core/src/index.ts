@@ -68,3 +68,8 @@ export type { TriggerErrorHandler } from './triggers/report.js';
 // Pid files, for tools that signal a host: `hotswap reload --pid-file` uses these.
 export { checkPidFile, PID_START_TOLERANCE_MS, readPidFile } from './triggers/pid-file.js';
 export type { PidFileCheck, PidFileRecord } from './triggers/pid-file.js';
+// Releases: one consistent set of artifacts per directory, a `current` link switched atomically.
+export { resolveRelease } from './release/resolve.js';
+export type { ResolvedRelease } from './release/resolve.js';
+export { CURRENT_LINK, RELEASE_ID_PATTERN, RELEASE_MANIFEST, RELEASES_DIR, releaseSigningPayload } from './release/manifest.js';
+export type { ReleaseManifest, ReleasePlugin } from './release/manifest.js';

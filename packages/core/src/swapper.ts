@@ -29,6 +29,15 @@ export type { LoadArgs, PrepareOptions, ReloadOptions, SwapperOptions } from './
 export type { AbortReason, PreparedReload, PreparedState } from './swapper/prepared.js';
 export type { Canary, CanaryDecider, CanaryOptions, CanaryOutcome, CanarySplit, CanaryState, CanaryStatus } from './canary/run.js';
 export type { LastReload, SwapperStatus } from './swapper/status.js';
+
+/** A reload staged up to the swap, with what the swapper needs to finish it. */
+interface Staged<T extends HostTypes> {
+  staged: StagedReload<T>;
+  id: number;
+  previous: Generation<T> | undefined;
+  started: number;
+  release: string | undefined;
+}
 export type { ReloadOutcomeKind, ReloadRecord, ReloadTotals } from './swapper/history.js';
 export type { CountedState, SwapperMetrics } from './swapper/metrics.js';
 
@@ -64,6 +73,8 @@ export class Swapper<T extends HostTypes = HostTypes> extends SafeEmitter<Swappe
   #closed = false;
   #prepared: Transaction | undefined;
   #canary: CanaryRun<T> | undefined;
+  /** The release the serving generation was read from, when its directory was a release. */
+  #release: string | undefined;
 
   constructor(options: SwapperOptions<T>) {
     const settings = settle(options);
@@ -104,7 +115,14 @@ export class Swapper<T extends HostTypes = HostTypes> extends SafeEmitter<Swappe
 
   /** A snapshot of every version from serving to collected, and of the last reload. */
   status(): SwapperStatus {
-    return statusOf(this.#census, this.#current?.id, this.reloadCounter, this.#lastReload, this.#history.entries(), this.#canary?.status());
+    return statusOf(this.#census, {
+      generation: this.#current?.id,
+      release: this.#current === undefined ? undefined : this.#release,
+      reloadCount: this.reloadCounter,
+      lastReload: this.#lastReload,
+      history: this.#history.entries(),
+      canary: this.#canary?.status(),
+    });
   }
 
   /** The numbers the admin endpoint's `/metrics` exposes, as a plain object: reloads by outcome and duration, versions by state, calls in flight, leaks, collections. */
@@ -298,21 +316,22 @@ export class Swapper<T extends HostTypes = HostTypes> extends SafeEmitter<Swappe
   }
 
   /** Runs a reload up to the swap; on failure records it and throws. */
-  async #stage(data: unknown, options: ReloadOptions<T>): Promise<{ staged: StagedReload<T>; id: number; previous: Generation<T> | undefined; started: number }> {
+  async #stage(data: unknown, options: ReloadOptions<T>): Promise<Staged<T>> {
     const started = performance.now();
     const previous = this.#current;
     const id = previous === undefined ? 1 : previous.id + 1;
     this.notify('reload:start', { generation: id });
     try {
-      const sources = await selectSources(this.#sourceSpec());
-      return { staged: await prepareReload(this.#input(id, previous, data, options), sources), id, previous, started };
+      const selected = await selectSources(this.#sourceSpec());
+      const staged = await prepareReload(this.#input(id, previous, data, options), selected.sources);
+      return { staged, id, previous, started, release: selected.release };
     } catch (error) {
       throw this.#failed(error, previous, id, started);
     }
   }
 
   async #startCanary(data: unknown, options: CanaryOptions & ReloadOptions<T>): Promise<CanaryRun<T>> {
-    const { staged, id, previous, started } = await this.#stage(data, options);
+    const { staged, id, previous, started, release } = await this.#stage(data, options);
     if (previous === undefined) throw new HotswapError(ErrorCodes.NOT_LOADED, 'a canary needs a serving generation. Call swapper.load(data) first.');
     if (staged.stateful.length > 0) {
       await staged.abort();
@@ -335,7 +354,7 @@ export class Swapper<T extends HostTypes = HostTypes> extends SafeEmitter<Swappe
         this.#canary = undefined;
         this.#current = generation;
         this.#handles.route(false);
-        const details = this.#committed(id, data, staged, started);
+        const details = this.#committed(id, data, staged, started, release);
         this.notify('canary:end', run.status());
         return details;
       },
@@ -360,8 +379,8 @@ export class Swapper<T extends HostTypes = HostTypes> extends SafeEmitter<Swappe
   }
 
   async #prepare(data: unknown, options: ReloadOptions<T>, timeoutMs: number): Promise<Transaction> {
-    const { staged, id, previous, started } = await this.#stage(data, options);
-    const prepared = new Transaction(id, staged.details, timeoutMs, {
+    const { staged, id, previous, started, release } = await this.#stage(data, options);
+    const prepared = new Transaction(id, staged.details, release, timeoutMs, {
       commit: () => {
         try {
           // The swap, in the same tick as the handoff: from here on every new call reaches the new generation.
@@ -372,7 +391,7 @@ export class Swapper<T extends HostTypes = HostTypes> extends SafeEmitter<Swappe
         } catch (error) {
           throw asFailure(error);
         }
-        return this.#committed(id, data, staged, started);
+        return this.#committed(id, data, staged, started, release);
       },
       abort: async (reason, error) => {
         await staged.abort();
@@ -387,13 +406,19 @@ export class Swapper<T extends HostTypes = HostTypes> extends SafeEmitter<Swappe
   }
 
   /** Everything after the swap; nothing here may fail the reload: listeners' errors are logged, not thrown. */
-  #committed(id: number, data: unknown, staged: StagedReload<T>, started: number): ReloadDetails {
+  #committed(id: number, data: unknown, staged: StagedReload<T>, started: number, release: string | undefined): ReloadDetails {
     this.#lastData = data;
     this.#lastServed = id;
-    const details: ReloadDetails = { generation: id, plugins: staged.details, durationMs: performance.now() - started };
+    this.#release = release;
+    const details: ReloadDetails = {
+      generation: id,
+      ...(release === undefined ? {} : { release }),
+      plugins: staged.details,
+      durationMs: performance.now() - started,
+    };
     this.#lastReload = { ok: true, at: Date.now(), details };
     this.#history.succeeded(id === 1 ? 'load' : 'reload', details);
-    this.#settings.log.info(`generation ${id} serving: ${details.plugins.map((p) => `${p.name}@${p.version} ${p.status}`).join(', ')}`);
+    this.#settings.log.info(`generation ${id} serving${release === undefined ? '' : ` release ${release}`}: ${details.plugins.map((p) => `${p.name}@${p.version} ${p.status}`).join(', ')}`);
     for (const p of staged.details) {
       if (p.status === 'loaded' || p.status === 're-linked') {
         this.notify('version:load', { plugin: p.name, version: p.version, buildStamp: p.buildStamp });

@@ -4,6 +4,8 @@ import { Option, type Command } from 'commander';
 import { build, type BuildOptions, type BuiltPlugin } from '../build.js';
 import { UsageError } from '../errors.js';
 import type { Io } from '../output.js';
+import { createRelease } from '../release/create.js';
+import { describeRelease } from './release.js';
 
 /** The flags `build` and `watch` share. */
 export interface BuildFlags {
@@ -87,6 +89,8 @@ export function registerBuild(program: Command, io: Io): void {
       .argument('<outputDir>', 'where to write <name>.hotswap.js artifacts')
       .argument('[bundlerFlags...]', 'esbuild flags, after --'),
   )
+    .option('--release <root>', 'then make a release of <outputDir> in this release root (see hotswap release)')
+    .option('--activate', 'with --release: point the root\'s current link at the new release', false)
     .addHelpText(
       'after',
       `
@@ -94,10 +98,15 @@ Examples:
   $ hotswap build plugins bin
   $ hotswap build plugins bin --shared '#g' --include '^world$'
   $ hotswap build plugins/world bin -- --define:GREETING='"hi"' --minify
-  $ hotswap build plugins src/generated --static-linking`,
+  $ hotswap build plugins src/generated --static-linking
+  $ hotswap build plugins bin --release /srv/app/plugins --activate`,
     )
-    .action(async (pluginDir: string, outputDir: string, bundlerFlags: string[], flags: BuildFlags) => {
+    .action(async (pluginDir: string, outputDir: string, bundlerFlags: string[], flags: BuildFlags & { release?: string; activate: boolean }) => {
       const options = buildOptions(pluginDir, outputDir, bundlerFlags, flags);
+      if (flags.release !== undefined && (options.staticLinking === true || options.write === false)) {
+        throw new UsageError('--release makes a release of the artifacts written; it cannot go with --static-linking or --no-bundle.');
+      }
+      if (flags.activate && flags.release === undefined) throw new UsageError('--activate activates the release that --release makes: give --release <root> too.');
       options.onPlugin = (plugin) => io.out.write(describePlugin(plugin, flags.verbose, io));
       const started = performance.now();
       const result = await build(options);
@@ -111,6 +120,10 @@ Examples:
       }
       const what = result.written ? `built ${result.plugins.length} plugin(s)` : `checked ${result.plugins.length} plugin(s), wrote nothing`;
       io.out.write(`${io.color.green('✔')} ${what} in ${Math.round(performance.now() - started)} ms, stamp ${result.buildStamp}\n`);
+      if (flags.release !== undefined) {
+        const made = await createRelease({ root: flags.release, from: outputDir, signingKey: options.signingKey, activate: flags.activate });
+        io.out.write(describeRelease({ ...made, root: flags.release }, io));
+      }
     });
 }
 

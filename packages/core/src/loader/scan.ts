@@ -39,8 +39,11 @@ export async function scanPluginDir(
   checkNotEmpty(files.length, source, whitelistSet(whitelist) !== undefined);
   // Resolved once, for the links among the artifacts; a plugin directory that is itself a link is fine.
   const realDir = strict ? await fsCall(dir, () => realpath(dir)) : undefined;
+  // By inode, size and modification time (the identity without its ctime), for a release's hard links.
+  const inodes =
+    options.sharedInodes === true ? new Map([...(cache?.values() ?? [])].map((e) => [e.identity.slice(0, e.identity.lastIndexOf(':') + 1), e.artifact])) : undefined;
   const artifacts: Artifact[] = [];
-  for (const file of files) artifacts.push(await scanFile(join(dir, file), file, { ...options, maxBytes, realDir }, cache));
+  for (const file of files) artifacts.push(await scanFile(join(dir, file), file, { ...options, maxBytes, realDir, inodes }, cache));
   const seen = new Set(files.map((f) => join(dir, f)));
   for (const path of cache?.keys() ?? []) if (!seen.has(path)) cache?.delete(path);
   return artifacts.sort((a, b) => compareNames(a.manifest.name, b.manifest.name));
@@ -61,6 +64,14 @@ export interface ScanOptions {
   allowInsecureDir?: boolean | undefined;
   /** The largest artifact, in bytes, that the scan reads; a larger one is refused unread. */
   maxArtifactBytes?: number | undefined;
+  /**
+   * The directory is a release, whose artifacts are hard links into one store:
+   * an artifact already read under another path with the same inode, size and
+   * modification time is not read again (a new link changes an inode's ctime,
+   * so the path cache alone would miss). Its digest is still checked against
+   * the release manifest.
+   */
+  sharedInodes?: boolean | undefined;
 }
 
 
@@ -68,7 +79,13 @@ export interface ScanOptions {
 async function scanFile(
   path: string,
   file: string,
-  options: ScanOptions & { maxBytes: number; /** The resolved plugin directory; undefined when insecure ones are allowed. */ realDir: string | undefined },
+  options: ScanOptions & {
+    maxBytes: number;
+    /** The resolved plugin directory; undefined when insecure ones are allowed. */
+    realDir: string | undefined;
+    /** Artifacts of the cache by inode, size and modification time, with `sharedInodes`. */
+    inodes: ReadonlyMap<string, Artifact> | undefined;
+  },
   cache: ScanCache | undefined,
 ): Promise<Artifact> {
   let info = await fsCall(path, () => lstat(path));
@@ -82,9 +99,13 @@ async function scanFile(
   if (options.realDir !== undefined) checkOwnerAndMode(path, info, 'artifact');
   // A file with the same inode, size and times as at the last scan is not read and hashed again.
   const cached = cache?.get(path);
+  const linked = cached === undefined ? options.inodes?.get(inodeOf(info)) : undefined;
   let artifact: Artifact;
   if (cached !== undefined && cached.identity === identity(info)) {
     artifact = cached.artifact;
+  } else if (linked !== undefined) {
+    artifact = { ...linked, path };
+    cache?.set(path, { identity: identity(info), artifact });
   } else {
     const read = await fsCall(path, () => readArtifactFile(target, options.maxBytes));
     // The descriptor's stats are those of the very file read, whatever happened to the path since the checks above.
@@ -112,8 +133,13 @@ async function scanFile(
   return artifact;
 }
 
+/** The identity of a file without its ctime: its inode, size and modification time. */
+function inodeOf(info: Stats): string {
+  return `${info.dev}:${info.ino}:${info.size}:${info.mtimeMs}:`;
+}
+
 function identity(info: Stats): string {
-  return `${info.dev}:${info.ino}:${info.size}:${info.mtimeMs}:${info.ctimeMs}`;
+  return `${inodeOf(info)}${info.ctimeMs}`;
 }
 
 /** The plugin name a file name stands for: `world` for `world.hotswap.js`. */

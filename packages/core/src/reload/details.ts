@@ -20,6 +20,8 @@ export interface PluginDetail {
 export interface ReloadDetails {
   /** The id of the generation now serving. */
   generation: number;
+  /** The id of the release every artifact was read from, when the plugin directory is a release root or release. */
+  release?: string;
   plugins: PluginDetail[];
   /** Milliseconds from the start of the reload to the swap. */
   durationMs: number;

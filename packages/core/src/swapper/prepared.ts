@@ -18,6 +18,8 @@ export type AbortReason = 'aborted' | 'timeout' | 'closed' | 'commit-failed';
 export interface PreparedReload {
   /** The id the generation will have once committed. */
   readonly generation: number;
+  /** The release its artifacts were read from, when the plugin directory is a release root or release. */
+  readonly release: string | undefined;
   /** What the reload would do to each plugin. */
   readonly plugins: readonly PluginDetail[];
   /** `prepared` until `commit()` or `abort()` (or the time limit) decides. */
@@ -66,6 +68,7 @@ export class Transaction implements PreparedReload {
   constructor(
     readonly generation: number,
     readonly plugins: readonly PluginDetail[],
+    readonly release: string | undefined,
     timeoutMs: number,
     readonly steps: TransactionSteps,
   ) {

@@ -13,6 +13,8 @@ export type LastReload =
 export interface SwapperStatus {
   /** The id of the serving generation, or undefined before the first load and after close. */
   generation: number | undefined;
+  /** The release the serving generation was read from, when the plugin directory is a release root or release. */
+  release?: string;
   /** Successful reloads since the first load. */
   reloadCount: number;
   /** Versions serving now, with their calls in flight. */
@@ -35,19 +37,24 @@ export interface SwapperStatus {
   canary?: CanaryStatus;
 }
 
+/** What the swapper knows beside the census. @internal */
+export interface StatusInput {
+  generation: number | undefined;
+  release: string | undefined;
+  reloadCount: number;
+  lastReload: LastReload | undefined;
+  history: ReloadRecord[];
+  canary: CanaryStatus | undefined;
+}
+
 /** The status snapshot, from the census and what the swapper knows. @internal */
-export function statusOf(
-  census: Census,
-  generation: number | undefined,
-  reloadCount: number,
-  lastReload: LastReload | undefined,
-  history: ReloadRecord[],
-  canary: CanaryStatus | undefined,
-): SwapperStatus {
+export function statusOf(census: Census, input: StatusInput): SwapperStatus {
+  const { generation, release, reloadCount, lastReload, history, canary } = input;
   const { versions, collected } = census.snapshot();
   const pick = (state: VersionStatus['state']): VersionStatus[] => versions.filter((v) => v.state === state);
   return {
     generation,
+    ...(release === undefined ? {} : { release }),
     reloadCount,
     serving: pick('serving'),
     retiring: pick('retiring'),
