@@ -80,7 +80,7 @@ export class Generation<T extends Contract = Contract> {
         case 2: result = target(params[0], params[1]); break;
         case 3: result = target(params[0], params[1], params[2]); break;
         case 4: result = target(params[0], params[1], params[2], params[3]); break;
-        default: return callWith(binding, params, 0);
+        default: return callWith(binding, params);
       }
     } catch (error) {
       throw mapped(error);

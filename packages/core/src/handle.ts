@@ -111,7 +111,7 @@ export function makeHandle<T extends Contract>(name: string, current: () => Gene
           case 2: result = target(params[0], params[1]); break;
           case 3: result = target(params[0], params[1], params[2]); break;
           case 4: result = target(params[0], params[1], params[2], params[3]); break;
-          default: return callWith(binding, params, 0);
+          default: return callWith(binding, params);
         }
       } catch (error) {
         throw mapped(error);
@@ -134,7 +134,7 @@ export function makeHandle<T extends Contract>(name: string, current: () => Gene
             case 2: result = target(params[0], params[1]); break;
             case 3: result = target(params[0], params[1], params[2]); break;
             case 4: result = target(params[0], params[1], params[2], params[3]); break;
-            default: return callWith(binding, params, 0);
+            default: return callWith(binding, params);
           }
         } catch (error) {
           throw mapped(error);

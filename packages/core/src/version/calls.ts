@@ -59,15 +59,23 @@ export function mapped(error: unknown): unknown {
 }
 
 /**
- * Calls `binding` with `args` from `from` on: the path of calls whose
- * arguments came as an array (more than the call paths write out, or
- * `invokeEach`). Counts an async result in flight like every path.
+ * Calls `binding` with the arguments in `params`: the path of
+ * `version.invoke` and `invokeEach`, and of calls with more arguments than
+ * the other paths write out. Counts an async result in flight like every path.
  */
-export function callWith(binding: Binding, args: ArrayLike<unknown>, from: number): unknown {
-  const list = Array.prototype.slice.call(args, from) as unknown[];
+export function callWith(binding: Binding, params: unknown[]): unknown {
+  const target = binding.target;
   let result: unknown;
   try {
-    result = Reflect.apply(binding.target, undefined, list);
+    // Written out as on the other paths: inlined into its caller, the array then never escapes.
+    switch (params.length) {
+      case 0: result = target(); break;
+      case 1: result = target(params[0]); break;
+      case 2: result = target(params[0], params[1]); break;
+      case 3: result = target(params[0], params[1], params[2]); break;
+      case 4: result = target(params[0], params[1], params[2], params[3]); break;
+      default: result = Reflect.apply(target, undefined, params);
+    }
   } catch (error) {
     throw mapped(error);
   }
@@ -87,7 +95,7 @@ export function liveCall(binding: Binding): (...params: never[]) => unknown {
         case 2: result = target(params[0], params[1]); break;
         case 3: result = target(params[0], params[1], params[2]); break;
         case 4: result = target(params[0], params[1], params[2], params[3]); break;
-        default: return callWith(binding, params, 0);
+        default: return callWith(binding, params);
       }
     } catch (error) {
       throw mapped(error);

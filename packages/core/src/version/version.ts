@@ -178,7 +178,7 @@ export class PluginVersion implements PluginInfo {
    * plugin's own error reaches the caller unchanged.
    */
   invoke(fn: string, ...params: unknown[]): unknown {
-    return callWith(this.binding(fn), params, 0);
+    return callWith(this.binding(fn), params);
   }
 
   /**
