@@ -34,6 +34,8 @@ export default definePlugin({
     whoami: () => label,
     slow: async (ms: number) => { log.push(label + ' slow start'); await new Promise((r) => setTimeout(r, ms)); log.push(label + ' slow end'); return label; },
     never: () => new Promise(() => {}),
+    neverThenable: () => ({ then() {} }),
+    fails: () => { throw new Error(label + ' failed'); },
   },
   ${extra}
 });`;
@@ -87,6 +89,50 @@ describe('drain', () => {
     await swapper.settled();
     expect(stuck).toEqual([{ plugin: 'p', version: '1.0.0', buildStamp: 's1', inflight: 1 }]);
     expect(log).toEqual(['v1 onFree']);
+  });
+});
+
+describe('what a call holds', () => {
+  it('a thenable that never settles, called through a kept handle function, holds v1 until maxFreeWait', async () => {
+    ws.plugin('p', { 'index.ts': slow('v1') });
+    await ws.build({ shared: ['test-log'], buildStamp: 's1' });
+    make({ maxFreeWait: 100 });
+    await swapper.load(undefined);
+    const neverThenable = swapper.handle('p').fn('neverThenable');
+    void neverThenable();
+    const stuck: Array<VersionEvent & { inflight: number }> = [];
+    const drained: string[] = [];
+    swapper.on('version:stuck', (e) => stuck.push(e));
+    swapper.on('version:drain', (e) => drained.push(e.buildStamp));
+    ws.plugin('p', { 'index.ts': slow('v2') });
+    await ws.build({ shared: ['test-log'], buildStamp: 's2' });
+    await swapper.reload();
+    await new Promise((r) => setTimeout(r, 30));
+    expect(log).toEqual([]);
+    await swapper.settled();
+    expect(stuck).toEqual([{ plugin: 'p', version: '1.0.0', buildStamp: 's1', inflight: 1 }]);
+    expect(drained).toEqual([]);
+    expect(log).toEqual(['v1 onFree']);
+  });
+
+  it('a synchronous call that threw leaves nothing in flight: v1 drains at once', async () => {
+    ws.plugin('p', { 'index.ts': slow('v1') });
+    await ws.build({ shared: ['test-log'], buildStamp: 's1' });
+    make({ maxFreeWait: 60_000 });
+    await swapper.load(undefined);
+    const fails = swapper.handle('p').fn('fails');
+    for (let i = 0; i < 3; i++) expect(() => fails()).toThrowError('v1 failed');
+    expect(() => swapper.current.invoke('p', 'fails')).toThrowError('v1 failed');
+    expect(swapper.current.find('p')?.inflight).toBe(0);
+    const drained: string[] = [];
+    swapper.on('version:drain', (e) => drained.push(e.buildStamp));
+    ws.plugin('p', { 'index.ts': slow('v2') });
+    await ws.build({ shared: ['test-log'], buildStamp: 's2' });
+    await swapper.reload();
+    await swapper.settled();
+    expect(drained).toEqual(['s1']);
+    expect(log).toEqual(['v1 onFree']);
+    expect(() => fails()).toThrowError('v2 failed');
   });
 });
 

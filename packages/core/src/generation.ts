@@ -1,5 +1,6 @@
 import { ErrorCodes, HotswapError } from './errors.js';
 import { isPromiseLike } from './hooks.js';
+import { callWith, isThenable, mapped, type Binding } from './version/calls.js';
 import { makeHandle, typed, type FunctionName, type Params, type PluginHandle, type Result } from './handle.js';
 import type { Contract, FunctionsOf, PluginName } from './plugin.js';
 import { keyOf, type PluginKey } from './names.js';
@@ -25,6 +26,8 @@ export class Generation<T extends Contract = Contract> {
   readonly #plugins: readonly PluginVersion[];
   readonly #byName: ReadonlyMap<PluginKey, PluginVersion>;
   readonly #handles = new Map<PluginKey, ReturnType<typeof makeHandle>['handle']>();
+  #last: Binding | undefined = undefined;
+  #lastPlugin = '';
 
   /** @internal Made by the swapper. `plugins` is in dependency order. */
   constructor(id: number, plugins: readonly PluginVersion[], vault: Vault<T>) {
@@ -60,7 +63,29 @@ export class Generation<T extends Contract = Contract> {
     ...params: Params<FunctionsOf<T, N>[K]>
   ): Result<FunctionsOf<T, N>[K]>;
   invoke(plugin: string, fn: string, ...params: unknown[]): unknown {
-    return this.#version(plugin).invoke(fn, ...params);
+    // The pair named last time, compared by identity first: a call site passes the same strings each time.
+    let binding = this.#last;
+    if (binding === undefined || plugin !== this.#lastPlugin || fn !== binding.fn) {
+      binding = this.#version(plugin).binding(fn);
+      this.#last = binding;
+      this.#lastPlugin = plugin;
+    }
+    const target = binding.target;
+    let result: unknown;
+    try {
+      // The arguments written out of `params`, which then never escapes: optimized code makes no array for it.
+      switch (params.length) {
+        case 0: result = target(); break;
+        case 1: result = target(params[0]); break;
+        case 2: result = target(params[0], params[1]); break;
+        case 3: result = target(params[0], params[1], params[2]); break;
+        case 4: result = target(params[0], params[1], params[2], params[3]); break;
+        default: return callWith(binding, params);
+      }
+    } catch (error) {
+      throw mapped(error);
+    }
+    return isThenable(result) ? binding.version.track(result) : result;
   }
 
   /**

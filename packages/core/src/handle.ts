@@ -2,7 +2,7 @@ import { ErrorCodes, HotswapError } from './errors.js';
 import type { Generation } from './generation.js';
 import type { Contract } from './plugin.js';
 import { keyOf, type PluginKey } from './names.js';
-import type { PluginVersion } from './version/version.js';
+import { Binding, callWith, isThenable, mapped } from './version/calls.js';
 
 /** The parameters of one function of a plugin's functions. */
 export type Params<F> = F extends (...params: infer P) => unknown ? P : never;
@@ -40,41 +40,44 @@ interface UntypedHandle {
   fn(fn: string): (...params: unknown[]) => unknown;
 }
 
-const unbound = (): undefined => undefined;
+/** One function of a handle: the binding it reached on the version serving, until the next swap. */
+class Slot {
+  binding: Binding | undefined = undefined;
+  readonly fn: string;
+  constructor(fn: string) {
+    this.fn = fn;
+  }
+}
 
 /** @internal What a handle caches; the swapper clears it at every swap. */
 export interface HandleCache {
   clear(): void;
-  /** While true (a canary runs), every call asks `current()` for its generation and calls through it; nothing is cached. */
-  routed: boolean;
+  /**
+   * While on (a canary runs), every binding the handle makes picks its
+   * generation at each call, through `current()`, instead of reaching one
+   * version: the call paths stay the same code, only the binding differs.
+   */
+  route(on: boolean): void;
 }
 
 /** @internal Made by `Swapper.handle`; `current` reads the swapper's generation. */
 export function makeHandle<T extends Contract>(name: string, current: () => Generation<T>): { handle: UntypedHandle; cache: HandleCache } {
-  // The cached version, and each function looked up on it, live in `cache`,
-  // which every closure below uses: the cache, weakly held by the swapper,
-  // lives exactly as long as they do, and a swap clears all of it, so no
-  // closure keeps a retired version alive.
-  interface Slot {
-    version: PluginVersion | undefined;
-    target: (...args: unknown[]) => unknown;
-    self: unknown;
-  }
+  // Each function's slot holds the binding it reached (a version's function,
+  // bound once); a swap empties every slot, so no slot keeps a retired
+  // version alive, and the next call binds again on the version serving then.
   const slots = new Map<string, Slot>();
-  const cache: HandleCache & { version: PluginVersion | undefined } = {
-    version: undefined,
-    routed: false,
-    clear() {
-      this.version = undefined;
-      for (const slot of slots.values()) {
-        slot.version = undefined;
-        slot.self = undefined;
-        slot.target = unbound;
-      }
-    },
+  const fns = new Map<string, (...params: unknown[]) => unknown>();
+  let last: Slot | undefined;
+  const slotOf = (fn: string): Slot => {
+    let slot = slots.get(fn);
+    if (slot === undefined) {
+      slot = new Slot(fn);
+      slots.set(fn, slot);
+    }
+    return slot;
   };
-  const resolve = (): PluginVersion => {
-    if (cache.version !== undefined) return cache.version;
+  let routed = false;
+  const bindNow = (slot: Slot): Binding => {
     const now = current();
     const found = now.versionOf(name);
     if (found === undefined) {
@@ -85,33 +88,75 @@ export function makeHandle<T extends Contract>(name: string, current: () => Gene
         available,
       });
     }
-    cache.version = found;
-    return found;
+    const fn = slot.fn;
+    // Routed, the binding's version only counts the call's promise in flight; the pick and the call happen in `target`.
+    const binding = routed ? new Binding((...args) => current().invokeByName(name, fn, args), found, fn) : found.binding(fn);
+    slot.binding = binding;
+    return binding;
   };
+  const cache: HandleCache = {
+    clear() {
+      for (const slot of slots.values()) slot.binding = undefined;
+    },
+    route(on) {
+      routed = on;
+      this.clear();
+    },
+  };
+  // Each call path below is written out on its own, so that each has its own
+  // call site: it takes the arguments out of `params` one by one (the array
+  // then never escapes, and optimized code makes none), calls the bound
+  // function without `this` (a plain call, which V8 inlines; `fn.call` with a
+  // target read from a field it does not), and counts only a promise in flight.
   const handle: UntypedHandle = {
     name,
     invoke(fn, ...params) {
-      if (cache.routed) return current().invokeByName(name, fn, params);
-      return resolve().invoke(fn, ...params);
+      // The function named last time, compared by identity first: a call site passes the same string each time.
+      let slot = last;
+      if (slot === undefined || slot.fn !== fn) last = slot = slotOf(fn);
+      const binding = slot.binding ?? bindNow(slot);
+      const target = binding.target;
+      let result: unknown;
+      try {
+        switch (params.length) {
+          case 0: result = target(); break;
+          case 1: result = target(params[0]); break;
+          case 2: result = target(params[0], params[1]); break;
+          case 3: result = target(params[0], params[1], params[2]); break;
+          case 4: result = target(params[0], params[1], params[2], params[3]); break;
+          default: return callWith(binding, params);
+        }
+      } catch (error) {
+        throw mapped(error);
+      }
+      return isThenable(result) ? binding.version.track(result) : result;
     },
     fn(fn) {
-      // The function is looked up once per version, then called directly.
-      let slot = slots.get(fn);
-      if (slot === undefined) {
-        slot = { version: undefined, target: unbound, self: undefined };
-        slots.set(fn, slot);
-      }
-      const own = slot;
-      return (...params) => {
-        if (cache.routed) return current().invokeByName(name, fn, params);
-        let v = own.version;
-        if (v === undefined) {
-          v = resolve();
-          [own.target, own.self] = v.bind(fn);
-          own.version = v;
+      // One function per name, made once: the host may keep it, compare it, or ask again.
+      const known = fns.get(fn);
+      if (known !== undefined) return known;
+      const slot = slotOf(fn);
+      const bound = (...params: unknown[]): unknown => {
+        const binding = slot.binding ?? bindNow(slot);
+        const target = binding.target;
+        let result: unknown;
+        try {
+          switch (params.length) {
+            case 0: result = target(); break;
+            case 1: result = target(params[0]); break;
+            case 2: result = target(params[0], params[1]); break;
+            case 3: result = target(params[0], params[1], params[2]); break;
+            case 4: result = target(params[0], params[1], params[2], params[3]); break;
+            default: return callWith(binding, params);
+          }
+        } catch (error) {
+          throw mapped(error);
         }
-        return v.callTarget(own.target, own.self, ...params);
+        return isThenable(result) ? binding.version.track(result) : result;
       };
+      Object.defineProperty(bound, 'name', { value: fn });
+      fns.set(fn, bound);
+      return bound;
     },
   };
   return { handle, cache };
@@ -137,7 +182,7 @@ export class HandleRegistry<T extends Contract> {
     let entry = this.#byKey.get(key);
     if (entry === undefined) {
       entry = makeHandle<T>(name, this.#current);
-      entry.cache.routed = this.#routed;
+      if (this.#routed) entry.cache.route(true);
       this.#byKey.set(key, entry);
     }
     return typed<Fns, N>(entry.handle);
@@ -151,10 +196,7 @@ export class HandleRegistry<T extends Contract> {
   /** A canary starts (true) or ends (false): while it runs, each call picks its generation. */
   route(on: boolean): void {
     this.#routed = on;
-    for (const { cache } of this.#byKey.values()) {
-      cache.clear();
-      cache.routed = on;
-    }
+    for (const { cache } of this.#byKey.values()) cache.route(on);
   }
 }
 

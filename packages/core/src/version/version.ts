@@ -1,18 +1,15 @@
 import type { Manifest } from '../artifact.js';
 import type { PluginInfo, TeardownStage, VersionInit } from './info.js';
 import { ErrorCodes, HotswapError } from '../errors.js';
-import { mapErrorStack } from '../loader/source-map.js';
 import type { ImportSpec, PluginContext, PluginDefinition } from '../plugin.js';
 import type { Vault } from '../vault.js';
+import { Binding, callWith, liveCall, mapped, withThis, type Callable } from './calls.js';
 import { VersionContext } from './context.js';
 import { Lifecycle, type VersionState } from './lifecycle.js';
 import { guardSignal } from './signal.js';
 
 export type { VersionState } from './lifecycle.js';
 export type { PluginInfo, TeardownStage, VersionInit } from './info.js';
-
-/** A function of a plugin, as the framework calls it. */
-type Callable = (...args: unknown[]) => unknown;
 
 /**
  * One evaluated version of one plugin, from its load to its OnFree. It owns
@@ -50,6 +47,18 @@ export class PluginVersion implements PluginInfo {
   readonly #releaseSourceMap: () => void;
   readonly #onTeardownFailure: VersionInit['onTeardownFailure'];
   #onDrained: (() => void) | undefined;
+  /** Each function bound once, by name; and the live functions' bindings: all refuse calls once the version ends. */
+  readonly #bindings = new Map<string, Binding>();
+  readonly #live: Binding[] = [];
+  // Made once per version, not per call: what an async call's promise runs when it settles.
+  readonly #onValue = (value: unknown): unknown => {
+    this.#settled();
+    return value;
+  };
+  readonly #onError = (error: unknown): never => {
+    this.#settled();
+    throw mapped(error);
+  };
 
   constructor(init: VersionInit) {
     this.manifest = init.manifest;
@@ -119,12 +128,14 @@ export class PluginVersion implements PluginInfo {
   /** The version's OnFree has run; what it alone needed, its source map among them, is dropped. */
   free(): void {
     this.#life.move('freed');
+    this.#refuseCalls();
     this.#releaseSourceMap();
   }
 
   /** The reload that made the version failed and every teardown of it has run. */
   discard(): void {
     this.#life.move('discarded');
+    this.#refuseCalls();
     this.#releaseSourceMap();
   }
 
@@ -162,67 +173,56 @@ export class PluginVersion implements PluginInfo {
   }
 
   /**
-   * Calls a function of this version by name, through its InvokeFunc. The
-   * call counts as in flight until it returns, or until the promise it
-   * returns settles. A plugin's own error reaches the caller unchanged.
+   * Calls a function of this version by name, through its InvokeFunc. Only a
+   * call that returns a promise counts as in flight, until it settles. A
+   * plugin's own error reaches the caller unchanged.
    */
   invoke(fn: string, ...params: unknown[]): unknown {
+    return callWith(this.binding(fn), params);
+  }
+
+  /**
+   * Function `fn` of this version, bound once (the same binding each time):
+   * what every call path calls. Throws HOTSWAP_FUNC_NOT_FOUND for a function
+   * the version does not offer, HOTSWAP_VERSION_FREED once it has ended.
+   */
+  binding(fn: string): Binding {
+    const known = this.#bindings.get(fn);
+    if (known !== undefined) return known;
     if (this.#life.ended) throw this.#gone(fn);
     const invokeFunc = this.definition.invokeFunc;
-    if (invokeFunc !== undefined) return this.callTarget(invokeFunc as Callable, this.definition, fn, ...params);
-    const functions = this.#functions;
-    const target = functions?.[fn];
-    if (typeof target !== 'function') throw this.#notFound(fn);
-    return this.callTarget(target, functions, ...params);
-  }
-
-  /**
-   * The function `invoke(fn)` reaches, with the `this` to call it with: for a
-   * handle to keep and call again without looking it up.
-   */
-  bind(fn: string): [Callable, unknown] {
-    const invokeFunc = this.definition.invokeFunc;
+    let target: Callable;
     if (invokeFunc !== undefined) {
-      const definition = this.definition;
-      const call = (...params: unknown[]): unknown => invokeFunc.call(definition, fn, ...params);
-      Object.defineProperty(call, 'name', { value: fn });
-      return [call, undefined];
+      target = invokeFunc.bind(this.definition, fn);
+    } else {
+      const found = this.#functions?.[fn];
+      if (typeof found !== 'function') throw this.#notFound(fn);
+      target = withThis(found, this.#functions);
     }
-    const target = this.#functions?.[fn];
-    if (typeof target !== 'function') throw this.#notFound(fn);
-    return [target, this.#functions];
+    const binding = new Binding(target, this, fn);
+    this.#bindings.set(fn, binding);
+    return binding;
   }
 
   /**
-   * `fn` wrapped so each call counts as in flight in this version. Made here,
-   * not in a caller's scope, so the wrapper holds this version and `fn` only.
+   * `fn` wrapped so that a promise it returns counts as in flight in this
+   * version until it settles (a live function). Made here, not in a caller's
+   * scope, so the wrapper holds this version and `fn` only.
    */
   tracked(fn: (...args: never[]) => unknown): (...params: never[]) => unknown {
-    return (...params) => this.callTarget(fn as Callable, undefined, ...params);
+    const binding = new Binding(fn as Callable, this, fn.name === '' ? 'a live function' : fn.name);
+    this.#live.push(binding);
+    return liveCall(binding);
   }
 
   /**
-   * The hot path of every call into the version: counts it in flight until it
-   * returns, or until the promise it returns settles. A plugin's own error
-   * reaches the caller unchanged, its stack mapped to the plugin's source.
+   * Counts a call's promise in flight until it settles, and returns what the
+   * caller awaits: the same outcome, one promise more. A synchronous call is
+   * never counted: no swap can happen while it runs.
    */
-  callTarget(target: Callable, self: unknown, ...params: unknown[]): unknown {
-    if (this.#life.ended) throw this.#gone(this.#nameOf(target));
+  track(result: PromiseLike<unknown>): Promise<unknown> {
     this.inflight++;
-    let result: unknown;
-    try {
-      // Rest in, spread out: V8 passes the arguments through without an array (Reflect.apply with one costs 4x).
-      result = target.call(self, ...params);
-    } catch (error) {
-      this.#settled();
-      mapErrorStack(error);
-      throw error;
-    }
-    if ((typeof result === 'object' && result !== null) || typeof result === 'function') {
-      if (typeof (result as { then?: unknown }).then === 'function') return this.#whenSettled(result as PromiseLike<unknown>);
-    }
-    this.#settled();
-    return result;
+    return Promise.resolve(result).then(this.#onValue, this.#onError);
   }
 
   /** Counts one more call in flight until `release()` is called: a host's hold on this version. */
@@ -255,10 +255,14 @@ export class PluginVersion implements PluginInfo {
     });
   }
 
-  // Only on the error path: the name the caller asked for, found from the function it reached.
-  #nameOf(target: Callable): string {
-    for (const [name, fn] of Object.entries(this.#functions ?? {})) if (fn === target) return name;
-    return target.name === '' ? 'a function' : target.name;
+  // The version has ended: every binding handed out now throws, so a path that kept one needs no check of its own.
+  #refuseCalls(): void {
+    for (const binding of [...this.#bindings.values(), ...this.#live]) {
+      const error = (): never => {
+        throw this.#gone(binding.fn);
+      };
+      binding.target = error;
+    }
   }
 
   #notFound(fn: string): HotswapError {
@@ -275,20 +279,6 @@ export class PluginVersion implements PluginInfo {
       `plugin "${this.name}" ${this.version} (build ${this.buildStamp}) was ${this.state === 'freed' ? 'retired and freed' : 'discarded by a failed reload'}, so "${fn}" cannot run on it. ` +
         'Take the current generation (swapper.current) for each call instead of keeping an old one.',
       { plugin: this.name, stage: 'invoke' },
-    );
-  }
-
-  #whenSettled(result: PromiseLike<unknown>): Promise<unknown> {
-    return Promise.resolve(result).then(
-      (value) => {
-        this.#settled();
-        return value;
-      },
-      (error: unknown) => {
-        this.#settled();
-        mapErrorStack(error);
-        throw error;
-      },
     );
   }
 
