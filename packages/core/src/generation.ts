@@ -149,7 +149,7 @@ export class Generation<T extends Contract = Contract> {
   }
 
   /** @internal `invoke` by names the contract does not type (a metered view, an endpoint): the same lookup and errors. */
-  invokeByName(plugin: string, fn: string, params: readonly unknown[]): unknown {
+  invokeByName(plugin: string, fn: string, params: unknown[]): unknown {
     return this.#version(plugin).invoke(fn, ...params);
   }
 

@@ -101,36 +101,41 @@ export function makeHandle<T extends Contract>(name: string, current: () => Gene
     route(on) {
       routed = on;
       this.clear();
+      // handle.invoke is swapped whole while routed, so that its own call site never sees a routing target:
+      // once the canary is decided it is the same optimized code as before it.
+      handle.invoke = on ? routedInvoke : directInvoke;
     },
   };
+  const routedInvoke = (fn: string, ...params: unknown[]): unknown => current().invokeByName(name, fn, params);
   // Each call path below is written out on its own, so that each has its own
   // call site: it takes the arguments out of `params` one by one (the array
   // then never escapes, and optimized code makes none), calls the bound
   // function without `this` (a plain call, which V8 inlines; `fn.call` with a
   // target read from a field it does not), and counts only a promise in flight.
+  const directInvoke = (fn: string, ...params: unknown[]): unknown => {
+    // The function named last time, compared by identity first: a call site passes the same string each time.
+    let slot = last;
+    if (slot === undefined || slot.fn !== fn) last = slot = slotOf(fn);
+    const binding = slot.binding ?? bindNow(slot);
+    const target = binding.target;
+    let result: unknown;
+    try {
+      switch (params.length) {
+        case 0: result = target(); break;
+        case 1: result = target(params[0]); break;
+        case 2: result = target(params[0], params[1]); break;
+        case 3: result = target(params[0], params[1], params[2]); break;
+        case 4: result = target(params[0], params[1], params[2], params[3]); break;
+        default: return callWith(binding, params);
+      }
+    } catch (error) {
+      throw mapped(error);
+    }
+    return isThenable(result) ? binding.version.track(result) : result;
+  };
   const handle: UntypedHandle = {
     name,
-    invoke(fn, ...params) {
-      // The function named last time, compared by identity first: a call site passes the same string each time.
-      let slot = last;
-      if (slot === undefined || slot.fn !== fn) last = slot = slotOf(fn);
-      const binding = slot.binding ?? bindNow(slot);
-      const target = binding.target;
-      let result: unknown;
-      try {
-        switch (params.length) {
-          case 0: result = target(); break;
-          case 1: result = target(params[0]); break;
-          case 2: result = target(params[0], params[1]); break;
-          case 3: result = target(params[0], params[1], params[2]); break;
-          case 4: result = target(params[0], params[1], params[2], params[3]); break;
-          default: return callWith(binding, params);
-        }
-      } catch (error) {
-        throw mapped(error);
-      }
-      return isThenable(result) ? binding.version.track(result) : result;
-    },
+    invoke: directInvoke,
     fn(fn) {
       // One function per name, made once: the host may keep it, compare it, or ask again.
       const known = fns.get(fn);

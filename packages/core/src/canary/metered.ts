@@ -3,6 +3,7 @@ import { isPromiseLike } from '../hooks.js';
 import { typed, type FunctionName, type Params, type PluginHandle, type Result } from '../handle.js';
 import { keyOf, type PluginKey } from '../names.js';
 import type { Contract, FunctionsOf, PluginName } from '../plugin.js';
+import { callWith, type Binding } from '../version/calls.js';
 import type { Meter } from './meter.js';
 
 /** What a metered handle is before its types are applied. */
@@ -28,6 +29,8 @@ export class MeteredGeneration<T extends Contract = Contract> extends Generation
   readonly #meter: Meter;
   readonly #switch: MeterSwitch;
   readonly #handles = new Map<PluginKey, MeteredHandle>();
+  #last: Binding | undefined;
+  #lastPlugin = '';
 
   constructor(base: Generation<T>, meter: Meter, counting: MeterSwitch) {
     super(base.id, base.versions, base.vault);
@@ -56,17 +59,31 @@ export class MeteredGeneration<T extends Contract = Contract> extends Generation
   }
 
   /** The untyped call the swapper's handles make while a canary runs: metered too. @internal */
-  override invokeByName(plugin: string, fn: string, params: readonly unknown[]): unknown {
+  override invokeByName(plugin: string, fn: string, params: unknown[]): unknown {
     return this.#call(plugin, fn, params);
   }
 
-  #call(plugin: string, fn: string, params: readonly unknown[]): unknown {
+  /** The binding of the pair named last time: a call site passes the same names each time. */
+  #bindingOf(plugin: string, fn: string): Binding | undefined {
+    const last = this.#last;
+    if (last !== undefined && last.fn === fn && this.#lastPlugin === plugin) return last;
+    const version = this.versionOf(plugin);
+    if (version === undefined) return undefined;
+    const binding = version.binding(fn);
+    this.#last = binding;
+    this.#lastPlugin = plugin;
+    return binding;
+  }
+
+  #call(plugin: string, fn: string, params: unknown[]): unknown {
     if (!this.#switch.on) return super.invokeByName(plugin, fn, params);
     const meter = this.#meter;
     const started = meter.start();
     let result: unknown;
     try {
-      result = super.invokeByName(plugin, fn, params);
+      const binding = this.#bindingOf(plugin, fn);
+      // No such plugin: the base class throws its error, which is counted like any failed call.
+      result = binding === undefined ? super.invokeByName(plugin, fn, params) : callWith(binding, params);
     } catch (error) {
       meter.record(started, true);
       throw error;
