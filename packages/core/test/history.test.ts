@@ -33,6 +33,18 @@ describe('ReloadHistory', () => {
     expect(totals.duration.buckets.map((b) => b.le)).toEqual(DURATION_BUCKETS);
   });
 
+  it('lists the plugins a reload changed, and only counts the unchanged ones', () => {
+    const history = new ReloadHistory();
+    const line = (name: string, status: 'loaded' | 'unchanged' | 're-linked') => ({ name, status, version: '1.0.0', buildStamp: 'b', timings: {} });
+    history.succeeded('reload', { generation: 2, durationMs: 5, plugins: [line('a', 'loaded'), line('b', 'unchanged'), line('c', 're-linked'), line('d', 'unchanged')] });
+    const [record] = history.entries();
+    expect(record?.plugins?.map((p) => [p.name, p.status])).toEqual([
+      ['a', 'loaded'],
+      ['c', 're-linked'],
+    ]);
+    expect(record?.unchanged).toBe(2);
+  });
+
   it('gives copies: changing what entries() returned changes nothing kept', () => {
     const history = new ReloadHistory();
     history.succeeded('load', details(1, 3));

@@ -63,5 +63,7 @@ export function statusTable(status: SwapperStatus, color: Colors): string {
 
 function what(record: ReloadRecord): string {
   if (record.error !== undefined) return `${record.error.code}${record.error.plugin === undefined ? '' : ` (${record.error.plugin})`}`;
-  return (record.plugins ?? []).map((p) => `${p.name}@${p.version} ${p.status}`).join(', ');
+  const changed = (record.plugins ?? []).map((p) => `${p.name}@${p.version} ${p.status}`);
+  if ((record.unchanged ?? 0) > 0) changed.push(`${record.unchanged} unchanged`);
+  return changed.join(', ');
 }

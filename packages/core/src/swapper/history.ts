@@ -15,8 +15,14 @@ export interface ReloadRecord {
   at: number;
   /** Milliseconds from its start to the swap, or to its failure. */
   durationMs: number;
-  /** What it did with each plugin, with their timings (a success only). */
+  /**
+   * What it did with each plugin it changed (loaded, re-linked, removed,
+   * …), with their timings (a success only). Plugins it left `unchanged` are
+   * only counted, so that a host of a thousand plugins keeps a small history.
+   */
   plugins?: PluginDetail[];
+  /** How many plugins it left unchanged (a success only). */
+  unchanged?: number;
   /** Why it failed or was aborted. */
   error?: { code: string; message: string; plugin?: string; stage?: Stage };
 }
@@ -50,7 +56,9 @@ export class ReloadHistory {
   #observed = 0;
 
   succeeded(kind: ReloadRecord['kind'], details: ReloadDetails): void {
-    this.#add({ generation: details.generation, kind, outcome: 'success', at: Date.now(), durationMs: details.durationMs, plugins: details.plugins });
+    const plugins = details.plugins.filter((p) => p.status !== 'unchanged');
+    const unchanged = details.plugins.length - plugins.length;
+    this.#add({ generation: details.generation, kind, outcome: 'success', at: Date.now(), durationMs: details.durationMs, plugins, unchanged });
   }
 
   failed(kind: ReloadRecord['kind'], generation: number, durationMs: number, failure: HotswapError): void {
