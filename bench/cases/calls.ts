@@ -1,14 +1,14 @@
 // Case 4: call overhead, ns and bytes per call, in-flight tracking on (it always is).
 import { ASYNC_ROWS, BY_NAME, DIRECT_ASYNC, DIRECT_ASYNC_THEN, HANDLE_ASYNC, ROWS } from '../lib/calls-rows.js';
-import type { CallRow, CallsConfig } from '../procs/calls.js';
+import type { CallFigure, CallRow, CallsConfig } from '../procs/calls.js';
 import { fmt, type CaseContext, type CaseResult, type TargetCheck } from '../lib/report.js';
 import { runProc } from '../lib/spawn.js';
 
 /** One row: ns per call from a timing process, bytes per call from an allocation process. */
 interface Measured {
   key: string;
-  ns: CallRow;
-  bytes: CallRow;
+  ns: CallFigure;
+  bytes: CallFigure;
 }
 
 // The allocation runs: a full collection on demand, and a new space large
@@ -18,14 +18,17 @@ const ALLOC_FLAGS = ['--min-semi-space-size=64', '--max-semi-space-size=64'];
 const NONE = 1;
 
 export async function calls(ctx: CaseContext): Promise<CaseResult> {
-  const base: Omit<CallsConfig, 'row' | 'alloc'> = ctx.quick
+  const base: Omit<CallsConfig, 'row' | 'what'> = ctx.quick
     ? { calls: 200_000, eachCalls: 5_000, rounds: 3, plugins: 10, reloads: 2 }
     : { calls: 5_000_000, eachCalls: 100_000, rounds: 7, plugins: 10, reloads: 8 };
   const rows: Measured[] = [];
-  for (const row of ROWS) {
-    const ns = await runProc<CallRow>('calls', { ...base, row, alloc: false }, { timeoutMs: 10 * 60_000 });
-    const bytes = await runProc<CallRow>('calls', { ...base, row, alloc: true }, { timeoutMs: 10 * 60_000, exposeGc: true, execArgv: ALLOC_FLAGS });
-    rows.push({ key: row, ns, bytes });
+  const run = (row: string, what: CallsConfig['what']): Promise<CallRow> =>
+    runProc<CallRow>('calls', { ...base, row, what }, { timeoutMs: 10 * 60_000, ...(what === 'ns' ? {} : { exposeGc: true, execArgv: ALLOC_FLAGS }) });
+  for (const key of ROWS) {
+    // Quick mode measures both in one process: its figures are not comparable anyway.
+    const timed = await run(key, ctx.quick ? 'both' : 'ns');
+    const allocated = ctx.quick ? timed : await run(key, 'bytes');
+    rows.push({ key, ns: timed.ns!, bytes: allocated.bytes! });
   }
   const cfg = base;
   const byKey = (key: string): Measured => rows.find((r) => r.key === key)!;

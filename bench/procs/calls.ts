@@ -13,8 +13,11 @@ import { round } from '../lib/stats.js';
 
 export interface CallsConfig {
   row: string;
-  /** Measure bytes allocated per call (run with --expose-gc) instead of ns per call. */
-  alloc: boolean;
+  /**
+   * ns per call, bytes per call (the child then runs with --expose-gc and a
+   * large new space), or both in one process (quick mode, to save processes).
+   */
+  what: 'ns' | 'bytes' | 'both';
   calls: number;
   eachCalls: number;
   rounds: number;
@@ -22,12 +25,18 @@ export interface CallsConfig {
   reloads: number;
 }
 
+/** One figure of a row: with the first version loaded, and after `reloads` reloads of every plugin. */
+export interface CallFigure {
+  fresh: number;
+  reloaded: number;
+}
+
 export interface CallRow {
   key: string;
-  /** ns per call (bytes per call in an allocation run) with the first version loaded. */
-  fresh: number;
-  /** The same after `reloads` reloads of every plugin. */
-  reloaded: number;
+  /** ns per call. */
+  ns?: CallFigure;
+  /** Bytes allocated per call. */
+  bytes?: CallFigure;
 }
 
 type Fns = { add(a: number, b: number): number; addAsync(a: number, b: number): Promise<number> };
@@ -229,13 +238,14 @@ runChild(async () => {
   };
   // The async rows and invokeEach run fewer calls: each awaits.
   const calls = cfg.row in loops ? cfg.calls : E;
-  const measure = async (): Promise<number> => {
+  const measure = async (): Promise<{ ns: number; bytes: number }> => {
     await collect();
     live = swapper.current.vault.liveFunc('live_add');
-    if (cfg.alloc) return bytesPerCall(cfg.rounds, Math.min(calls, 200_000), run);
+    const bytes = cfg.what === 'ns' ? Number.NaN : await bytesPerCall(cfg.rounds, Math.min(calls, 200_000), run);
+    if (cfg.what === 'bytes') return { ns: Number.NaN, bytes };
     const loop = loops[cfg.row];
-    if (loop !== undefined) return nsPerCall(cfg.rounds, calls, loop);
-    return nsPerCallAsync(cfg.rounds, calls, asyncLoops[cfg.row]!);
+    const ns = loop !== undefined ? nsPerCall(cfg.rounds, calls, loop) : await nsPerCallAsync(cfg.rounds, calls, asyncLoops[cfg.row]!);
+    return { ns, bytes };
   };
 
   const fresh = await measure();
@@ -251,6 +261,11 @@ runChild(async () => {
   const reloaded = await measure();
   await swapper.close();
   dir.cleanup();
-  const row: CallRow = { key: cfg.row, fresh: round(fresh, 2), reloaded: round(reloaded, 2) };
+  const figure = (k: 'ns' | 'bytes'): CallFigure => ({ fresh: round(fresh[k], 2), reloaded: round(reloaded[k], 2) });
+  const row: CallRow = {
+    key: cfg.row,
+    ...(cfg.what === 'bytes' ? {} : { ns: figure('ns') }),
+    ...(cfg.what === 'ns' ? {} : { bytes: figure('bytes') }),
+  };
   return row;
 });

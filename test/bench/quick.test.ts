@@ -55,7 +55,7 @@ it('runs the benchmarks in quick mode and writes every case to JSON', () => {
   const scenarios = (c: string, key: string): unknown[] => results.cases[c]!.data[key] as unknown[];
   expect(scenarios('latency', 'scenarios')).toHaveLength(4);
   expect(scenarios('http', 'scenarios')).toHaveLength(4);
-  expect(scenarios('calls', 'rows')).toHaveLength(7);
+  expect(scenarios('calls', 'rows')).toHaveLength(11);
   expect(scenarios('scale', 'results')).toHaveLength(3);
   expect(results.targets.length).toBeGreaterThanOrEqual(6);
   for (const chart of ['bench-memory.svg', 'bench-http-latency.svg']) {
