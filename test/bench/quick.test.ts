@@ -57,6 +57,7 @@ it('runs the benchmarks in quick mode and writes every case to JSON', () => {
   expect(scenarios('http', 'scenarios')).toHaveLength(4);
   expect(scenarios('calls', 'rows')).toHaveLength(11);
   expect(scenarios('scale', 'results')).toHaveLength(3);
+  expect(results.cases['releases']!.data['result']).toMatchObject({ plugins: 20, deploys: 10 });
   expect(results.targets.length).toBeGreaterThanOrEqual(6);
   for (const chart of ['bench-memory.svg', 'bench-http-latency.svg']) {
     expect(readFileSync(join(out, chart), 'utf8')).toMatch(/^<svg /);
