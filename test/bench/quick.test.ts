@@ -58,6 +58,7 @@ it('runs the benchmarks in quick mode and writes every case to JSON', () => {
   expect(scenarios('calls', 'rows')).toHaveLength(11);
   expect(scenarios('scale', 'results')).toHaveLength(3);
   expect(results.cases['releases']!.data['result']).toMatchObject({ plugins: 20, deploys: 10 });
+  expect(scenarios('canary', 'rows')).toHaveLength(7);
   expect(results.targets.length).toBeGreaterThanOrEqual(6);
   for (const chart of ['bench-memory.svg', 'bench-http-latency.svg']) {
     expect(readFileSync(join(out, chart), 'utf8')).toMatch(/^<svg /);
