@@ -39,7 +39,7 @@ interface Staged<T extends HostTypes> {
   release: string | undefined;
 }
 export type { ReloadOutcomeKind, ReloadRecord, ReloadTotals } from './swapper/history.js';
-export type { CountedState, SwapperMetrics } from './swapper/metrics.js';
+export type { CanaryMetrics, CountedState, SwapperMetrics } from './swapper/metrics.js';
 
 /**
  * What the host holds (Go's `PluginManagerSwapper`): it loads the plugins,
@@ -127,7 +127,7 @@ export class Swapper<T extends HostTypes = HostTypes> extends SafeEmitter<Swappe
 
   /** The numbers the admin endpoint's `/metrics` exposes, as a plain object: reloads by outcome and duration, versions by state, calls in flight, leaks, collections. */
   metrics(): SwapperMetrics {
-    return metricsOf(this.#census.snapshot(), this.#current?.id, this.#history.totals());
+    return metricsOf(this.#census.snapshot(), this.#current?.id, this.#history.totals(), this.#canary?.status());
   }
 
   /**

@@ -66,7 +66,7 @@ describe('prometheusText', () => {
       collected: 1,
       leaks: 0,
     };
-    const text = prometheusText(metricsOf(census, 2, history.totals()));
+    const text = prometheusText(metricsOf(census, 2, history.totals(), undefined));
     const families = parsePrometheus(text);
     expect([...families.keys()]).toEqual([
       'hotswap_reloads_total',

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { CliError, UsageError } from '../errors.js';
 import type { Io } from '../output.js';
 import { adminUrl, callAdmin, refused, tokenOf } from './admin-client.js';
+import { canaryActionOf, canaryThroughAdmin } from './canary-client.js';
 
 interface ReloadFlags {
   pidFile?: string;
@@ -11,6 +12,11 @@ interface ReloadFlags {
   url?: string;
   token?: string;
   rollback?: boolean;
+  canary?: string;
+  by?: string;
+  rules?: string;
+  promote?: boolean;
+  rollbackCanary?: boolean;
 }
 
 /** Signals `hotswap reload` will not send: they cannot be caught, so they would stop or kill the host instead of reloading it. */
@@ -26,21 +32,29 @@ export function registerReload(program: Command, io: Io): void {
     .option('--url <url>', "the host's admin endpoint (serveAdmin)")
     .option('--token <token>', 'the bearer token (default: $HOTSWAP_ADMIN_TOKEN)')
     .option('--rollback', 'ask for an explicit rollback to older artifacts (with --url)')
+    .option('--canary <weight>', 'reload as a canary serving this share of the work, such as 0.1 (with --url)')
+    .option('--by <split>', 'split the canary at random (default) or by key (with --canary)')
+    .option('--rules <json>', 'the canary\'s rules as JSON, such as {"minCalls":500} (with --canary)')
+    .option('--promote', 'promote the running canary (with --url)')
+    .option('--rollback-canary', 'roll the running canary back (with --url)')
     .addHelpText(
       'after',
-      '\nExamples:\n  $ hotswap reload --pid-file .run/host.pid\n  $ HOTSWAP_ADMIN_TOKEN=… hotswap reload --url http://127.0.0.1:7070\n  $ HOTSWAP_ADMIN_TOKEN=… hotswap reload --url http://127.0.0.1:7070 --rollback',
+      '\nExamples:\n  $ hotswap reload --pid-file .run/host.pid\n  $ HOTSWAP_ADMIN_TOKEN=… hotswap reload --url http://127.0.0.1:7070\n  $ HOTSWAP_ADMIN_TOKEN=… hotswap reload --url http://127.0.0.1:7070 --rollback\n  $ HOTSWAP_ADMIN_TOKEN=… hotswap reload --url http://127.0.0.1:7070 --canary 0.1 --by key',
     )
     .action(async (flags: ReloadFlags) => {
       if ((flags.pidFile === undefined) === (flags.url === undefined)) {
         throw new UsageError('give either --pid-file or --url.');
       }
+      const canary = canaryActionOf(flags);
       if (flags.pidFile !== undefined) {
+        if (canary !== undefined) throw new UsageError('a canary is asked for through the admin endpoint: use --url.');
         if (flags.rollback === true) {
           throw new UsageError('--rollback cannot travel with a signal. Use --url with the admin endpoint, or write `rollback` into the signal file (reloadOnSignalFile).');
         }
         signalHost(flags.pidFile, signalOf(flags.signal), io);
         return;
       }
+      if (canary !== undefined) return canaryThroughAdmin(flags.url!, tokenOf(flags), canary, io);
       await reloadThroughAdmin(flags.url!, flags, io);
     });
 }

@@ -5,6 +5,7 @@ import type { HostTypes } from '../../plugin.js';
 import type { ReloadDetails } from '../../reload/details.js';
 import type { Swapper } from '../../swapper.js';
 import { EventStreams } from './events.js';
+import { canaryRoute, isCanaryRoute } from './canary.js';
 import { bracket } from './options.js';
 import { sendPage } from './page.js';
 import { PROMETHEUS_CONTENT_TYPE, prometheusText } from './prometheus.js';
@@ -31,7 +32,16 @@ export interface HandlerConfig {
   prefix: string;
 }
 
-const ROUTES: Record<string, string> = { '/reload': 'POST', '/status': 'GET', '/metrics': 'GET', '/events': 'GET', '/': 'GET' };
+const ROUTES: Record<string, string> = {
+  '/reload': 'POST',
+  '/canary': 'POST',
+  '/canary/promote': 'POST',
+  '/canary/rollback': 'POST',
+  '/status': 'GET',
+  '/metrics': 'GET',
+  '/events': 'GET',
+  '/': 'GET',
+};
 
 /**
  * The admin endpoint's request handler, `(req, res) => void` for
@@ -80,7 +90,7 @@ export function adminHandler<T extends HostTypes>(
     }
     const method = path === undefined ? undefined : ROUTES[path];
     if (path === undefined || method === undefined) {
-      return send(res, 404, { ok: false, error: { message: `no ${url.pathname}; there are POST ${prefix}/reload, GET ${prefix}/status, GET ${prefix}/metrics, GET ${prefix}/events and the page at ${prefix}/` } });
+      return send(res, 404, { ok: false, error: { message: `no ${url.pathname}; there are POST ${prefix}/reload, POST ${prefix}/canary (and /canary/promote, /canary/rollback), GET ${prefix}/status, GET ${prefix}/metrics, GET ${prefix}/events and the page at ${prefix}/` } });
     }
     if (req.method !== method) {
       res.setHeader('allow', method);
@@ -94,22 +104,28 @@ export function adminHandler<T extends HostTypes>(
       res.end(text);
       return;
     }
+    if (isCanaryRoute(path)) return answer(res, () => canaryRoute(swapper, path, body));
     const rollback = rollbackOf(url, body);
     if (typeof rollback === 'string') return send(res, 400, { ok: false, error: { message: rollback } });
-    try {
-      return send(res, 200, { ok: true, details: await reload(rollback) });
-    } catch (error) {
-      const e = isHotswapError(error) ? error : undefined;
-      return send(res, e === undefined ? 500 : 422, {
-        ok: false,
-        error: { code: e?.code, message: e?.message ?? describe(error), plugin: e?.plugin, stage: e?.stage },
-      });
-    }
+    return answer(res, async () => ({ details: await reload(rollback) }));
   };
 
   return (req, res) => {
     void handle(req, res).catch((error: unknown) => send(res, 500, { ok: false, error: { message: describe(error) } }));
   };
+}
+
+/** Sends what `work` resolves with (200), or its error: 422 with the code for a HotswapError, 500 for anything else. */
+async function answer(res: ServerResponse, work: () => Promise<object>): Promise<void> {
+  try {
+    return send(res, 200, { ok: true, ...(await work()) });
+  } catch (error) {
+    const e = isHotswapError(error) ? error : undefined;
+    return send(res, e === undefined ? 500 : 422, {
+      ok: false,
+      error: { code: e?.code, message: e?.message ?? describe(error), plugin: e?.plugin, stage: e?.stage },
+    });
+  }
 }
 
 /** The standalone endpoint, or for a mounted handler the address and port the request arrived on. */

@@ -41,6 +41,14 @@ export function prometheusText(metrics: SwapperMetrics): string {
   family('hotswap_calls_in_flight', 'gauge', 'Calls running now in serving and in retiring versions.', byLabel('state', callsInFlight));
   family('hotswap_versions_leaked_total', 'counter', 'Versions found alive leakTimeout after their OnFree.', [{ value: metrics.leaks }]);
   family('hotswap_versions_collected_total', 'counter', 'Freed versions that were garbage-collected.', [{ value: metrics.collected }]);
+  const canary = metrics.canary;
+  family('hotswap_canary_running', 'gauge', 'Whether a canary reload is running (1) or not (0).', [{ value: canary === undefined ? 0 : 1 }]);
+  if (canary !== undefined) {
+    family('hotswap_canary_weight', 'gauge', "The running canary's share of the work.", [{ value: canary.weight }]);
+    family('hotswap_canary_calls_total', 'counter', 'Calls counted since the running canary started, by side.', byLabel('side', canary.calls));
+    family('hotswap_canary_errors_total', 'counter', 'Calls that threw or rejected since the running canary started, by side.', byLabel('side', canary.errors));
+    family('hotswap_canary_latency_p99_seconds', 'gauge', '99th percentile call latency since the running canary started, by side.', byLabel('side', canary.p99Seconds));
+  }
   return `${lines.join('\n')}\n`;
 }
 
