@@ -104,3 +104,26 @@ it('shows a failed reload in the history and the heap over time, and saves the s
   expect(errors).toEqual([]);
   if (!existsSync(SCREENSHOT) || process.env['UPDATE_SCREENSHOTS'] === '1') copyFileSync(shot, SCREENSHOT);
 });
+
+it('shows a running canary with both sides counted as calls arrive, and promotes it from its button', async () => {
+  ws.plugin('clock', { 'index.ts': clock }, '2.3.0');
+  await ws.build({ buildStamp: 'build-4', include: /^clock$/ });
+  const canary = await swapper.canary({ weight: 0.5, rules: { auto: false } });
+  await page.waitForSelector('#canary:not([hidden])', { timeout: 10_000 });
+  for (let i = 0; i < 200; i++) swapper.current.invoke('clock', 'now');
+  // The page refreshes the counts on its own while the canary runs.
+  // A string, run in the page: the test's own types know no DOM.
+  const counted = `(() => {
+    const cell = (side) => Number(document.querySelector('#canary-sides tr[data-side="' + side + '"] td:nth-child(3)')?.textContent ?? '0');
+    return cell('canary') + cell('baseline') >= 200 && cell('canary') > 0 && cell('baseline') > 0;
+  })()`;
+  await page.waitForFunction(counted, { timeout: 10_000 });
+  expect(await text('#canary-summary')).toContain(`generation ${canary.generation} serves 50% of the work`);
+  expect(await text('#canary-verdict')).toMatch(/^verdict: pending/);
+  await page.click('#canary-promote');
+  await page.waitForSelector('#canary[hidden]', { timeout: 10_000 });
+  expect(await text('#reload-result')).toContain(`canary promoted: generation ${canary.generation} serving`);
+  expect((await canary.settled).state).toBe('promoted');
+  await shows('clock', 'build-4', 'serving');
+  expect(errors).toEqual([]);
+});

@@ -19,6 +19,8 @@ const CHANGES: ReadonlyArray<keyof SwapperEvents> = [
   'reload:start',
   'reload:success',
   'reload:failure',
+  'canary:start',
+  'canary:end',
   'version:retire',
   'version:drain',
   'version:free',
