@@ -54,3 +54,6 @@ export type { TriggerErrorHandler } from './triggers/report.js';
 // Pid files, for tools that signal a host: `hotswap reload --pid-file` uses these.
 export { checkPidFile, PID_START_TOLERANCE_MS, readPidFile } from './triggers/pid-file.js';
 export type { PidFileCheck, PidFileRecord } from './triggers/pid-file.js';
+export type { ReloadTarget } from './triggers/target.js';
+// One reload across the workers of a node:cluster (docs/scale-out.md).
+export * from './cluster/index.js';

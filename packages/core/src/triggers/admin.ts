@@ -3,8 +3,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { describe, ErrorCodes, HotswapError } from '../errors.js';
 import { consoleLogger } from '../logger.js';
-import type { HostTypes } from '../plugin.js';
-import type { Swapper } from '../swapper.js';
+import type { ReloadTarget } from './target.js';
 import { adminHandler } from './admin/handler.js';
 import { bracket, checkOptions, LOOPBACK, type AdminOptions, type AdminServer } from './admin/options.js';
 import { reloads } from './admin/reloads.js';
@@ -23,7 +22,7 @@ export type { AdminOptions, AdminServer } from './admin/options.js';
  * together share one. Throws `HOTSWAP_INVALID_OPTION` for a bad option and
  * `HOTSWAP_ADMIN_LISTEN_FAILED` when it cannot listen.
  */
-export async function serveAdmin<T extends HostTypes>(swapper: Swapper<T>, options: AdminOptions): Promise<AdminServer> {
+export async function serveAdmin(swapper: ReloadTarget, options: AdminOptions): Promise<AdminServer> {
   const settings = checkOptions(options);
   const { host, port: wantedPort, bodyLimit, coalesceMs } = settings;
   const logger = options.logger ?? consoleLogger();

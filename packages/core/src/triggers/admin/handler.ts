@@ -1,8 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { describe, isHotswapError } from '../../errors.js';
-import type { HostTypes } from '../../plugin.js';
 import type { ReloadDetails } from '../../reload/details.js';
-import type { Swapper } from '../../swapper.js';
+import type { ReloadTarget } from '../target.js';
 import { bracket } from './options.js';
 import { authorized, hostAllowed, readBody, rollbackOf, send } from './request.js';
 
@@ -24,8 +23,8 @@ export interface HandlerConfig {
  * `node:http`: checks the Host header and the bearer token, then routes
  * `POST /reload` and `GET /status`. Never throws; an unexpected error is a 500.
  */
-export function adminHandler<T extends HostTypes>(
-  swapper: Swapper<T>,
+export function adminHandler(
+  swapper: ReloadTarget,
   reload: (rollback: boolean) => Promise<ReloadDetails>,
   config: HandlerConfig,
 ): (req: IncomingMessage, res: ServerResponse) => void {
