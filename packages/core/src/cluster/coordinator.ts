@@ -59,6 +59,11 @@ export class Coordinator {
     return this.#committed;
   }
 
+  /** How many cluster reloads have committed. */
+  get reloadCounter(): number {
+    return this.#reloads;
+  }
+
   /** What the coordinator knows: the committed release, the workers serving it, the last reload. */
   status(): ClusterStatus {
     return {
