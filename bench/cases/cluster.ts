@@ -41,7 +41,7 @@ export async function cluster(ctx: CaseContext): Promise<CaseResult> {
   for (const mode of ['transaction', 'rolling'] as const) {
     const root = await releaseRoot();
     try {
-      const cfg: ClusterConfig = { mode, root, workers: 4, seconds: ctx.quick ? 1 : 3, connections: 16, skewReloads: ctx.quick ? 20 : 200 };
+      const cfg: ClusterConfig = { mode, root, workers: ctx.quick ? 2 : 4, seconds: ctx.quick ? 1 : 3, connections: 16, skewReloads: ctx.quick ? 20 : 200 };
       const run = await runProc<ClusterRun>('cluster', cfg, { timeoutMs: 5 * 60_000 });
       runs.push(run);
       ctx.log(`  cluster: ${mode}, every worker on the new code after ${fmt(run.changeMs, 0)} ms, ${run.failed} failed requests`);
@@ -62,7 +62,7 @@ export async function cluster(ctx: CaseContext): Promise<CaseResult> {
     ],
     tables: [
       {
-        title: `7. Cluster: 4 workers, autocannon 16 connections on loopback, one change of code under load (${ctx.quick ? 1 : 3} s of load before and after it, one run)`,
+        title: `7. Cluster: ${ctx.quick ? 2 : 4} workers, autocannon 16 connections on loopback, one change of code under load (${ctx.quick ? 1 : 3} s of load before and after it, one run)`,
         columns: ['way', 'until every worker serves new code, ms', 'last old response after start, ms', 'requests', 'failed', 'counter in plugin state'],
         rows: runs.map((r) => [
           label[r.mode],

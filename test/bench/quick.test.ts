@@ -43,7 +43,7 @@ it('runs the benchmarks in quick mode and writes every case to JSON', () => {
   const results = JSON.parse(readFileSync(join(out, 'latest.json'), 'utf8')) as Results;
   expect(results.meta.quick).toBe(true);
   expect(results.failures).toEqual([]);
-  expect(Object.keys(results.cases).sort()).toEqual(['calls', 'edit', 'http', 'latency', 'memory', 'scale']);
+  expect(Object.keys(results.cases).sort()).toEqual(['calls', 'cluster', 'edit', 'http', 'latency', 'memory', 'scale']);
   for (const [name, c] of Object.entries(results.cases)) {
     expect(c.tables.length, name).toBeGreaterThan(0);
     expect(c.tables[0]!.rows.length, name).toBeGreaterThan(0);
@@ -57,6 +57,7 @@ it('runs the benchmarks in quick mode and writes every case to JSON', () => {
   expect(scenarios('http', 'scenarios')).toHaveLength(4);
   expect(scenarios('calls', 'rows')).toHaveLength(7);
   expect(scenarios('scale', 'results')).toHaveLength(3);
+  expect(scenarios('cluster', 'runs')).toHaveLength(2);
   expect(results.targets.length).toBeGreaterThanOrEqual(6);
   for (const chart of ['bench-memory.svg', 'bench-http-latency.svg']) {
     expect(readFileSync(join(out, chart), 'utf8')).toMatch(/^<svg /);
