@@ -6,6 +6,8 @@ import type { ReloadDetails } from '../reload/details.js';
  * `GET /status` serves.
  */
 export interface ReloadTarget {
+  /** Starts a reload (`rollback` for an explicit rollback) and resolves with its details. */
   reload(options?: { rollback?: boolean }): Promise<ReloadDetails>;
+  /** A snapshot of what it is doing and has done. */
   status(): object;
 }
