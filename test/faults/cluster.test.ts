@@ -152,4 +152,14 @@ describe('cluster reloads under faults', () => {
     expect(status.committed.id).toBe('A');
     expect(status.workers).toEqual([1, 2, 3]);
   }, 60_000);
+
+  it('reloadOnActivate in the primary: activating a release is enough to reload the cluster', async () => {
+    const h = await started({ WATCH: '1' });
+    const from = h.child.lines.length;
+    activate(root.root, 'F');
+    const committed = await h.next<{ release: { id: string }; workers: Array<{ outcome: string }> }>('primary', 'committed', from);
+    expect(committed.release.id).toBe('F');
+    expect(committed.workers.map((w) => w.outcome)).toEqual(['committed', 'committed', 'committed']);
+    expect(serving(await h.ask())).toEqual(['F/F', 'F/F', 'F/F']);
+  }, 60_000);
 });

@@ -29,6 +29,8 @@ export class Coordinator {
   readonly #stop: Array<() => void>;
   readonly #members = new Set<number>();
   readonly #joins = new Map<number, Join>();
+  /** Workers that exited: node:cluster never reuses an id, so a late greeting from one is ignored. */
+  readonly #gone = new Set<number>();
   #committed: ReleaseRef | undefined;
   #txn: ClusterTransaction | undefined;
   /** Settles when the transaction under way ends; joins wait for it. */
@@ -162,6 +164,7 @@ export class Coordinator {
       void this.#join(worker);
     } else if (message.type === 'ready') {
       this.#joins.get(worker)?.done();
+      if (this.#gone.has(worker)) return;
       this.#members.add(worker);
       if (message.release !== this.#committed?.id) {
         // It loaded while no join was waited for (past joinTimeoutMs): bring every worker to the committed release.
@@ -177,6 +180,7 @@ export class Coordinator {
   }
 
   #exited(worker: number): void {
+    this.#gone.add(worker);
     this.#members.delete(worker);
     this.#joins.get(worker)?.done();
     this.#txn?.exited(worker);
@@ -185,6 +189,8 @@ export class Coordinator {
   /** Names the committed release to a starting worker, once no transaction is under way, and waits for it to load. */
   async #join(worker: number): Promise<void> {
     while (this.#active !== undefined) await this.#active;
+    // It exited while it waited: nothing to name, and no reload must wait for it.
+    if (this.#gone.has(worker)) return;
     if (this.#committed === undefined) {
       try {
         this.#committed = resolveReleaseRef(this.#root);

@@ -103,7 +103,8 @@ export class ClusterTransaction {
     await this.#until(() => all.every((m) => m.aborted === true || m.died === true || m.vote === undefined || m.vote.ok === false), commitTimeoutMs);
     const workers = this.#reports((m): WorkerOutcome => {
       if (m.died === true) return 'died';
-      if (m.vote === undefined) return 'no-answer';
+      // Still preparing when another worker refused or died: it gets the abort like the others.
+      if (m.vote === undefined) return reason === 'no-answer' ? 'no-answer' : 'aborted';
       return m.vote.ok ? 'aborted' : 'refused';
     });
     const culprits = workers.filter((w) => w.outcome === reason).map((w) => `worker ${w.worker}${w.error === undefined ? '' : ` (${w.error.code}: ${w.error.message})`}`);

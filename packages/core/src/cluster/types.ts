@@ -32,7 +32,7 @@ export interface JoinOptions {
 export type WorkerOutcome =
   /** It swapped the release in. */
   | 'committed'
-  /** It had prepared, and gave the reload up with the others: it serves the release it served before. */
+  /** It had prepared (or was still preparing) and gave the reload up with the others: it serves the release it served before. */
   | 'aborted'
   /** It could not prepare the release: `error` says why. */
   | 'refused'
