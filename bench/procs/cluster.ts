@@ -81,18 +81,18 @@ async function primary(cfg: ClusterConfig): Promise<ClusterRun> {
   const load = new Promise<autocannon.Result>((resolve, reject) => {
     instance = autocannon(
       {
-      url: `http://127.0.0.1:${port}/`,
-      connections: cfg.connections,
-      // Stopped once the change is over and the new code has served a while.
-      duration: 600,
-      requests: [
-        {
-          onResponse: (_status, body) => {
-            const [stamp = '', count = '0', worker = ''] = body.split(' ');
-            responses.push({ at: now(), stamp, count: Number(count), worker });
+        url: `http://127.0.0.1:${port}/`,
+        connections: cfg.connections,
+        // Stopped once the change is over and the new code has served a while.
+        duration: 600,
+        requests: [
+          {
+            onResponse: (_status, body) => {
+              const [stamp = '', count = '0', worker = ''] = body.split(' ');
+              responses.push({ at: now(), stamp, count: Number(count), worker });
+            },
           },
-        },
-      ],
+        ],
       },
       (error: Error | null, result) => (error === null ? resolve(result) : reject(error)),
     );
