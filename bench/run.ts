@@ -4,13 +4,14 @@
 // as Markdown to bench/results/latest.md, and two SVG charts (the full run
 // to docs/images/, the quick run beside its JSON).
 //
-//   tsx run.ts [--quick] [--only memory,latency,edit,calls,canary,http,scale,releases] [--out DIR] [--charts DIR]
+//   tsx run.ts [--quick] [--only memory,latency,edit,calls,canary,http,scale,releases,cluster] [--out DIR] [--charts DIR]
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { arch, cpus, loadavg, release as osRelease, totalmem, type as osType } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { calls } from './cases/calls.js';
 import { canary } from './cases/canary.js';
+import { cluster } from './cases/cluster.js';
 import { edit } from './cases/edit.js';
 import { http, PERCENTILES, type HttpScenario } from './cases/http.js';
 import { latency } from './cases/latency.js';
@@ -21,7 +22,7 @@ import { lineChart } from './lib/chart.js';
 import { markdownTable, targetsTable, textTable, type CaseContext, type CaseResult, type TargetCheck } from './lib/report.js';
 import { BENCH_DIR, compileProcs, reason } from './lib/spawn.js';
 
-const CASES: Record<string, (ctx: CaseContext) => Promise<CaseResult>> = { memory, latency, edit, calls, canary, http, scale, releases };
+const CASES: Record<string, (ctx: CaseContext) => Promise<CaseResult>> = { memory, latency, edit, calls, canary, http, scale, releases, cluster };
 
 const { values } = parseArgs({
   options: {

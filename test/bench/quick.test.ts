@@ -43,7 +43,7 @@ it('runs the benchmarks in quick mode and writes every case to JSON', () => {
   const results = JSON.parse(readFileSync(join(out, 'latest.json'), 'utf8')) as Results;
   expect(results.meta.quick).toBe(true);
   expect(results.failures).toEqual([]);
-  expect(Object.keys(results.cases).sort()).toEqual(['calls', 'canary', 'edit', 'http', 'latency', 'memory', 'releases', 'scale']);
+  expect(Object.keys(results.cases).sort()).toEqual(['calls', 'canary', 'cluster', 'edit', 'http', 'latency', 'memory', 'releases', 'scale']);
   for (const [name, c] of Object.entries(results.cases)) {
     expect(c.tables.length, name).toBeGreaterThan(0);
     expect(c.tables[0]!.rows.length, name).toBeGreaterThan(0);
@@ -59,6 +59,7 @@ it('runs the benchmarks in quick mode and writes every case to JSON', () => {
   expect(scenarios('scale', 'results')).toHaveLength(3);
   expect(results.cases['releases']!.data['result']).toMatchObject({ plugins: 20, deploys: 10 });
   expect(scenarios('canary', 'rows')).toHaveLength(7);
+  expect(scenarios('cluster', 'runs')).toHaveLength(2);
   expect(results.targets.length).toBeGreaterThanOrEqual(6);
   for (const chart of ['bench-memory.svg', 'bench-http-latency.svg']) {
     expect(readFileSync(join(out, chart), 'utf8')).toMatch(/^<svg /);

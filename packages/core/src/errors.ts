@@ -68,6 +68,11 @@ export const ErrorCodes = {
   PID_FILE_UNWRITABLE: 'HOTSWAP_PID_FILE_UNWRITABLE',
   PID_FILE_INVALID: 'HOTSWAP_PID_FILE_INVALID',
   PID_FILE_STALE: 'HOTSWAP_PID_FILE_STALE',
+  // One reload across the workers of a cluster.
+  CLUSTER_ABORTED: 'HOTSWAP_CLUSTER_ABORTED',
+  CLUSTER_ROLE: 'HOTSWAP_CLUSTER_ROLE',
+  CLUSTER_UNREACHABLE: 'HOTSWAP_CLUSTER_UNREACHABLE',
+  RELEASE_UNRESOLVED: 'HOTSWAP_RELEASE_UNRESOLVED',
 } as const;
 
 /** One of the stable error codes of the core runtime. */
@@ -130,6 +135,14 @@ export interface ErrorDetailsMap {
   HOTSWAP_HOOK_TIMEOUT: { /** The limit that was exceeded, in milliseconds. */ timeoutMs: number };
   HOTSWAP_PLUGIN_NOT_FOUND: { /** The plugins of the generation. */ available: readonly string[] };
   HOTSWAP_FUNC_NOT_FOUND: { /** The function asked for. */ fn: string; /** The functions the plugin offers. */ offered: readonly string[] };
+  HOTSWAP_CLUSTER_ABORTED: {
+    /** Why: a worker `refused` (could not prepare), `died`, or gave `no-answer` within the deadline. */
+    reason: 'refused' | 'died' | 'no-answer';
+    /** The id of the release that was given up. */
+    release: string;
+    /** Each worker's line: what became of it. */
+    workers: readonly { worker: number; outcome: string; error?: { code: string; message: string } }[];
+  };
 }
 
 /** The details of an error with code `C`: the base, and the facts of its entry in {@link ErrorDetailsMap}. */

@@ -73,3 +73,6 @@ export { resolveRelease } from './release/resolve.js';
 export type { ResolvedRelease } from './release/resolve.js';
 export { CURRENT_LINK, RELEASE_ID_PATTERN, RELEASE_MANIFEST, RELEASES_DIR, releaseSigningPayload } from './release/manifest.js';
 export type { ReleaseManifest, ReleasePlugin } from './release/manifest.js';
+export type { ReloadTarget } from './triggers/target.js';
+// One reload across the workers of a node:cluster (docs/scale-out.md).
+export * from './cluster/index.js';

@@ -5,6 +5,7 @@ import { describe, ErrorCodes, HotswapError } from '../errors.js';
 import { consoleLogger } from '../logger.js';
 import type { HostTypes } from '../plugin.js';
 import type { Swapper } from '../swapper.js';
+import type { ReloadTarget } from './target.js';
 import { mountAdmin } from './admin/mount.js';
 import { bracket, checkOptions, LOOPBACK, type AdminOptions, type AdminServer } from './admin/options.js';
 
@@ -26,7 +27,7 @@ export { prometheusText, PROMETHEUS_CONTENT_TYPE } from './admin/prometheus.js';
  * together share one. Throws `HOTSWAP_INVALID_OPTION` for a bad option and
  * `HOTSWAP_ADMIN_LISTEN_FAILED` when it cannot listen.
  */
-export async function serveAdmin<T extends HostTypes>(swapper: Swapper<T>, options: AdminOptions): Promise<AdminServer> {
+export async function serveAdmin<T extends HostTypes>(swapper: Swapper<T> | ReloadTarget, options: AdminOptions): Promise<AdminServer> {
   const settings = checkOptions(options);
   const { host, port: wantedPort } = settings;
   const logger = options.logger ?? consoleLogger();

@@ -1,6 +1,5 @@
 import { describe } from '../errors.js';
-import type { HostTypes } from '../plugin.js';
-import type { Swapper } from '../swapper.js';
+import type { ReloadTarget } from './target.js';
 import type { ReloadOutcome } from './signal.js';
 
 /** What one trigger event asks of the reload it starts. */
@@ -16,7 +15,7 @@ export interface ReloadRequest {
  * into that run asked for a rollback, the run is a rollback. Outcomes go to
  * `onReload`; failures never become unhandled rejections.
  */
-export function coalesce<T extends HostTypes>(swapper: Swapper<T>, onReload?: (outcome: ReloadOutcome) => void): (request?: ReloadRequest) => void {
+export function coalesce(swapper: ReloadTarget, onReload?: (outcome: ReloadOutcome) => void): (request?: ReloadRequest) => void {
   let running = false;
   let again: ReloadRequest | undefined;
   const report = (outcome: ReloadOutcome): void => {

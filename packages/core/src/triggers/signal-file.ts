@@ -1,8 +1,7 @@
 import { closeSync, constants, lstatSync, mkdirSync, openSync, readSync, rmSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { describe, ErrorCodes, HotswapError } from '../errors.js';
-import type { HostTypes } from '../plugin.js';
-import type { Swapper } from '../swapper.js';
+import type { ReloadTarget } from './target.js';
 import { coalesce } from './coalesce.js';
 import { watchEntries } from './entries.js';
 import { reporter, type TriggerErrorHandler } from './report.js';
@@ -30,7 +29,7 @@ export interface SignalFileOptions {
  * `{ rollback: true }`. Throws `HOTSWAP_INVALID_OPTION` when the file's
  * directory cannot be created; every later problem goes to `onError`.
  */
-export function reloadOnSignalFile<T extends HostTypes>(swapper: Swapper<T>, options: SignalFileOptions): WatchTrigger {
+export function reloadOnSignalFile(swapper: ReloadTarget, options: SignalFileOptions): WatchTrigger {
   if (typeof options.path !== 'string' || options.path === '') {
     throw new HotswapError(ErrorCodes.INVALID_OPTION, `reloadOnSignalFile needs a path, not ${JSON.stringify(options.path)}.`);
   }

@@ -1,8 +1,7 @@
 import { constants } from 'node:os';
 import { ErrorCodes, HotswapError } from '../errors.js';
-import type { HostTypes } from '../plugin.js';
 import type { ReloadDetails } from '../reload/details.js';
-import type { Swapper } from '../swapper.js';
+import type { ReloadTarget } from './target.js';
 import { coalesce } from './coalesce.js';
 import { removePidFile, writePidFile } from './pid-file.js';
 
@@ -55,7 +54,7 @@ const UNUSABLE = new Set(['SIGKILL', 'SIGSTOP', 'SIGSEGV', 'SIGBUS', 'SIGFPE', '
  * signal that cannot be used and `HOTSWAP_PID_FILE_UNWRITABLE` for a pid file
  * that cannot be written safely.
  */
-export function reloadOnSignal<T extends HostTypes>(swapper: Swapper<T>, options: SignalTriggerOptions = {}): Trigger {
+export function reloadOnSignal(swapper: ReloadTarget, options: SignalTriggerOptions = {}): Trigger {
   const signal = checkSignal(options.signal);
   const { pidFile } = options;
   if (pidFile !== undefined && (typeof pidFile !== 'string' || pidFile === '')) {

@@ -3,7 +3,8 @@ import type { TLSSocket } from 'node:tls';
 import { describe, isHotswapError } from '../../errors.js';
 import type { HostTypes } from '../../plugin.js';
 import type { ReloadDetails } from '../../reload/details.js';
-import type { Swapper } from '../../swapper.js';
+import { Swapper } from '../../swapper.js';
+import type { ReloadTarget } from '../target.js';
 import { EventStreams } from './events.js';
 import { canaryRoute, isCanaryRoute } from './canary.js';
 import { bracket } from './options.js';
@@ -51,11 +52,13 @@ const ROUTES: Record<string, string> = {
  * throws; an unexpected error is a 500.
  */
 export function adminHandler<T extends HostTypes>(
-  swapper: Swapper<T>,
+  target: Swapper<T> | ReloadTarget,
   reload: (rollback: boolean) => Promise<ReloadDetails>,
   config: HandlerConfig,
 ): (req: IncomingMessage, res: ServerResponse) => void {
-  const streams = new EventStreams(swapper);
+  // A swapper has every route; another target (a cluster coordinator) has /reload and /status.
+  const swapper = target instanceof Swapper ? target : undefined;
+  const streams = swapper === undefined ? undefined : new EventStreams(swapper);
   const { bodyLimit, expected, prefix } = config;
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -96,7 +99,11 @@ export function adminHandler<T extends HostTypes>(
       res.setHeader('allow', method);
       return send(res, 405, { ok: false, error: { message: `${url.pathname} takes ${method}` } });
     }
-    if (path === '/status') return send(res, 200, { ok: true, status: swapper.status() });
+    if (path === '/status') return send(res, 200, { ok: true, status: target.status() });
+    if (path === '/reload') return reloadRoute(res, url, body, reload);
+    if (swapper === undefined || streams === undefined) {
+      return send(res, 404, { ok: false, error: { message: `${url.pathname} is served by a swapper's endpoint; this one has POST ${prefix}/reload and GET ${prefix}/status` } });
+    }
     if (path === '/events') return streams.open(res);
     if (path === '/metrics') {
       const text = prometheusText(swapper.metrics());
@@ -105,14 +112,22 @@ export function adminHandler<T extends HostTypes>(
       return;
     }
     if (isCanaryRoute(path)) return answer(res, () => canaryRoute(swapper, path, body));
-    const rollback = rollbackOf(url, body);
-    if (typeof rollback === 'string') return send(res, 400, { ok: false, error: { message: rollback } });
-    return answer(res, async () => ({ details: await reload(rollback) }));
+    return send(res, 404, { ok: false, error: { message: `no ${url.pathname}` } });
   };
 
   return (req, res) => {
     void handle(req, res).catch((error: unknown) => send(res, 500, { ok: false, error: { message: describe(error) } }));
   };
+}
+
+/** `POST /reload`: a reload, an explicit rollback with `?rollback=1` or `{"rollback":true}`. */
+function reloadRoute(res: ServerResponse, url: URL, body: Buffer, reload: (rollback: boolean) => Promise<ReloadDetails>): Promise<void> {
+  const rollback = rollbackOf(url, body);
+  if (typeof rollback === 'string') {
+    send(res, 400, { ok: false, error: { message: rollback } });
+    return Promise.resolve();
+  }
+  return answer(res, async () => ({ details: await reload(rollback) }));
 }
 
 /** Sends what `work` resolves with (200), or its error: 422 with the code for a HotswapError, 500 for anything else. */

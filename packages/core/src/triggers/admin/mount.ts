@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { HostTypes } from '../../plugin.js';
 import type { Swapper } from '../../swapper.js';
+import type { ReloadTarget } from '../target.js';
 import { adminHandler, type Endpoint } from './handler.js';
 import { checkHandlerOptions, type AdminHandlerOptions } from './options.js';
 import { reloads } from './reloads.js';
@@ -22,13 +23,13 @@ export type { AdminHandlerOptions } from './options.js';
  * const admin = createAdminHandler(swapper, { token, prefix: '/hotswap' })
  * createServer((req, res) => (req.url?.startsWith('/hotswap') ? admin(req, res) : app(req, res)))
  */
-export function createAdminHandler<T extends HostTypes>(swapper: Swapper<T>, options: AdminHandlerOptions): (req: IncomingMessage, res: ServerResponse) => void {
+export function createAdminHandler<T extends HostTypes>(swapper: Swapper<T> | ReloadTarget, options: AdminHandlerOptions): (req: IncomingMessage, res: ServerResponse) => void {
   return mountAdmin(swapper, options, 'createAdminHandler', undefined);
 }
 
 /** The handler for `createAdminHandler` or, with its endpoint, for `serveAdmin`. @internal */
 export function mountAdmin<T extends HostTypes>(
-  swapper: Swapper<T>,
+  swapper: Swapper<T> | ReloadTarget,
   options: AdminHandlerOptions,
   who: string,
   endpoint: Endpoint | undefined,

@@ -1,6 +1,5 @@
-import type { HostTypes } from '../../plugin.js';
 import type { ReloadDetails } from '../../reload/details.js';
-import type { Swapper } from '../../swapper.js';
+import type { ReloadTarget } from '../target.js';
 
 /**
  * The admin endpoint's reloads: a request is answered by a reload that starts
@@ -8,7 +7,7 @@ import type { Swapper } from '../../swapper.js';
  * each request that joins it puts its start off by `coalesceMs` (up to ten
  * times that in all); a request that comes once it has started waits for the next.
  */
-export function reloads<T extends HostTypes>(swapper: Swapper<T>, coalesceMs: number): (rollback: boolean) => Promise<ReloadDetails> {
+export function reloads(swapper: ReloadTarget, coalesceMs: number): (rollback: boolean) => Promise<ReloadDetails> {
   const pending = new Map<boolean, { joined: () => void; promise: Promise<ReloadDetails> }>();
   let last: Promise<unknown> = Promise.resolve();
   return (rollback: boolean): Promise<ReloadDetails> => {

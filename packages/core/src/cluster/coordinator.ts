@@ -1,0 +1,232 @@
+import cluster from 'node:cluster';
+import { asFailure, ErrorCodes, HotswapError } from '../errors.js';
+import { consoleLogger, silentLogger, type Logger } from '../logger.js';
+import { CLUSTER_TAG, wireError, type WorkerMessage } from './messages.js';
+import { resolveReleaseRef, type ReleaseRef } from './release-ref.js';
+import { ClusterTransaction } from './transaction.js';
+import { clusterPrimaryTransport, type CoordinatorTransport } from './transport.js';
+import type { ClusterReloadResult, ClusterStatus, CoordinatorOptions } from './types.js';
+
+/** A worker between its `hello` and its `ready`. */
+interface Join {
+  promise: Promise<void>;
+  done: () => void;
+}
+
+/**
+ * The primary's side of cluster reloads: it names the committed release to
+ * every worker that starts, and runs one cluster reload at a time (a
+ * two-phase commit over the workers that serve). Make it with
+ * {@link createCoordinator}; triggers take it where they take a swapper.
+ */
+export class Coordinator {
+  readonly #root: string;
+  readonly #deadlineMs: number;
+  readonly #commitTimeoutMs: number;
+  readonly #joinTimeoutMs: number;
+  readonly #transport: CoordinatorTransport;
+  readonly #log: Logger;
+  readonly #stop: Array<() => void>;
+  readonly #members = new Set<number>();
+  readonly #joins = new Map<number, Join>();
+  /** Workers that exited: node:cluster never reuses an id, so a late greeting from one is ignored. */
+  readonly #gone = new Set<number>();
+  #committed: ReleaseRef | undefined;
+  #txn: ClusterTransaction | undefined;
+  /** Settles when the transaction under way ends; joins wait for it. */
+  #active: Promise<void> | undefined;
+  /** The next reload, not started yet: calls made meanwhile share it. */
+  #pending: Promise<ClusterReloadResult> | undefined;
+  /** Whether a call folded into the pending reload asked for a rollback. */
+  #pendingRollback = false;
+  #tail: Promise<unknown> = Promise.resolve();
+  #count = 0;
+  #reloads = 0;
+  #last: ClusterStatus['lastReload'];
+  #closed = false;
+
+  /** @internal Use {@link createCoordinator}. */
+  constructor(options: CoordinatorOptions, transport: CoordinatorTransport) {
+    this.#root = options.releaseRoot;
+    this.#deadlineMs = options.deadlineMs ?? 10_000;
+    this.#commitTimeoutMs = options.commitTimeoutMs ?? 5_000;
+    this.#joinTimeoutMs = options.joinTimeoutMs ?? 30_000;
+    this.#log = options.logger === false ? silentLogger : (options.logger ?? consoleLogger());
+    this.#transport = transport;
+    this.#stop = [transport.onMessage((worker, message) => this.#message(worker, message)), transport.onExit((worker) => this.#exited(worker))];
+  }
+
+  /** The release the last cluster reload committed (or the first worker loaded); undefined before that. */
+  get committed(): ReleaseRef | undefined {
+    return this.#committed;
+  }
+
+  /** How many cluster reloads have committed. */
+  get reloadCounter(): number {
+    return this.#reloads;
+  }
+
+  /** What the coordinator knows: the committed release, the workers serving it, the last reload. */
+  status(): ClusterStatus {
+    return {
+      committed: this.#committed,
+      workers: [...this.#members].sort((a, b) => a - b),
+      reloadCount: this.#reloads,
+      reloading: this.#active !== undefined,
+      ...(this.#last === undefined ? {} : { lastReload: this.#last }),
+    };
+  }
+
+  /**
+   * One reload across every worker: resolves the release `current` points at
+   * once, has every worker prepare exactly that directory and vote within
+   * `deadlineMs`, then commits everywhere, or aborts everywhere and rejects
+   * with `HOTSWAP_CLUSTER_ABORTED`. One runs at a time: calls made while one
+   * runs share the next. `rollback` is passed to every worker's reload.
+   */
+  reload(options: { rollback?: boolean } = {}): Promise<ClusterReloadResult> {
+    if (this.#closed) return Promise.reject(new HotswapError(ErrorCodes.CLUSTER_ROLE, 'the coordinator is closed: make a new one with createCoordinator().'));
+    if (options.rollback === true) this.#pendingRollback = true;
+    if (this.#pending !== undefined) return this.#pending;
+    const promise = this.#tail.then(async () => {
+      // From here on it has started: later calls make the next one.
+      this.#pending = undefined;
+      const rollback = this.#pendingRollback;
+      this.#pendingRollback = false;
+      while (this.#joins.size > 0) await Promise.all([...this.#joins.values()].map((j) => j.promise));
+      return this.#transact(rollback);
+    });
+    this.#pending = promise;
+    this.#tail = promise.catch(() => undefined);
+    return promise;
+  }
+
+  /** Stops listening to the workers. A transaction under way runs to its end. */
+  close(): void {
+    this.#closed = true;
+    for (const stop of this.#stop.splice(0)) stop();
+  }
+
+  #transact(rollback: boolean): Promise<ClusterReloadResult> {
+    let release: ReleaseRef;
+    try {
+      release = resolveReleaseRef(this.#root);
+    } catch (error) {
+      return Promise.reject(this.#failed(error));
+    }
+    const members = [...this.#members];
+    const txn = new ClusterTransaction({
+      txn: ++this.#count,
+      release,
+      members,
+      rollback,
+      deadlineMs: this.#deadlineMs,
+      commitTimeoutMs: this.#commitTimeoutMs,
+      send: (worker, message) => this.#transport.send(worker, message),
+      decided: (r) => (this.#committed = r),
+    });
+    this.#txn = txn;
+    const run = txn.run().then(
+      (result) => {
+        this.#reloads++;
+        this.#last = { ok: true, at: Date.now(), result };
+        const failed = result.workers.filter((w) => w.outcome !== 'committed');
+        this.#log.info(
+          `cluster reload ${result.generation}: release ${release.id} serving in ${result.workers.length - failed.length} of ${result.workers.length} worker(s), skew ${result.skewMs.toFixed(1)} ms` +
+            (failed.length === 0 ? '' : `; ${failed.map((w) => `worker ${w.worker} ${w.outcome}`).join(', ')}`),
+        );
+        return result;
+      },
+      (error: unknown) => {
+        throw this.#failed(error);
+      },
+    );
+    this.#active = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    void this.#active.then(() => {
+      this.#active = undefined;
+      this.#txn = undefined;
+    });
+    return run;
+  }
+
+  #failed(error: unknown): HotswapError {
+    const failure = asFailure(error);
+    this.#last = { ok: false, at: Date.now(), code: failure.code, message: failure.message };
+    this.#log.error(failure.message);
+    return failure;
+  }
+
+  #message(worker: number, message: WorkerMessage): void {
+    if (message.type === 'hello') {
+      void this.#join(worker);
+    } else if (message.type === 'ready') {
+      this.#joins.get(worker)?.done();
+      if (this.#gone.has(worker)) return;
+      this.#members.add(worker);
+      if (message.release !== this.#committed?.id) {
+        // It loaded while no join was waited for (past joinTimeoutMs): bring every worker to the committed release.
+        this.#log.warn(`worker ${worker} loaded release ${message.release}, not the committed ${this.#committed?.id ?? 'none'}; reloading the cluster`);
+        this.reload().catch(() => undefined);
+      }
+    } else if (message.type === 'join-failed') {
+      this.#joins.get(worker)?.done();
+      this.#log.error(`worker ${worker} could not load release ${message.release}: ${message.error.message}`);
+    } else {
+      this.#txn?.handle(worker, message);
+    }
+  }
+
+  #exited(worker: number): void {
+    this.#gone.add(worker);
+    this.#members.delete(worker);
+    this.#joins.get(worker)?.done();
+    this.#txn?.exited(worker);
+  }
+
+  /** Names the committed release to a starting worker, once no transaction is under way, and waits for it to load. */
+  async #join(worker: number): Promise<void> {
+    while (this.#active !== undefined) await this.#active;
+    // It exited while it waited: nothing to name, and no reload must wait for it.
+    if (this.#gone.has(worker)) return;
+    if (this.#committed === undefined) {
+      try {
+        this.#committed = resolveReleaseRef(this.#root);
+      } catch (error) {
+        this.#transport.send(worker, { tag: CLUSTER_TAG, type: 'no-release', error: wireError(error) });
+        return;
+      }
+    }
+    let done = (): void => {};
+    const promise = new Promise<void>((resolve) => (done = resolve));
+    const timer = setTimeout(done, this.#joinTimeoutMs);
+    this.#joins.set(worker, { promise, done });
+    this.#transport.send(worker, { tag: CLUSTER_TAG, type: 'welcome', release: this.#committed });
+    await promise;
+    clearTimeout(timer);
+    if (this.#joins.get(worker)?.promise === promise) this.#joins.delete(worker);
+  }
+}
+
+/**
+ * Makes the coordinator of the primary process. With the default transport
+ * it must run where `cluster.isPrimary`; throws `HOTSWAP_CLUSTER_ROLE`
+ * otherwise, and `HOTSWAP_INVALID_OPTION` for a bad option.
+ */
+export function createCoordinator(options: CoordinatorOptions): Coordinator {
+  if (typeof options !== 'object' || options === null || typeof options.releaseRoot !== 'string' || options.releaseRoot === '') {
+    throw new HotswapError(ErrorCodes.INVALID_OPTION, 'createCoordinator needs `releaseRoot`: the directory that holds releases/ and the current link.');
+  }
+  for (const key of ['deadlineMs', 'commitTimeoutMs', 'joinTimeoutMs'] as const) {
+    const value = options[key];
+    if (value !== undefined && (typeof value !== 'number' || !Number.isFinite(value) || value <= 0)) {
+      throw new HotswapError(ErrorCodes.INVALID_OPTION, `\`${key}\` must be a number of milliseconds above 0; got ${String(value)}.`);
+    }
+  }
+  if (options.transport === undefined && !cluster.isPrimary) {
+    throw new HotswapError(ErrorCodes.CLUSTER_ROLE, 'createCoordinator runs in the cluster primary, and this process is a worker. Call joinCluster(swapper) here instead.');
+  }
+  return new Coordinator(options, options.transport ?? clusterPrimaryTransport());
+}

@@ -1,0 +1,142 @@
+import { ErrorCodes, HotswapError } from '../errors.js';
+import type { HostTypes } from '../plugin.js';
+import type { LoadArgs, PreparedReload, Swapper } from '../swapper.js';
+import { CLUSTER_TAG, wireError, type CoordinatorMessage } from './messages.js';
+import type { ReleaseRef } from './release-ref.js';
+import { clusterWorkerTransport } from './transport.js';
+import type { JoinOptions } from './types.js';
+
+/** A worker's part in cluster reloads, joined to its swapper: {@link joinCluster}. */
+export interface Participant {
+  /** The release this worker serves. */
+  readonly release: ReleaseRef;
+  /** Stops taking part: cluster reloads no longer reach this worker's swapper. */
+  stop(): void;
+}
+
+/** One transaction as this worker sees it. */
+interface Entry {
+  release: ReleaseRef;
+  /** The plugin directory before the prepare, put back if the reload is given up. */
+  before: string;
+  prepared?: PreparedReload;
+  refused?: boolean;
+  abortAsked?: boolean;
+}
+
+/**
+ * Joins this worker's swapper to the cluster and loads it: asks the
+ * coordinator which release is committed, points the swapper at exactly
+ * that release's directory and runs `swapper.load(...loadArgs)`. From then
+ * on every cluster reload prepares, commits or aborts in this swapper.
+ * Rejects with `HOTSWAP_CLUSTER_UNREACHABLE` when no coordinator answers
+ * within `timeoutMs`, `HOTSWAP_CLUSTER_ROLE` outside a cluster worker, and
+ * with the load's own error when the release cannot be loaded.
+ */
+export async function joinCluster<T extends HostTypes>(swapper: Swapper<T>, options: JoinOptions, ...loadArgs: LoadArgs<T>): Promise<Participant> {
+  const transport = options.transport ?? clusterWorkerTransport();
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  const entries = new Map<number, Entry>();
+  let release: ReleaseRef | undefined;
+  let welcome: ((message: CoordinatorMessage) => void) | undefined;
+
+  const send = transport.send.bind(transport);
+  const restore = (entry: Entry): void => {
+    if (swapper.pluginDir === entry.release.dir) swapper.resetPluginDir(entry.before);
+  };
+  const abort = async (txn: number, entry: Entry): Promise<void> => {
+    if (entry.prepared !== undefined) await entry.prepared.abort();
+    restore(entry);
+    entries.delete(txn);
+    send({ tag: CLUSTER_TAG, type: 'aborted', txn });
+  };
+  const prepare = (txn: number, entry: Entry, rollback: boolean, timeout: number): void => {
+    swapper.resetPluginDir(entry.release.dir);
+    swapper.prepare({ timeoutMs: timeout, rollback }).then(
+      (prepared) => {
+        entry.prepared = prepared;
+        if (entry.abortAsked === true) return abort(txn, entry);
+        void prepared.settled.then((state) => {
+          if (state === 'aborted') restore(entry);
+        });
+        send({ tag: CLUSTER_TAG, type: 'vote', txn, ok: true, generation: prepared.generation, plugins: [...prepared.plugins] });
+        return undefined;
+      },
+      (error: unknown) => {
+        entry.refused = true;
+        restore(entry);
+        send({ tag: CLUSTER_TAG, type: 'vote', txn, ok: false, error: wireError(error) });
+        if (entry.abortAsked === true) return abort(txn, entry);
+        return undefined;
+      },
+    ).catch(() => undefined);
+  };
+  const commit = (txn: number, entry: Entry): void => {
+    const prepared = entry.prepared;
+    if (prepared === undefined) return;
+    entries.delete(txn);
+    try {
+      const details = prepared.commit();
+      const at = performance.timeOrigin + performance.now();
+      release = entry.release;
+      send({ tag: CLUSTER_TAG, type: 'committed', txn, generation: details.generation, at });
+    } catch (error) {
+      restore(entry);
+      send({ tag: CLUSTER_TAG, type: 'commit-failed', txn, error: wireError(error) });
+    }
+  };
+  const stop = transport.onMessage((message) => {
+    if (message.type === 'welcome' || message.type === 'no-release') {
+      welcome?.(message);
+      return;
+    }
+    if (release === undefined) return;
+    if (message.type === 'prepare') {
+      const entry: Entry = { release: message.release, before: swapper.pluginDir };
+      entries.set(message.txn, entry);
+      prepare(message.txn, entry, message.rollback, message.timeoutMs);
+      return;
+    }
+    const entry = entries.get(message.txn);
+    if (entry === undefined) return;
+    if (message.type === 'commit') commit(message.txn, entry);
+    else if (entry.prepared !== undefined || entry.refused === true) void abort(message.txn, entry);
+    else entry.abortAsked = true;
+  });
+
+  let joined: ReleaseRef;
+  try {
+    joined = await new Promise<ReleaseRef>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        reject(new HotswapError(ErrorCodes.CLUSTER_UNREACHABLE, `no cluster coordinator answered within ${timeoutMs} ms. Run createCoordinator() in the primary before it forks the workers.`));
+      }, timeoutMs);
+      welcome = (message) => {
+        clearTimeout(timer);
+        if (message.type === 'welcome') resolve(message.release);
+        else if (message.type === 'no-release') reject(new HotswapError(ErrorCodes.RELEASE_UNRESOLVED, message.error.message));
+      };
+      send({ tag: CLUSTER_TAG, type: 'hello' });
+    });
+  } catch (error) {
+    stop();
+    throw error;
+  } finally {
+    welcome = undefined;
+  }
+  swapper.resetPluginDir(joined.dir);
+  try {
+    const details = await swapper.load(...loadArgs);
+    release = joined;
+    send({ tag: CLUSTER_TAG, type: 'ready', release: joined.id, generation: details.generation });
+  } catch (error) {
+    stop();
+    send({ tag: CLUSTER_TAG, type: 'join-failed', release: joined.id, error: wireError(error) });
+    throw error;
+  }
+  return {
+    get release() {
+      return release ?? joined;
+    },
+    stop,
+  };
+}
