@@ -20,6 +20,7 @@ export type {
   ReloadTotals,
   SwapperEvents,
   SwapperMetrics,
+  CanaryMetrics,
   SwapperOptions,
   SwapperStatus,
   TeardownFailureEvent,

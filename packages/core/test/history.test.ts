@@ -76,7 +76,9 @@ describe('prometheusText', () => {
       'hotswap_calls_in_flight',
       'hotswap_versions_leaked_total',
       'hotswap_versions_collected_total',
+      'hotswap_canary_running',
     ]);
+    expect(sample(families, 'hotswap_canary_running')).toBe(0);
     expect(sample(families, 'hotswap_calls_in_flight', { state: 'retiring' })).toBe(2);
     expect(sample(families, 'hotswap_versions', { state: 'retiring' })).toBe(1);
     expect(sample(families, 'hotswap_reload_duration_seconds_bucket', { le: '0.025' })).toBe(0);
