@@ -16,6 +16,7 @@ import { SafeEmitter, type SwapperEvents } from './swapper/events.js';
 import { settle, timeoutOf, type LoadArgs, type PrepareOptions, type ReloadOptions, type Settings, type SwapperOptions } from './swapper/options.js';
 import { abortMessage, Transaction, type PreparedReload } from './swapper/prepared.js';
 import { TaskQueue } from './swapper/queue.js';
+import { ReloadRequests, type ReloadRequest } from './swapper/requests.js';
 import { statusOf, type LastReload, type SwapperStatus } from './swapper/status.js';
 import { Vault } from './vault.js';
 import { teardownFailure } from './version/teardown.js';
@@ -24,6 +25,7 @@ import type { PluginVersion, TeardownStage } from './version/version.js';
 export type { SwapperEvents, TeardownFailureEvent } from './swapper/events.js';
 export type { LoadArgs, PrepareOptions, ReloadOptions, SwapperOptions } from './swapper/options.js';
 export type { AbortReason, PreparedReload, PreparedState } from './swapper/prepared.js';
+export type { ReloadRequest } from './swapper/requests.js';
 export type { LastReload, SwapperStatus } from './swapper/status.js';
 
 /**
@@ -44,6 +46,7 @@ export class Swapper<T extends HostTypes = HostTypes> extends SafeEmitter<Swappe
   readonly #shared: Map<string, unknown>;
   readonly #bag: BagOf<T>;
   readonly #queue = new TaskQueue();
+  readonly #requests = new ReloadRequests((rollback) => this.reload(rollback ? { rollback: true } : {}));
   readonly #census: Census;
   readonly #runner: HookRunner;
   readonly #retirement: Retirement;
@@ -166,6 +169,21 @@ export class Swapper<T extends HostTypes = HostTypes> extends SafeEmitter<Swappe
    */
   reload(options: ReloadOptions<T> = {}): Promise<ReloadDetails> {
     return this.#enqueue(async () => this.#commitNow(await this.#prepare(this.#reloadData(options), options, this.#settings.prepareTimeout)));
+  }
+
+  /**
+   * Asks for a reload with backpressure, as every trigger does: at most one
+   * requested reload waits behind the one running. If none waits, this queues
+   * one (it starts at once when nothing runs); if one waits, this joins it and
+   * returns the same promise. So a loop, or a trigger firing faster than
+   * reloads run, costs one reload after the running one, never a backlog; and
+   * the reload that answers a request starts after the request was made, so
+   * it reads every artifact written before it. `rollback: true` in any joined
+   * request makes it a rollback. Direct `reload()` calls keep their own place
+   * in the queue.
+   */
+  requestReload(request: ReloadRequest = {}): Promise<ReloadDetails> {
+    return this.#requests.request(request);
   }
 
   /**
