@@ -23,14 +23,14 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   const sources = discoverPlugins(settings.pluginDir, settings.filter);
   const { buildStamp, write } = settings;
   if (settings.staticLinking) {
-    const analyses = await allInOrder(sources.map((source) => analyse(source, settings.livePrefix)));
+    const analyses = await allInOrder(sources.map((source) => analyse(source, settings.livePrefix, settings.cache)));
     const staticTable = write ? writeStaticTable(settings.outputDir, analyses.map(({ source, live }) => ({ source, live }))) : undefined;
     return { plugins: [], buildStamp, written: write, ...(staticTable === undefined ? {} : { staticTable }) };
   }
   const packaged = await allInOrder(
     sources.map(async (source) => {
       const started = performance.now();
-      const analysis = await analyse(source, settings.livePrefix);
+      const analysis = await analyse(source, settings.livePrefix, settings.cache);
       return packageOne(analysis, settings, started);
     }),
   );
