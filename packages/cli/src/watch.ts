@@ -1,6 +1,6 @@
 import { basename, join, relative, resolve, sep } from 'node:path';
 import { watch } from 'chokidar';
-import { build, createBuildCache, type BuildOptions, type BuiltPlugin } from './build.js';
+import { createBuildCache, stageBuild, type BuildOptions, type BuiltPlugin } from './build.js';
 import { discoverPlugins, type NameFilter } from './build/discover.js';
 import { sourceState } from './watch-state.js';
 
@@ -34,9 +34,11 @@ export interface BuildWatcher {
  * builds at once; changes during a build make one build after it, and a
  * burst of changes close together (within `debounceMs`) one build once it
  * has been quiet. A change event that changed no file of a plugin (a second
- * event of one save, an editor's hidden swap file) builds nothing; a build
- * during which a file changed (a save still being written) is followed by
- * another, and its failure is not reported, since the one after it decides.
+ * event of one save, an editor's hidden swap file) builds nothing. A build
+ * during which a file changed (a save still being written, the next save of
+ * a burst) is followed by another and is dropped, unwritten and unreported
+ * (never two in a row, so a stream of saves still writes): the host never
+ * reloads a version already out of date.
  * A failed build is reported and writes nothing; the watch goes on. A host
  * watching the output directory (`watchPluginDir`) then reloads the new
  * artifact.
@@ -54,7 +56,8 @@ export function watchBuild(options: WatchBuildOptions): BuildWatcher {
   /** Each plugin's source state when its last build started. */
   const built = new Map<string, string>();
   const dirOf = (name: string): string => (single ? root : join(root, name));
-  let timer: NodeJS.Timeout | undefined;
+  const none = (): void => {};
+  let cancel = none;
   let kind: 'leading' | 'trailing' | undefined;
   let lastChange = Number.NEGATIVE_INFINITY;
   let burstStart = 0;
@@ -63,6 +66,8 @@ export function watchBuild(options: WatchBuildOptions): BuildWatcher {
   let running: Promise<void> = Promise.resolve();
 
   let builds = 0;
+  /** Whether the last build was dropped because its sources changed under it. */
+  let dropped = false;
   const run = async (names: string[] | undefined): Promise<void> => {
     // Only the changed plugins that the user's --include and --exclude allow, and whose files did change.
     const candidates = names ?? (single ? [''] : discoverPlugins(root).map((p) => basename(p.dir)));
@@ -85,9 +90,15 @@ export function watchBuild(options: WatchBuildOptions): BuildWatcher {
       const include = allowed === undefined || single ? options.include : new RegExp(`^(?:${allowed.map(escape).join('|')})$`);
       // Every rebuild is a new version: a stamp given by the user gets a build number.
       const stamp = options.buildStamp === undefined ? {} : { buildStamp: `${options.buildStamp}.${++builds}` };
-      const result = await build({ ...options, cache, ...stamp, ...(include === undefined ? {} : { include }) });
-      superseded();
-      options.onBuild?.({ kind: 'built', plugins: result.plugins, durationMs: performance.now() - started });
+      const staged = await stageBuild({ ...options, cache, ...stamp, ...(include === undefined ? {} : { include }) });
+      // A source changed while it was read: drop this build for the one after it (but never two in a row, so a stream of saves still writes).
+      if (superseded() && !dropped) {
+        dropped = true;
+        return;
+      }
+      dropped = false;
+      staged.write();
+      options.onBuild?.({ kind: 'built', plugins: staged.result.plugins, durationMs: performance.now() - started });
     } catch (error) {
       // A file changed while it was read: the build after this one decides.
       if (superseded()) return;
@@ -95,12 +106,19 @@ export function watchBuild(options: WatchBuildOptions): BuildWatcher {
     }
   };
   const later = (ms: number, next: 'leading' | 'trailing'): void => {
-    if (timer !== undefined) clearTimeout(timer);
+    cancel();
     kind = next;
-    timer = setTimeout(flush, ms);
+    if (ms === 0) {
+      // Once this turn's other events (an editor's write and rename) are in, before any timer.
+      const immediate = setImmediate(flush);
+      cancel = () => clearImmediate(immediate);
+    } else {
+      const timeout = setTimeout(flush, ms);
+      cancel = () => clearTimeout(timeout);
+    }
   };
   const flush = (): void => {
-    timer = undefined;
+    cancel = none;
     kind = undefined;
     if (building || stopped || pending.size === 0) return;
     const names = [...pending];
@@ -117,7 +135,7 @@ export function watchBuild(options: WatchBuildOptions): BuildWatcher {
   const changedPlugin = (name: string): void => {
     pending.add(name);
     const at = performance.now();
-    const lone = at - lastChange > debounceMs && timer === undefined;
+    const lone = at - lastChange > debounceMs && kind === undefined;
     lastChange = at;
     if (building || kind === 'leading') return;
     if (lone) return later(0, 'leading');
@@ -161,7 +179,7 @@ export function watchBuild(options: WatchBuildOptions): BuildWatcher {
     ready,
     async stop() {
       stopped = true;
-      if (timer !== undefined) clearTimeout(timer);
+      cancel();
       await watcher.close();
       await running;
       await cache.dispose();

@@ -1,4 +1,4 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ARTIFACT_SUFFIX, decodeArtifact } from '../artifact.js';
 
@@ -10,7 +10,10 @@ import { ARTIFACT_SUFFIX, decodeArtifact } from '../artifact.js';
  * (a second event of one write) reloads nothing. Only the files whose
  * identity changed since they were last found whole are read and hashed:
  * the check runs on every change, on the path from an edit to the new code
- * serving.
+ * serving. Synchronous: a directory listing and a `stat` per artifact take
+ * microseconds, where each trip through libuv's thread pool can take
+ * milliseconds on a loaded machine; the one read of a changed artifact is
+ * about as long as hashing it, which is synchronous anyway.
  */
 export class DirState {
   /** Path → identity (inode, size, mtime) of the file when it was last found whole. */
@@ -21,10 +24,10 @@ export class DirState {
   }
 
   /** The directory's fingerprint if every artifact in it is whole; undefined while one is not, or the directory is missing. */
-  async read(dir: string): Promise<string | undefined> {
+  read(dir: string): string | undefined {
     let names: string[];
     try {
-      names = (await readdir(dir)).filter((name) => name.endsWith(ARTIFACT_SUFFIX)).sort();
+      names = readdirSync(dir).filter((name) => name.endsWith(ARTIFACT_SUFFIX)).sort();
     } catch {
       return undefined;
     }
@@ -34,12 +37,12 @@ export class DirState {
       const path = join(dir, name);
       present.add(path);
       try {
-        const stats = await stat(path, { bigint: true });
+        const stats = statSync(path, { bigint: true });
         fingerprint.push(`${name}:${stats.ino}:${stats.size}:${stats.mtimeNs}:${stats.ctimeNs}`);
         if (!stats.isFile()) continue; // Not an artifact at all: the reload reports it.
         const identity = `${stats.ino}:${stats.size}:${stats.mtimeNs}`;
         if (this.#whole.get(path) === identity) continue;
-        decodeArtifact(await readFile(path, 'utf8'), path);
+        decodeArtifact(readFileSync(path, 'utf8'), path);
         this.#whole.set(path, identity);
       } catch {
         this.#whole.delete(path);

@@ -69,7 +69,9 @@ export function watchPluginDir<T extends HostTypes>(swapper: Swapper<T>, options
   const reload = coalesce(swapper, options.onReload);
   const state = new DirState();
   const retryMs = Math.max(debounceMs, 10);
-  let timer: NodeJS.Timeout | undefined;
+  const none = (): void => {};
+  /** Cancels the pending timer, if any. */
+  let cancel = none;
   /** What the pending timer is for: the check of a lone change, the end of a burst, or another look at an incomplete artifact. */
   let pending: 'leading' | 'trailing' | 'retry' | undefined;
   /** When the first change not yet reloaded came (for settleMs); 0 when there is none. */
@@ -80,53 +82,50 @@ export function watchPluginDir<T extends HostTypes>(swapper: Swapper<T>, options
   let burstStart = 0;
   /** The fingerprint the last reload was asked for at; a check that finds it again reloads nothing. */
   let asked: string | undefined;
-  let checking = false;
-  let recheck = false;
   let stopped = false;
   let dir = resolve(swapper.pluginDir);
   let watch: EntryWatch;
 
   const later = (ms: number, kind: NonNullable<typeof pending>): void => {
-    if (timer !== undefined) clearTimeout(timer);
+    cancel();
     pending = kind;
-    timer = setTimeout(() => void check(), ms);
+    if (ms === 0) {
+      // The leading edge: once this turn's other events (a group of renames, chokidar's echo) are in, before any timer.
+      const immediate = setImmediate(guarded);
+      cancel = () => clearImmediate(immediate);
+    } else {
+      const timeout = setTimeout(guarded, ms);
+      cancel = () => clearTimeout(timeout);
+    }
   };
-  const check = async (): Promise<void> => {
-    timer = undefined;
+  const guarded = (): void => {
+    try {
+      check();
+    } catch (error) {
+      report(`checking the plugin directory ${dir} failed; changes may go unnoticed`, error);
+    }
+  };
+  const check = (): void => {
+    cancel = none;
     pending = undefined;
     if (stopped) return;
-    if (checking) {
-      // A change came while the last check read the directory: look again once it is done.
-      recheck = true;
+    follow();
+    const seen = state.read(dir);
+    if (seen === undefined && Date.now() - firstChange < settleMs) {
+      // A writer is still at work, or the directory is being replaced: look again shortly, without counting it as a change.
+      later(retryMs, 'retry');
       return;
     }
-    checking = true;
-    try {
-      follow();
-      const seen = await state.read(dir);
-      if (stopped) return;
-      if (seen === undefined && Date.now() - firstChange < settleMs) {
-        // A writer is still at work, or the directory is being replaced: look again shortly, without counting it as a change.
-        if (timer === undefined) later(retryMs, 'retry');
-        return;
-      }
-      firstChange = 0;
-      // The same files as when the last reload was asked for: a second event of one write.
-      if (seen !== undefined && seen === asked) return;
-      asked = seen;
-      reload();
-    } finally {
-      checking = false;
-      if (recheck && !stopped) {
-        recheck = false;
-        void check();
-      }
-    }
+    firstChange = 0;
+    // The same files as when the last reload was asked for: a second event of one write.
+    if (seen !== undefined && seen === asked) return;
+    asked = seen;
+    reload();
   };
   const changed = (): void => {
     const at = Date.now();
     if (firstChange === 0) firstChange = at;
-    const lone = at - lastChange > debounceMs && timer === undefined;
+    const lone = at - lastChange > debounceMs && pending === undefined;
     lastChange = at;
     // Events of the same turn of the event loop (a group of renames, chokidar's echo) join the check about to run.
     if (pending === 'leading') return;
@@ -184,8 +183,7 @@ export function watchPluginDir<T extends HostTypes>(swapper: Swapper<T>, options
     stop() {
       stopped = true;
       clearInterval(follower);
-      if (timer !== undefined) clearTimeout(timer);
-      timer = undefined;
+      cancel();
       direct.close();
       watch.close();
     },
