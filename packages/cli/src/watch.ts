@@ -75,33 +75,35 @@ export function watchBuild(options: WatchBuildOptions): BuildWatcher {
     const allowed = names === undefined ? undefined : [...before.keys()].filter((name) => built.get(name) !== before.get(name));
     if (allowed?.length === 0) return;
     const started = performance.now();
-    const superseded = (): boolean => {
-      let changed = false;
-      for (const [name, state] of before) {
-        built.set(name, state);
-        if (sourceState(dirOf(name), output) !== state) {
-          pending.add(name);
-          changed = true;
-        }
-      }
-      return changed;
+    /** The plugins whose files changed since `before`: the build may have read them mid-write. */
+    const moved = (): string[] => [...before].filter(([name, state]) => sourceState(dirOf(name), output) !== state).map(([name]) => name);
+    /** The build is done with (written or failed): what changed under it builds again. */
+    const done = (again: readonly string[]): void => {
+      for (const [name, state] of before) built.set(name, state);
+      for (const name of again) pending.add(name);
     };
     try {
       const include = allowed === undefined || single ? options.include : new RegExp(`^(?:${allowed.map(escape).join('|')})$`);
       // Every rebuild is a new version: a stamp given by the user gets a build number.
       const stamp = options.buildStamp === undefined ? {} : { buildStamp: `${options.buildStamp}.${++builds}` };
       const staged = await stageBuild({ ...options, cache, ...stamp, ...(include === undefined ? {} : { include }) });
-      // A source changed while it was read: drop this build for the one after it (but never two in a row, so a stream of saves still writes).
-      if (superseded() && !dropped) {
+      const changed = moved();
+      // A source changed while it was read: drop the whole build for the one after it
+      // (but never two in a row, so a stream of saves still writes).
+      if (changed.length > 0 && !dropped) {
         dropped = true;
+        for (const name of before.keys()) pending.add(name);
         return;
       }
       dropped = false;
       staged.write();
+      done(changed);
       options.onBuild?.({ kind: 'built', plugins: staged.result.plugins, durationMs: performance.now() - started });
     } catch (error) {
+      const changed = moved();
+      done(changed);
       // A file changed while it was read: the build after this one decides.
-      if (superseded()) return;
+      if (changed.length > 0) return;
       options.onBuild?.({ kind: 'failed', error, durationMs: performance.now() - started });
     }
   };

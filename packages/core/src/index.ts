@@ -7,6 +7,7 @@ export type {
   PreparedState,
   PrepareOptions,
   ReloadOptions,
+  ReloadRequest,
   SwapperEvents,
   SwapperOptions,
   SwapperStatus,

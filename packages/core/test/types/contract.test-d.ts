@@ -2,7 +2,7 @@
 // type test only: vitest does not run it, the typecheck compiles it):
 // `tsc -p tsconfig.json` (the typecheck of the test command) checks this
 // file, and an `@ts-expect-error` that no longer finds its error fails it.
-import { ErrorCodes, HotswapError, isHotswapError, Swapper, type Generation, type LiveData, type PluginInfo, type Vault } from '@hotswap/core';
+import { ErrorCodes, HotswapError, isHotswapError, Swapper, type Generation, type LiveData, type PluginInfo, type ReloadDetails, type ReloadRequest, type Vault } from '@hotswap/core';
 import { definePlugin, type PluginContext } from '@hotswap/core/plugin';
 import { assertType, describe, expectTypeOf, it } from 'vitest';
 
@@ -166,6 +166,14 @@ describe('the host', () => {
     // @ts-expect-error: the data has the contract's shape
     void app.reload({ data: { started: '' } });
     assertType<Promise<unknown>>(new Swapper({ pluginDir: 'bin' }).load());
+  });
+
+  it('requests a reload with backpressure: a rollback flag only, and the details of the reload that answers it', () => {
+    expectTypeOf(app.requestReload()).toEqualTypeOf<Promise<ReloadDetails>>();
+    expectTypeOf(app.requestReload({ rollback: true })).toEqualTypeOf<Promise<ReloadDetails>>();
+    expectTypeOf<ReloadRequest>().toEqualTypeOf<{ rollback?: boolean }>();
+    // @ts-expect-error: a requested reload takes no data; it reloads with the data of the last one
+    void app.requestReload({ data: { startedAt: '' } });
   });
 
   it('hands out read-only snapshots, and cannot make generations or vaults', () => {
