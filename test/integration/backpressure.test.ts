@@ -152,8 +152,11 @@ describe('real triggers firing in a loop', () => {
     await until(() => swapper.current.find('p')?.buildStamp === 'loop-10', 'the last artifact to serve');
     await sleep(300);
     expect(bodies.every((b) => b.ok)).toBe(true);
-    expect(new Set(bodies.map((b) => b.details.generation))).toEqual(new Set([3]));
-    expect(started).toEqual([2, 3]);
+    // Forty firings while the held reload ran: one reload waited behind it. (An admin request still on its way
+    // once the gate opened, on a busy machine, may start one more; each trigger queueing its own would make five or more.)
+    expect(started.slice(0, 2)).toEqual([2, 3]);
+    expect(started.length).toBeLessThanOrEqual(3);
+    expect(bodies.every((b) => b.details.generation >= 3)).toBe(true);
     expect(swapper.current.invoke('p', 'whoami')).toBe('loop-10');
   });
 });

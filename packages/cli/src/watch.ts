@@ -36,9 +36,8 @@ export interface BuildWatcher {
  * has been quiet. A change event that changed no file of a plugin (a second
  * event of one save, an editor's hidden swap file) builds nothing. A build
  * during which a file changed (a save still being written, the next save of
- * a burst) is followed by another and is dropped, unwritten and unreported
- * (never two in a row, so a stream of saves still writes): the host never
- * reloads a version already out of date.
+ * a burst) is followed by another and is dropped, unwritten and unreported:
+ * the host never reloads a version already out of date, or half read.
  * A failed build is reported and writes nothing; the watch goes on. A host
  * watching the output directory (`watchPluginDir`) then reloads the new
  * artifact.
@@ -66,8 +65,6 @@ export function watchBuild(options: WatchBuildOptions): BuildWatcher {
   let running: Promise<void> = Promise.resolve();
 
   let builds = 0;
-  /** Whether the last build was dropped because its sources changed under it. */
-  let dropped = false;
   const run = async (names: string[] | undefined): Promise<void> => {
     // Only the changed plugins that the user's --include and --exclude allow, and whose files did change.
     const candidates = names ?? (single ? [''] : discoverPlugins(root).map((p) => basename(p.dir)));
@@ -88,14 +85,11 @@ export function watchBuild(options: WatchBuildOptions): BuildWatcher {
       const stamp = options.buildStamp === undefined ? {} : { buildStamp: `${options.buildStamp}.${++builds}` };
       const staged = await stageBuild({ ...options, cache, ...stamp, ...(include === undefined ? {} : { include }) });
       const changed = moved();
-      // A source changed while it was read: drop the whole build for the one after it
-      // (but never two in a row, so a stream of saves still writes).
-      if (changed.length > 0 && !dropped) {
-        dropped = true;
+      // A source changed while it was read (half-saved, perhaps): drop the whole build for the one after it.
+      if (changed.length > 0) {
         for (const name of before.keys()) pending.add(name);
         return;
       }
-      dropped = false;
       staged.write();
       done(changed);
       options.onBuild?.({ kind: 'built', plugins: staged.result.plugins, durationMs: performance.now() - started });

@@ -172,15 +172,11 @@ export class Swapper<T extends HostTypes = HostTypes> extends SafeEmitter<Swappe
   }
 
   /**
-   * Asks for a reload with backpressure, as every trigger does: at most one
-   * requested reload waits behind the one running. If none waits, this queues
-   * one (it starts at once when nothing runs); if one waits, this joins it and
-   * returns the same promise. So a loop, or a trigger firing faster than
-   * reloads run, costs one reload after the running one, never a backlog; and
-   * the reload that answers a request starts after the request was made, so
-   * it reads every artifact written before it. `rollback: true` in any joined
-   * request makes it a rollback. Direct `reload()` calls keep their own place
-   * in the queue.
+   * A reload with backpressure, as every trigger asks: at most one requested
+   * reload waits behind the running one, and a request made while one waits
+   * joins it (the same promise). The reload that answers a request starts
+   * after it, so it reads every artifact written before it. Direct `reload()`
+   * calls keep their own place in the queue (see `swapper/requests.ts`).
    */
   requestReload(request: ReloadRequest = {}): Promise<ReloadDetails> {
     return this.#requests.request(request);
