@@ -11,7 +11,16 @@ export interface EditConfig {
   gapMs: number;
   /** An edit not serving after this long counts as missed. */
   timeoutMs: number;
+  /**
+   * A burst instead of one save: `saves - 1` saves of other versions `gapMs`
+   * apart before the one waited for, timed from that last save (an editor's
+   * auto-save, a formatter, a branch switch).
+   */
+  burst?: { saves: number; gapMs: number };
 }
+
+/** The versions a burst saves before edit `n`'s own: numbers no edit uses. */
+export const burstVersion = (n: number, i: number): number => 100_000 * n + i;
 
 export interface EditResult {
   contender: string;
@@ -30,12 +39,20 @@ export async function editLoop(
   contender: string,
   cfg: EditConfig,
   edit: (n: number) => Promise<Record<string, number> | void>,
+  /** Saves version n and returns at once (a burst's earlier saves). */
+  save?: (n: number) => void,
 ): Promise<EditResult> {
   const times: number[] = [];
   const parts: Record<string, number[]> = {};
   let missed = 0;
   for (let n = 1; n <= cfg.warmup + cfg.edits; n++) {
     await sleep(cfg.gapMs);
+    if (cfg.burst !== undefined && save !== undefined) {
+      for (let i = 1; i < cfg.burst.saves; i++) {
+        save(burstVersion(n, i));
+        await sleep(cfg.burst.gapMs);
+      }
+    }
     const started = now();
     try {
       const split = await edit(n);

@@ -60,11 +60,17 @@ runChild(async () => {
   const trigger = watchPluginDir(swapper, options);
   await trigger.ready;
 
-  const result = await editLoop(cfg.label, cfg, async (n) => {
-    const served = new Promise<void>((resolve) => (waiting = { n, resolve }));
-    writeFileSync(join(pluginDir, 'index.ts'), oursBigPlugin(n));
-    await within(served, cfg.timeoutMs, `hotswap watch: version ${n}`);
-  });
+  const save = (n: number): void => writeFileSync(join(pluginDir, 'index.ts'), oursBigPlugin(n));
+  const result = await editLoop(
+    cfg.label,
+    cfg,
+    async (n) => {
+      const served = new Promise<void>((resolve) => (waiting = { n, resolve }));
+      save(n);
+      await within(served, cfg.timeoutMs, `hotswap watch: version ${n}`);
+    },
+    save,
+  );
   trigger.stop();
   watcher.kill('SIGTERM');
   await new Promise((resolve) => (watcher.exitCode === null ? watcher.once('exit', resolve) : resolve(undefined)));

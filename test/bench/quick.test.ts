@@ -50,7 +50,7 @@ it('runs the benchmarks in quick mode and writes every case to JSON', () => {
   }
   const rows = (name: string): Row[] => results.cases[name]!.data['contenders'] as Row[];
   expect(rows('memory').map((r) => r.key)).toEqual(['hotswap', 'import', 'require', 'dynohot', 'vite']);
-  expect(rows('edit').map((r) => r.key)).toEqual(['hotswap-watch', 'hotswap-watch-fast', 'hotswap', 'vite', 'dynohot']);
+  expect(rows('edit').map((r) => r.key)).toEqual(['hotswap-watch', 'hotswap-watch-fast', 'hotswap-watch-burst', 'hotswap', 'vite', 'vite-burst', 'dynohot']);
   for (const row of [...rows('memory'), ...rows('edit')]) expect(row.error, row.key).toBeUndefined();
   const scenarios = (c: string, key: string): unknown[] => results.cases[c]!.data[key] as unknown[];
   expect(scenarios('latency', 'scenarios')).toHaveLength(4);

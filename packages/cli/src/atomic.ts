@@ -52,7 +52,8 @@ export function writeFilesAtomic(files: readonly AtomicFile[]): void {
         if (file.mode !== undefined) chmodSync(entry.temp, file.mode);
       });
     }
-    for (const entry of staged) entry.backup = backUp(entry.target);
+    // A lone file needs no backup: its rename either replaces the old file or leaves it as it was.
+    if (staged.length > 1) for (const entry of staged) entry.backup = backUp(entry.target);
     for (const entry of staged) {
       attempt(entry.target, () => renameSync(entry.temp, entry.target));
       entry.committed = true;

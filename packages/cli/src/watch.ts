@@ -1,7 +1,8 @@
-import { relative, resolve, sep } from 'node:path';
+import { basename, join, relative, resolve, sep } from 'node:path';
 import { watch } from 'chokidar';
-import { build, createBuildCache, type BuildOptions, type BuiltPlugin } from './build.js';
+import { createBuildCache, stageBuild, type BuildOptions, type BuiltPlugin } from './build.js';
 import { discoverPlugins, type NameFilter } from './build/discover.js';
+import { sourceState } from './watch-state.js';
 
 /** What `watchBuild` reports after each build. */
 export type WatchEvent =
@@ -10,7 +11,10 @@ export type WatchEvent =
 
 /** Options of {@link watchBuild}: those of a build, and how to report. */
 export interface WatchBuildOptions extends BuildOptions {
-  /** Quiet time after the last source change before rebuilding, so an editor's save (write, rename) makes one build. Default 10 ms. */
+  /**
+   * The burst window, in ms: a change after a quiet time builds at once; changes within this long of each other
+   * build once it has been quiet this long (or ten times this long, for a burst that goes on). Default 10 ms.
+   */
   debounceMs?: number;
   /** Called after the first build and every rebuild, with its result or error. */
   onBuild?: (event: WatchEvent) => void;
@@ -26,9 +30,17 @@ export interface BuildWatcher {
 
 /**
  * Builds every plugin under `pluginDir`, then rebuilds a plugin whenever one
- * of its sources changes, with esbuild's incremental rebuilds. A failed build
- * is reported and writes nothing; the watch goes on. A host watching the
- * output directory (`watchPluginDir`) then reloads the new artifact.
+ * of its sources changes, with esbuild's incremental rebuilds. A lone change
+ * builds at once; changes during a build make one build after it, and a
+ * burst of changes close together (within `debounceMs`) one build once it
+ * has been quiet. A change event that changed no file of a plugin (a second
+ * event of one save, an editor's hidden swap file) builds nothing. A build
+ * during which a file changed (a save still being written, the next save of
+ * a burst) is followed by another and is dropped, unwritten and unreported:
+ * the host never reloads a version already out of date, or half read.
+ * A failed build is reported and writes nothing; the watch goes on. A host
+ * watching the output directory (`watchPluginDir`) then reloads the new
+ * artifact.
  */
 export function watchBuild(options: WatchBuildOptions): BuildWatcher {
   const root = resolve(options.pluginDir);
@@ -38,40 +50,111 @@ export function watchBuild(options: WatchBuildOptions): BuildWatcher {
   // A plugin directory itself, or a directory of plugin directories.
   const single = discoverPlugins(root).some((p) => p.dir === root);
   const debounceMs = options.debounceMs ?? 10;
+  /** The plugins (directory names; '' for a single plugin) changed since their last build. */
   const pending = new Set<string>();
-  let timer: NodeJS.Timeout | undefined;
+  /** Each plugin's source state when its last build started. */
+  const built = new Map<string, string>();
+  const dirOf = (name: string): string => (single ? root : join(root, name));
+  const none = (): void => {};
+  let cancel = none;
+  let kind: 'leading' | 'trailing' | undefined;
+  let lastChange = Number.NEGATIVE_INFINITY;
+  let burstStart = 0;
+  let building = false;
+  let stopped = false;
   let running: Promise<void> = Promise.resolve();
 
   let builds = 0;
   const run = async (names: string[] | undefined): Promise<void> => {
-    // Only the changed plugins that the user's --include and --exclude allow.
-    const allowed = names?.filter((name) => allows(options, name));
+    // Only the changed plugins that the user's --include and --exclude allow, and whose files did change.
+    const candidates = names ?? (single ? [''] : discoverPlugins(root).map((p) => basename(p.dir)));
+    const before = new Map(candidates.filter((name) => single || allows(options, name)).map((name) => [name, sourceState(dirOf(name), output)]));
+    const allowed = names === undefined ? undefined : [...before.keys()].filter((name) => built.get(name) !== before.get(name));
     if (allowed?.length === 0) return;
     const started = performance.now();
+    /** The plugins whose files changed since `before`: the build may have read them mid-write. */
+    const moved = (): string[] => [...before].filter(([name, state]) => sourceState(dirOf(name), output) !== state).map(([name]) => name);
+    /** The build is done with (written or failed): what changed under it builds again. */
+    const done = (again: readonly string[]): void => {
+      for (const [name, state] of before) built.set(name, state);
+      for (const name of again) pending.add(name);
+    };
     try {
-      const include = allowed === undefined ? options.include : new RegExp(`^(?:${allowed.map(escape).join('|')})$`);
+      const include = allowed === undefined || single ? options.include : new RegExp(`^(?:${allowed.map(escape).join('|')})$`);
       // Every rebuild is a new version: a stamp given by the user gets a build number.
       const stamp = options.buildStamp === undefined ? {} : { buildStamp: `${options.buildStamp}.${++builds}` };
-      const result = await build({ ...options, cache, ...stamp, ...(include === undefined ? {} : { include }) });
-      options.onBuild?.({ kind: 'built', plugins: result.plugins, durationMs: performance.now() - started });
+      const staged = await stageBuild({ ...options, cache, ...stamp, ...(include === undefined ? {} : { include }) });
+      const changed = moved();
+      // A source changed while it was read (half-saved, perhaps): drop the whole build for the one after it.
+      if (changed.length > 0) {
+        for (const name of before.keys()) pending.add(name);
+        return;
+      }
+      staged.write();
+      done(changed);
+      options.onBuild?.({ kind: 'built', plugins: staged.result.plugins, durationMs: performance.now() - started });
     } catch (error) {
+      const changed = moved();
+      done(changed);
+      // A file changed while it was read: the build after this one decides.
+      if (changed.length > 0) return;
       options.onBuild?.({ kind: 'failed', error, durationMs: performance.now() - started });
     }
   };
-  const changed = (path: string): void => {
+  const later = (ms: number, next: 'leading' | 'trailing'): void => {
+    cancel();
+    kind = next;
+    if (ms === 0) {
+      // Once this turn's other events (an editor's write and rename) are in, before any timer.
+      const immediate = setImmediate(flush);
+      cancel = () => clearImmediate(immediate);
+    } else {
+      const timeout = setTimeout(flush, ms);
+      cancel = () => clearTimeout(timeout);
+    }
+  };
+  const flush = (): void => {
+    cancel = none;
+    kind = undefined;
+    if (building || stopped || pending.size === 0) return;
+    const names = [...pending];
+    pending.clear();
+    building = true;
+    running = running
+      .then(() => run(names))
+      .finally(() => {
+        building = false;
+        // The changes made during the build: one build after it.
+        if (pending.size > 0 && !stopped) later(0, 'leading');
+      });
+  };
+  const changedPlugin = (name: string): void => {
+    pending.add(name);
+    const at = performance.now();
+    const lone = at - lastChange > debounceMs && kind === undefined;
+    lastChange = at;
+    if (building || kind === 'leading') return;
+    if (lone) return later(0, 'leading');
+    if (kind !== 'trailing') {
+      burstStart = at;
+      later(debounceMs, 'trailing');
+    } else if (at - burstStart < debounceMs * 10) {
+      later(debounceMs, 'trailing');
+    }
+  };
+  /** The plugin a path belongs to, or undefined for a path of no plugin's. */
+  const pluginOf = (path: string): string | undefined => {
     const abs = resolve(path);
-    if (abs.startsWith(output + sep) || abs === output) return;
+    if (abs.startsWith(output + sep) || abs === output) return undefined;
     const rel = relative(root, abs);
-    const name = single ? undefined : rel.split(sep)[0];
-    if (!single && (name === undefined || name === rel)) return;
-    pending.add(name ?? '');
-    if (timer !== undefined) clearTimeout(timer);
-    timer = setTimeout(() => {
-      timer = undefined;
-      const names = single ? undefined : [...pending];
-      pending.clear();
-      running = running.then(() => run(names));
-    }, debounceMs);
+    if (rel.startsWith('..')) return undefined;
+    if (single) return '';
+    const name = rel.split(sep)[0];
+    return name === undefined || name === rel || name === '' ? undefined : name;
+  };
+  const changed = (path: string): void => {
+    const name = pluginOf(path);
+    if (name !== undefined) changedPlugin(name);
   };
 
   const watcher = watch(root, {
@@ -79,17 +162,31 @@ export function watchBuild(options: WatchBuildOptions): BuildWatcher {
     ignored: (path) => /(^|[/\\])(node_modules|\.hotswap-[^/\\]*)([/\\]|$)/.test(path) || resolve(path).startsWith(output + sep),
   });
   watcher.on('add', changed).on('change', changed).on('unlink', changed);
+  // chokidar's own events drop a second change of a file within 50 ms; the raw events of its file watches drop none.
+  watcher.on('raw', (_event, entry, details) => {
+    const watched = watchedPath(details);
+    if (watched === undefined) return;
+    // A file's own watch names the file; a directory's names the entry in it.
+    changed(typeof entry !== 'string' || basename(watched) === entry ? watched : join(watched, entry));
+  });
   running = run(undefined);
   const ready = Promise.all([running, new Promise<void>((r) => watcher.once('ready', () => r()))]).then(() => undefined);
   return {
     ready,
     async stop() {
-      if (timer !== undefined) clearTimeout(timer);
+      stopped = true;
+      cancel();
       await watcher.close();
       await running;
       await cache.dispose();
     },
   };
+}
+
+/** The path a chokidar file watch reported a raw event for. */
+function watchedPath(details: unknown): string | undefined {
+  if (typeof details !== 'object' || details === null || !('watchedPath' in details)) return undefined;
+  return typeof details.watchedPath === 'string' ? details.watchedPath : undefined;
 }
 
 /** Whether a plugin name passes `include` and `exclude`, as the build's discovery tests it. */

@@ -18,6 +18,7 @@ export type {
   ReloadOutcomeKind,
   ReloadRecord,
   ReloadTotals,
+  ReloadRequest,
   SwapperEvents,
   SwapperMetrics,
   CanaryMetrics,

@@ -19,6 +19,7 @@ import { CanaryRun, checkSplit, type Canary, type CanaryOptions } from './canary
 import { ReloadHistory } from './swapper/history.js';
 import { metricsOf, type SwapperMetrics } from './swapper/metrics.js';
 import { TaskQueue } from './swapper/queue.js';
+import { ReloadRequests, type ReloadRequest } from './swapper/requests.js';
 import { statusOf, type LastReload, type SwapperStatus } from './swapper/status.js';
 import { Vault } from './vault.js';
 import { teardownFailure } from './version/teardown.js';
@@ -28,6 +29,7 @@ export type { SwapperEvents, TeardownFailureEvent } from './swapper/events.js';
 export type { LoadArgs, PrepareOptions, ReloadOptions, SwapperOptions } from './swapper/options.js';
 export type { AbortReason, PreparedReload, PreparedState } from './swapper/prepared.js';
 export type { Canary, CanaryDecider, CanaryOptions, CanaryOutcome, CanarySplit, CanaryState, CanaryStatus } from './canary/run.js';
+export type { ReloadRequest } from './swapper/requests.js';
 export type { LastReload, SwapperStatus } from './swapper/status.js';
 
 /** A reload staged up to the swap, with what the swapper needs to finish it. */
@@ -59,6 +61,7 @@ export class Swapper<T extends HostTypes = HostTypes> extends SafeEmitter<Swappe
   readonly #shared: Map<string, unknown>;
   readonly #bag: BagOf<T>;
   readonly #queue = new TaskQueue();
+  readonly #requests = new ReloadRequests((rollback) => this.reload(rollback ? { rollback: true } : {}));
   readonly #census: Census;
   readonly #runner: HookRunner;
   readonly #retirement: Retirement;
@@ -216,6 +219,17 @@ export class Swapper<T extends HostTypes = HostTypes> extends SafeEmitter<Swappe
    */
   reload(options: ReloadOptions<T> = {}): Promise<ReloadDetails> {
     return this.#enqueue(async () => this.#commitNow(await this.#prepare(this.#reloadData(options), options, this.#settings.prepareTimeout)));
+  }
+
+  /**
+   * A reload with backpressure, as every trigger asks: at most one requested
+   * reload waits behind the running one, and a request made while one waits
+   * joins it (the same promise). The reload that answers a request starts
+   * after it, so it reads every artifact written before it. Direct `reload()`
+   * calls keep their own place in the queue (see `swapper/requests.ts`).
+   */
+  requestReload(request: ReloadRequest = {}): Promise<ReloadDetails> {
+    return this.#requests.request(request);
   }
 
   /**

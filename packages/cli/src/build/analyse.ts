@@ -1,5 +1,6 @@
 import { relative, sep } from 'node:path';
 import { BuildError, BuildErrorCodes } from '../errors.js';
+import type { BuildCache } from './cache.js';
 import { bundleError } from './code-frame.js';
 import type { PluginSource } from './discover.js';
 import { liveNamesOf, scanExports, type LiveName } from './live.js';
@@ -16,12 +17,13 @@ export interface Analysis {
 /**
  * Reads every module of a plugin for its exports, checks that the entry has a
  * default export (`HOTSWAP_BUILD_NO_DEFINITION`) and finds the live names. A
- * module that does not parse fails the build with its code frame.
+ * module that does not parse fails the build with its code frame. With a
+ * `cache`, the read is an incremental esbuild rebuild.
  */
-export async function analyse(source: PluginSource, livePrefix: string): Promise<Analysis> {
+export async function analyse(source: PluginSource, livePrefix: string, cache?: BuildCache): Promise<Analysis> {
   let exports: Map<string, string[]>;
   try {
-    exports = await scanExports(source.dir);
+    exports = await scanExports(source.dir, cache, source.name);
   } catch (error) {
     throw await bundleError(source, error);
   }

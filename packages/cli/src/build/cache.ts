@@ -1,5 +1,6 @@
 import * as esbuild from 'esbuild';
 import { BuildError, BuildErrorCodes } from '../errors.js';
+import type { Analysis } from './analyse.js';
 
 /** The esbuild options of one plugin's bundle: in memory, with a metafile. */
 export type BundleOptions = esbuild.BuildOptions & { write: false; metafile: true };
@@ -30,6 +31,8 @@ export interface BuildCacheOptions {
 
 interface Store {
   contexts: Map<string, { key: string; context: esbuild.BuildContext<BundleOptions> }>;
+  /** Each plugin's last analysis (by name), for the next build to bundle with while it analyses again. */
+  analyses: Map<string, Analysis>;
   idleMs: number;
   /** Builds running with this cache. */
   active: number;
@@ -45,7 +48,7 @@ export function createBuildCache(options: BuildCacheOptions = {}): BuildCache {
   if (!(idleMs >= 0)) {
     throw new BuildError(BuildErrorCodes.BAD_OPTION, `idleMs ${String(idleMs)} is not a number of milliseconds: give 0 or more, or Infinity.`);
   }
-  const store: Store = { contexts: new Map(), idleMs, active: 0, timer: undefined };
+  const store: Store = { contexts: new Map(), analyses: new Map(), idleMs, active: 0, timer: undefined };
   const cache: BuildCache = { dispose: () => release(store) };
   stores.set(cache, store);
   return cache;
@@ -75,6 +78,16 @@ export async function bundleWith(cache: BuildCache | undefined, name: string, op
       store.timer = setTimeout(() => void release(store), store.idleMs).unref();
     }
   }
+}
+
+/** The analysis of plugin `name` by the last build with `cache`, if any. */
+export function lastAnalysis(cache: BuildCache | undefined, name: string): Analysis | undefined {
+  return cache === undefined ? undefined : stores.get(cache)?.analyses.get(name);
+}
+
+/** Keeps a plugin's analysis in `cache`, for the next build to bundle with while it analyses again. */
+export function keepAnalysis(cache: BuildCache | undefined, analysis: Analysis): void {
+  if (cache !== undefined) stores.get(cache)?.analyses.set(analysis.source.name, analysis);
 }
 
 async function release(store: Store): Promise<void> {

@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import { LIVE_EXPORT } from '@hotswap/core';
-import * as esbuild from 'esbuild';
+import { bundleWith, type BuildCache, type BundleOptions } from './cache.js';
 
 /** The prefix that marks live functions and live types when none is given (any case). */
 export const DEFAULT_LIVE_PREFIX = 'live_';
@@ -20,13 +20,14 @@ const SKIP = /\.d\.[cm]?ts$|\.(?:test|spec)\.[cm]?[jt]sx?$/;
 /**
  * The exports of every module of the plugin directory, imported by the entry
  * or not (as Go compiles every file of a package), by path relative to the
- * directory with `/`. One esbuild pass, without bundling.
+ * directory with `/`. One esbuild pass, without bundling; with a `cache`,
+ * an incremental one, in the context kept for plugin `name`'s scan.
  */
-export async function scanExports(pluginDir: string): Promise<Map<string, string[]>> {
+export async function scanExports(pluginDir: string, cache?: BuildCache, name = ''): Promise<Map<string, string[]>> {
   const modules = listModules(pluginDir);
   const exports = new Map<string, string[]>();
   if (modules.length === 0) return exports;
-  const result = await esbuild.build({
+  const options: BundleOptions = {
     entryPoints: modules,
     outbase: pluginDir,
     outdir: join(pluginDir, '.hotswap-scan'),
@@ -36,7 +37,9 @@ export async function scanExports(pluginDir: string): Promise<Map<string, string
     write: false,
     metafile: true,
     logLevel: 'silent',
-  });
+  };
+  // The scan's context is kept apart from the bundle's: a name no plugin can have.
+  const result = await bundleWith(cache, `${name}\0exports`, options);
   for (const output of Object.values(result.metafile.outputs)) {
     if (output.entryPoint === undefined) continue;
     exports.set(relative(pluginDir, resolve(output.entryPoint)).split(sep).join('/'), output.exports);

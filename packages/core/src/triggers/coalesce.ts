@@ -1,23 +1,21 @@
 import { describe } from '../errors.js';
+import type { ReloadDetails } from '../reload/details.js';
+import type { ReloadRequest } from '../swapper/requests.js';
 import type { ReloadTarget } from './target.js';
 import type { ReloadOutcome } from './signal.js';
 
-/** What one trigger event asks of the reload it starts. */
-export interface ReloadRequest {
-  /** Ask for an explicit rollback: `swapper.reload({ rollback: true })`. */
-  rollback?: boolean;
-}
+export type { ReloadRequest } from '../swapper/requests.js';
 
 /**
- * A function that starts a reload, or, while one it started is running,
- * makes exactly one more run after it: any number of triggers during a
- * reload cost one reload more, not one each. If any of the requests folded
- * into that run asked for a rollback, the run is a rollback. Outcomes go to
- * `onReload`; failures never become unhandled rejections.
+ * A trigger's way to reload: each call is a `swapper.requestReload()`, so
+ * requests made while a reload runs share one reload after it (with those of
+ * every other trigger of the swapper); a target without `requestReload` (a
+ * cluster coordinator, which folds reloads asked for during one into the
+ * next itself) gets `reload()`. The trigger's `onReload` hears each
+ * reload it asked for once, however many of its requests that reload
+ * answered; failures never become unhandled rejections.
  */
-export function coalesce(swapper: ReloadTarget, onReload?: (outcome: ReloadOutcome) => void): (request?: ReloadRequest) => void {
-  let running = false;
-  let again: ReloadRequest | undefined;
+export function coalesce(target: ReloadTarget, onReload?: (outcome: ReloadOutcome) => void): (request?: ReloadRequest) => void {
   const report = (outcome: ReloadOutcome): void => {
     try {
       onReload?.(outcome);
@@ -25,27 +23,21 @@ export function coalesce(swapper: ReloadTarget, onReload?: (outcome: ReloadOutco
       process.stderr.write(`[hotswap] error onReload threw: ${describe(error)}\n`);
     }
   };
-  const run = (request: ReloadRequest = {}): void => {
-    if (running) {
-      again = { rollback: again?.rollback === true || request.rollback === true };
+  // The reloads this trigger waits for: a joined request returns a promise already listened to.
+  const heard = new WeakSet<Promise<ReloadDetails>>();
+  return (request = {}) => {
+    let result: Promise<ReloadDetails>;
+    try {
+      result = target.requestReload !== undefined ? target.requestReload(request) : target.reload(request);
+    } catch (error) {
+      report({ error });
       return;
     }
-    running = true;
-    // Through a promise from the start, so even a synchronous throw becomes an outcome, never an unhandled error.
-    const started = Promise.resolve().then(() => swapper.reload(request.rollback === true ? { rollback: true } : {}));
-    started
-      .then(
-        (details) => report({ details }),
-        (error: unknown) => report({ error }),
-      )
-      .finally(() => {
-        running = false;
-        if (again !== undefined) {
-          const next = again;
-          again = undefined;
-          run(next);
-        }
-      });
+    if (heard.has(result)) return;
+    heard.add(result);
+    result.then(
+      (details) => report({ details }),
+      (error: unknown) => report({ error }),
+    );
   };
-  return run;
 }

@@ -8,6 +8,8 @@ import type { ReloadDetails } from '../reload/details.js';
 export interface ReloadTarget {
   /** Starts a reload (`rollback` for an explicit rollback) and resolves with its details. */
   reload(options?: { rollback?: boolean }): Promise<ReloadDetails>;
+  /** A reload with backpressure (a swapper's): at most one waits behind the running one. Without it, triggers call `reload()`. */
+  requestReload?(request?: { rollback?: boolean }): Promise<ReloadDetails>;
   /** A snapshot of what it is doing and has done. */
   status(): object;
 }

@@ -1,18 +1,24 @@
-import { existsSync, watch as watchDir, type FSWatcher } from 'node:fs';
-import { readdir, readFile, stat } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
-import { ARTIFACT_SUFFIX, decodeArtifact } from '../artifact.js';
+import { existsSync } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
+import { ARTIFACT_SUFFIX } from '../artifact.js';
 import { ErrorCodes, HotswapError } from '../errors.js';
 import type { HostTypes } from '../plugin.js';
 import type { Swapper } from '../swapper.js';
 import { coalesce } from './coalesce.js';
-import { watchEntries, type EntryWatch } from './entries.js';
+import { DirState } from './dir-state.js';
+import { DirectWatch, watchEntries, type EntryWatch } from './entries.js';
 import { reporter, type TriggerErrorHandler } from './report.js';
 import type { ReloadOutcome, Trigger } from './signal.js';
 
 /** How {@link watchPluginDir} behaves. */
 export interface WatchOptions {
-  /** Quiet time after the last change before reloading, so a burst of writes makes one reload. Default 100 ms. */
+  /**
+   * The burst window, in ms. A change after a quiet time reloads at once; a
+   * change within this long of the one before is part of a burst, and the
+   * burst ends in one reload once it has been quiet this long (or, for a
+   * burst that goes on, this long ten times over), which reads the last
+   * write. Default 25 ms.
+   */
   debounceMs?: number;
   /**
    * How long an artifact may stay incomplete (its bundle not matching its
@@ -40,47 +46,108 @@ const FOLLOW_MS = 200;
 
 /**
  * Reloads the swapper when an artifact in its plugin directory is added,
- * changed or removed. Changes are debounced, and a reload waits while any
+ * changed or removed. A lone change reloads at once; the changes of a burst
+ * end in one reload after it, through `swapper.requestReload()` (so they
+ * never pile up behind a running reload). A reload waits while any
  * artifact's bundle does not match its manifest's hash, so it never reads a
- * half-written file, even from a writer that does not rename into place.
- * The directory may be deleted and created again, and the watcher follows
+ * half-written file, even from a writer that does not rename into place; and
+ * a change event that changed no artifact's file reloads nothing. The
+ * directory may be deleted and created again, and the watcher follows
  * `swapper.resetPluginDir(dir)`. Uses chokidar, which smooths over the
- * platforms' file-watching quirks.
+ * platforms' file-watching quirks, with a plain `fs.watch` as the fast path.
  */
 export function watchPluginDir<T extends HostTypes>(swapper: Swapper<T>, options: WatchOptions = {}): WatchTrigger {
-  const debounceMs = options.debounceMs ?? 100;
+  const debounceMs = options.debounceMs ?? 25;
   const settleMs = options.settleMs ?? 5000;
+  if (!(debounceMs >= 0) || !(settleMs >= 0)) {
+    throw new HotswapError(ErrorCodes.INVALID_OPTION, `watchPluginDir's debounceMs and settleMs are milliseconds, 0 or more; got ${String(debounceMs)} and ${String(settleMs)}.`);
+  }
   if (swapper.pluginDir === '') {
     throw new HotswapError(ErrorCodes.INVALID_OPTION, 'watchPluginDir needs a swapper with a pluginDir; this one has none (static plugins?).');
   }
   const report = reporter(options.onError);
   const reload = coalesce(swapper, options.onReload);
-  const checker = new Completeness();
-  let timer: NodeJS.Timeout | undefined;
+  const state = new DirState();
+  const retryMs = Math.max(debounceMs, 10);
+  const none = (): void => {};
+  /** Cancels the pending timer, if any. */
+  let cancel = none;
+  /** What the pending timer is for: the check of a lone change, the end of a burst, or another look at an incomplete artifact. */
+  let pending: 'leading' | 'trailing' | 'retry' | undefined;
+  /** When the first change not yet reloaded came (for settleMs); 0 when there is none. */
   let firstChange = 0;
+  /** When the last change came, to tell a lone change from one of a burst. */
+  let lastChange = Number.NEGATIVE_INFINITY;
+  /** When the pending end of a burst was first put off. */
+  let burstStart = 0;
+  /** The fingerprint the last reload was asked for at; a check that finds it again reloads nothing. */
+  let asked: string | undefined;
   let stopped = false;
   let dir = resolve(swapper.pluginDir);
   let watch: EntryWatch;
 
-  const schedule = (): void => {
-    if (timer !== undefined) clearTimeout(timer);
-    timer = setTimeout(() => void check(), debounceMs);
+  const later = (ms: number, kind: NonNullable<typeof pending>): void => {
+    cancel();
+    pending = kind;
+    if (ms === 0) {
+      // The leading edge: once this turn's other events (a group of renames, chokidar's echo) are in, before any timer.
+      const immediate = setImmediate(guarded);
+      cancel = () => clearImmediate(immediate);
+    } else {
+      const timeout = setTimeout(guarded, ms);
+      cancel = () => clearTimeout(timeout);
+    }
   };
-  const check = async (): Promise<void> => {
-    timer = undefined;
+  const guarded = (): void => {
+    try {
+      check();
+    } catch (error) {
+      report(`checking the plugin directory ${dir} failed; changes may go unnoticed`, error);
+    }
+  };
+  const check = (): void => {
+    cancel = none;
+    pending = undefined;
     if (stopped) return;
     follow();
-    if (!(await checker.complete(dir)) && Date.now() - firstChange < settleMs) {
+    const seen = state.read(dir);
+    if (seen === undefined && Date.now() - firstChange < settleMs) {
       // A writer is still at work, or the directory is being replaced: look again shortly, without counting it as a change.
-      schedule();
+      later(retryMs, 'retry');
       return;
     }
     firstChange = 0;
+    // The same files as when the last reload was asked for: a second event of one write.
+    if (seen !== undefined && seen === asked) return;
+    asked = seen;
     reload();
   };
-  const direct = new DirectWatch((path) => changed('change', path));
+  const changed = (): void => {
+    const at = Date.now();
+    if (firstChange === 0) firstChange = at;
+    const lone = at - lastChange > debounceMs && pending === undefined;
+    lastChange = at;
+    // Events of the same turn of the event loop (a group of renames, chokidar's echo) join the check about to run.
+    if (pending === 'leading') return;
+    if (lone) {
+      // The leading edge: at once, after the other events of this turn of the event loop.
+      later(0, 'leading');
+      return;
+    }
+    // Part of a burst: one check once it has been quiet for debounceMs, or once the burst has gone on ten windows.
+    if (pending !== 'trailing') {
+      burstStart = at;
+      later(debounceMs, 'trailing');
+    } else if (at - burstStart < debounceMs * 10) {
+      later(debounceMs, 'trailing');
+    }
+  };
+  const direct = new DirectWatch(
+    (name) => name.endsWith(ARTIFACT_SUFFIX),
+    (path) => onEvent('change', path),
+  );
   const arm = (): void => direct.arm(dir);
-  const changed = (event: string, path: string): void => {
+  const onEvent = (event: string, path: string): void => {
     if (path === dir && event === 'addDir') arm();
     // chokidar drops a second `change` of one file within 50 ms. An atomic writer's temporary file
     // (`.world.hotswap.js.<pid>.<random>.tmp`) vanishes at the rename, and that `unlink` is never dropped: it counts too.
@@ -88,15 +155,14 @@ export function watchPluginDir<T extends HostTypes>(swapper: Swapper<T>, options
     const artifact = name.endsWith(ARTIFACT_SUFFIX) || (event === 'unlink' && name.startsWith('.') && name.includes(ARTIFACT_SUFFIX));
     const relevant = artifact ? dirname(path) === dir : path === dir && event === 'unlinkDir';
     if (!relevant || stopped) return;
-    if (firstChange === 0) firstChange = Date.now();
-    schedule();
+    changed();
   };
   const start = (): EntryWatch => {
     if (!existsSync(dirname(dir))) {
       report(`neither the plugin directory ${dir} nor its parent exists, so the watcher cannot see it appear; create ${dirname(dir)} and restart the watcher`);
     }
     arm();
-    return watchEntries(dir, changed, (error) => report(`watching the plugin directory ${dir} failed; changes may go unnoticed`, error));
+    return watchEntries(dir, onEvent, (error) => report(`watching the plugin directory ${dir} failed; changes may go unnoticed`, error));
   };
   /** Re-watches when the swapper's plugin directory changed. */
   const follow = (): void => {
@@ -104,7 +170,8 @@ export function watchPluginDir<T extends HostTypes>(swapper: Swapper<T>, options
     if (next === dir || stopped) return;
     watch.close();
     dir = next;
-    checker.clear();
+    state.clear();
+    asked = undefined;
     watch = start();
   };
 
@@ -116,87 +183,9 @@ export function watchPluginDir<T extends HostTypes>(swapper: Swapper<T>, options
     stop() {
       stopped = true;
       clearInterval(follower);
-      if (timer !== undefined) clearTimeout(timer);
+      cancel();
       direct.close();
       watch.close();
     },
   };
-}
-
-/**
- * Whether every artifact in a directory is whole (its bundle matches its
- * manifest's hash), reading only the files that changed since they were
- * last found whole: the check runs on every change, on the path from an
- * edit to the new code serving.
- */
-class Completeness {
-  /** Path → identity (inode, size, mtime) of the file when it was last found whole. */
-  readonly #whole = new Map<string, string>();
-
-  clear(): void {
-    this.#whole.clear();
-  }
-
-  async complete(dir: string): Promise<boolean> {
-    let names: string[];
-    try {
-      names = await readdir(dir);
-    } catch {
-      return false;
-    }
-    const present = new Set<string>();
-    for (const name of names) {
-      if (!name.endsWith(ARTIFACT_SUFFIX)) continue;
-      const path = join(dir, name);
-      present.add(path);
-      try {
-        const stats = await stat(path, { bigint: true });
-        if (!stats.isFile()) continue; // Not an artifact at all: the reload reports it.
-        const identity = `${stats.ino}:${stats.size}:${stats.mtimeNs}`;
-        if (this.#whole.get(path) === identity) continue;
-        decodeArtifact(await readFile(path, 'utf8'), path);
-        this.#whole.set(path, identity);
-      } catch {
-        this.#whole.delete(path);
-        return false;
-      }
-    }
-    for (const path of this.#whole.keys()) if (!present.has(path)) this.#whole.delete(path);
-    return true;
-  }
-}
-
-
-/**
- * chokidar drops a second `change` of one file within 50 ms, so a quick
- * second save could go unseen. A plain `fs.watch` of the directory drops
- * nothing: it is the fast path, and chokidar (watching from the parent)
- * keeps working when the directory is deleted and made again, when it
- * re-arms this one.
- */
-class DirectWatch {
-  #watcher: FSWatcher | undefined;
-  readonly #onArtifact: (path: string) => void;
-
-  constructor(onArtifact: (path: string) => void) {
-    this.#onArtifact = onArtifact;
-  }
-
-  arm(dir: string): void {
-    this.close();
-    try {
-      const watcher = watchDir(dir, (_event, name) => {
-        if (typeof name === 'string' && name.endsWith(ARTIFACT_SUFFIX)) this.#onArtifact(join(dir, name));
-      });
-      watcher.on('error', () => watcher.close());
-      this.#watcher = watcher;
-    } catch {
-      // No directory yet: chokidar sees it appear, and arm() runs again then.
-    }
-  }
-
-  close(): void {
-    this.#watcher?.close();
-    this.#watcher = undefined;
-  }
 }

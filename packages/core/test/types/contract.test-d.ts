@@ -14,6 +14,7 @@ import {
   type PluginInfo,
   type PreparedState,
   type ReloadDetails,
+  type ReloadRequest,
   type Vault,
 } from '@hotswap/core';
 import { definePlugin, type PluginContext } from '@hotswap/core/plugin';
@@ -212,6 +213,14 @@ describe('the host', () => {
     void app.canary({ weight: 0.1, rules: { maxErrors: 3 } });
     // @ts-expect-error: the data has the contract's shape
     void app.canary({ weight: 0.1, data: { started: '' } });
+  });
+
+  it('requests a reload with backpressure: a rollback flag only, and the details of the reload that answers it', () => {
+    expectTypeOf(app.requestReload()).toEqualTypeOf<Promise<ReloadDetails>>();
+    expectTypeOf(app.requestReload({ rollback: true })).toEqualTypeOf<Promise<ReloadDetails>>();
+    expectTypeOf<ReloadRequest>().toEqualTypeOf<{ rollback?: boolean }>();
+    // @ts-expect-error: a requested reload takes no data; it reloads with the data of the last one
+    void app.requestReload({ data: { startedAt: '' } });
   });
 
   it('hands out read-only snapshots, and cannot make generations or vaults', () => {
