@@ -49,18 +49,30 @@ export class Census {
   readonly #registry: FinalizationRegistry<number>;
   #collected = 0;
   #next = 0;
-  readonly #due = new Map<number, number>();
+  /** Checks to come, in the order they come due (every version waits the same `leakTimeout`). */
+  readonly #due: Array<{ id: number; at: number }> = [];
+  #dueHead = 0;
   /** The ids of collected versions still in the snapshot, oldest first. */
   readonly #history: number[] = [];
   #timer: NodeJS.Timeout | undefined;
+  /** When the last check ran (ms since the epoch): checks run at most once per `checkInterval`. */
+  #lastCheck = -Infinity;
+  readonly #checkInterval: number;
 
+  /**
+   * @param checkInterval the shortest time between two leak checks: checks
+   *   that come due sooner wait and are made together, after one forced full
+   *   collection at most (where gc is exposed). Defaults to `leakTimeout`.
+   */
   constructor(
     private readonly log: Logger,
     private readonly leakTimeout: number | false,
     private readonly onCollected: (status: VersionStatus) => void,
     private readonly onLeak: (event: LeakEvent) => void,
+    checkInterval?: number,
   ) {
     this.#registry = new FinalizationRegistry((id) => this.#finalized(id));
+    this.#checkInterval = checkInterval ?? (leakTimeout === false ? 0 : leakTimeout);
   }
 
   /** Starts tracking a freshly evaluated version; `owner` lives as long as its code and data. */
@@ -94,29 +106,43 @@ export class Census {
       return;
     }
     if (to !== 'freed' && to !== 'discarded') return;
+    const now = Date.now();
     record.state = 'freed';
-    record.freedAt = Date.now();
+    record.freedAt = now;
     delete record.live;
     if (this.leakTimeout === false) return;
-    this.#due.set(id, Date.now() + this.leakTimeout);
+    this.#due.push({ id, at: now + this.leakTimeout });
     this.#schedule();
   }
 
-  // One timer and, where gc is exposed, one collection for every check that is due, not one each.
+  // One timer for every check to come, not one each; it fires when the oldest
+  // is due, and no sooner than `checkInterval` after the last check.
   #schedule(): void {
-    if (this.#timer !== undefined || this.#due.size === 0) return;
-    let next = Infinity;
-    for (const at of this.#due.values()) if (at < next) next = at;
-    this.#timer = setTimeout(() => void this.#checkDue(), Math.max(0, next - Date.now()));
+    if (this.#timer !== undefined) return;
+    const head = this.#due[this.#dueHead];
+    if (head === undefined) return;
+    const at = Math.max(head.at, this.#lastCheck + this.#checkInterval);
+    this.#timer = setTimeout(() => void this.#checkDue(), Math.min(2 ** 31 - 1, Math.max(0, at - Date.now())));
     this.#timer.unref();
   }
 
   async #checkDue(): Promise<void> {
-    this.#timer = undefined;
     const now = Date.now();
-    const due = [...this.#due].filter(([, at]) => at <= now).map(([id]) => id);
-    for (const id of due) this.#due.delete(id);
-    if (due.length > 0) await this.#check(due);
+    const due: number[] = [];
+    while (this.#dueHead < this.#due.length && this.#due[this.#dueHead]!.at <= now) {
+      const { id } = this.#due[this.#dueHead++]!;
+      // Only the versions not collected yet need a look (and a collection).
+      if (this.#records.get(id)?.state === 'freed') due.push(id);
+    }
+    if (this.#dueHead > 1024 && this.#dueHead * 2 > this.#due.length) {
+      this.#due.splice(0, this.#dueHead);
+      this.#dueHead = 0;
+    }
+    if (due.length > 0) {
+      this.#lastCheck = now;
+      await this.#check(due);
+    }
+    this.#timer = undefined;
     this.#schedule();
   }
 
@@ -136,7 +162,8 @@ export class Census {
   async #check(ids: readonly number[]): Promise<void> {
     const gc = (globalThis as { gc?: () => void }).gc;
     if (gc !== undefined) {
-      // Where the host runs with --expose-gc, collect first so only real leaks are reported.
+      // Where the host runs with --expose-gc, collect first (once for every
+      // check made together) so only real leaks are reported.
       gc();
       await new Promise((resolve) => setImmediate(resolve));
     }
