@@ -55,7 +55,7 @@ const SCAN_CONCURRENCY = 16;
  * one file after the other would have thrown.
  */
 async function inOrder<I, R>(items: readonly I[], each: (item: I) => Promise<R>): Promise<R[]> {
-  const settled: Array<PromiseSettledResult<R>> = new Array(items.length);
+  const settled: Array<PromiseSettledResult<R>> = [];
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < items.length) {
@@ -68,7 +68,8 @@ async function inOrder<I, R>(items: readonly I[], each: (item: I) => Promise<R>)
     }
   };
   await Promise.all(Array.from({ length: Math.min(SCAN_CONCURRENCY, items.length) }, worker));
-  return settled.map((r) => {
+  return items.map((_, i) => {
+    const r = settled[i]!;
     if (r.status === 'rejected') throw r.reason;
     return r.value;
   });
