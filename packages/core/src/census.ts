@@ -30,9 +30,9 @@ interface Record_ {
   version: string;
   buildStamp: string;
   state: CensusState;
-  freedAt?: number;
+  freedAt: number | undefined;
   /** Only while serving or retiring: a freed version must not be held. */
-  live?: PluginVersion;
+  live: PluginVersion | undefined;
 }
 
 const HISTORY = 100;
@@ -49,8 +49,12 @@ export class Census {
   readonly #registry: FinalizationRegistry<number>;
   #collected = 0;
   #next = 0;
-  /** Checks to come, in the order they come due (every version waits the same `leakTimeout`). */
-  readonly #due: Array<{ id: number; at: number }> = [];
+  /**
+   * The ids of freed versions to check, in the order they come due: each is
+   * due `leakTimeout` after its `freedAt`, the same wait for every one. Only
+   * ids, so that a thousand reloads between checks cost a few kilobytes.
+   */
+  readonly #due: number[] = [];
   #dueHead = 0;
   /** The ids of collected versions still in the snapshot, oldest first. */
   readonly #history: number[] = [];
@@ -83,6 +87,7 @@ export class Census {
       version: version.version,
       buildStamp: version.buildStamp,
       state: 'loading',
+      freedAt: undefined,
       live: version,
     });
     this.#ids.set(version, id);
@@ -109,9 +114,9 @@ export class Census {
     const now = Date.now();
     record.state = 'freed';
     record.freedAt = now;
-    delete record.live;
+    record.live = undefined;
     if (this.leakTimeout === false) return;
-    this.#due.push({ id, at: now + this.leakTimeout });
+    this.#due.push(id);
     this.#schedule();
   }
 
@@ -119,9 +124,9 @@ export class Census {
   // is due, and no sooner than `checkInterval` after the last check.
   #schedule(): void {
     if (this.#timer !== undefined) return;
-    const head = this.#due[this.#dueHead];
+    const head = this.#nextDue();
     if (head === undefined) return;
-    const at = Math.max(head.at, this.#lastCheck + this.#checkInterval);
+    const at = Math.max(head, this.#lastCheck + this.#checkInterval);
     this.#timer = setTimeout(() => void this.#checkDue(), Math.min(2 ** 31 - 1, Math.max(0, at - Date.now())));
     this.#timer.unref();
   }
@@ -129,11 +134,7 @@ export class Census {
   async #checkDue(): Promise<void> {
     const now = Date.now();
     const due: number[] = [];
-    while (this.#dueHead < this.#due.length && this.#due[this.#dueHead]!.at <= now) {
-      const { id } = this.#due[this.#dueHead++]!;
-      // Only the versions not collected yet need a look (and a collection).
-      if (this.#records.get(id)?.state === 'freed') due.push(id);
-    }
+    for (let at = this.#nextDue(); at !== undefined && at <= now; at = this.#nextDue()) due.push(this.#due[this.#dueHead++]!);
     if (this.#dueHead > 1024 && this.#dueHead * 2 > this.#due.length) {
       this.#due.splice(0, this.#dueHead);
       this.#dueHead = 0;
@@ -144,6 +145,20 @@ export class Census {
     }
     this.#timer = undefined;
     this.#schedule();
+  }
+
+  /**
+   * When the first version still waiting for its check comes due (ms since
+   * the epoch); the versions before it that were collected meanwhile need no
+   * look, and are dropped.
+   */
+  #nextDue(): number | undefined {
+    while (this.#dueHead < this.#due.length) {
+      const record = this.#records.get(this.#due[this.#dueHead]!);
+      if (record?.state === 'freed' && record.freedAt !== undefined && this.leakTimeout !== false) return record.freedAt + this.leakTimeout;
+      this.#dueHead++;
+    }
+    return undefined;
   }
 
   /** Every tracked version, oldest first, with the last {@link HISTORY} collected ones. */
@@ -191,7 +206,7 @@ export class Census {
     const record = this.#records.get(id);
     if (record === undefined) return;
     record.state = 'collected';
-    delete record.live;
+    record.live = undefined;
     this.#collected++;
     this.onCollected({ plugin: record.plugin, version: record.version, buildStamp: record.buildStamp, state: 'collected' });
     // Keep a bounded history of collected versions: constant work per collection, however many there are.
