@@ -1,7 +1,7 @@
 // Case 5: HTTP under load. Each server (a node:http host whose request
 // handler is a plugin, and a Fastify 5 host with a plugin behind every route)
 // runs in a child process; autocannon runs here, in the parent.
-import { LEAK_ROW_TIMEOUT_MS, type HttpMode } from '../lib/http-host.js';
+import { LEAK_ROW_INTERVAL_MS, LEAK_ROW_TIMEOUT_MS, type HttpMode } from '../lib/http-host.js';
 import { load, ServerChild, type Stopped } from '../lib/http-load.js';
 import { roundSummary } from '../lib/memory-loop.js';
 import { count, fmt, type CaseContext, type CaseResult, type Table, type TargetCheck } from '../lib/report.js';
@@ -224,7 +224,7 @@ function tableOf(plan: ServerPlan, rows: HttpScenario[], rounds: number, duratio
       plan.server === 'fastify'
         ? [
             'routes /hello/:name, /users/:id (answers on the next turn of the event loop) and /sum, each answered by its own plugin through a handle; a reload changes one of the three, in turn.',
-            `leak check on: leakTimeout ${LEAK_S} s (so checks come due all through the row) and the default leakCheckInterval; "no gc" hides globalThis.gc, as a process without --expose-gc.`,
+            `leak check on: the default check in its steady state, a check due for every version freed (leakTimeout ${LEAK_S} s, so within the row) and checks made, with one forced collection, at most every ${LEAK_ROW_INTERVAL_MS / 1000} s (the default leakCheckInterval); "no gc" hides globalThis.gc, as in a process without --expose-gc.`,
           ]
         : [
             'the handler answers on the next turn of the event loop (setImmediate), so calls are in flight across reloads.',

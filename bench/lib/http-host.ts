@@ -24,6 +24,8 @@ export interface HttpMode {
 
 /** How long after its OnFree a version is checked in the leak-check rows: short, so that checks come due all through a row. */
 export const LEAK_ROW_TIMEOUT_MS = 1000;
+/** The default `leakCheckInterval` (that of the default `leakTimeout`). */
+export const LEAK_ROW_INTERVAL_MS = 30_000;
 
 export type ToServer = { cmd: 'start'; mode: HttpMode } | { cmd: 'stop' } | { cmd: 'exit' };
 export type FromServer =
@@ -35,7 +37,7 @@ export type FromServer =
       reloadFailures: number;
       skippedTicks: number;
       reloadMs: ReturnType<typeof roundSummary>;
-      /** Milliseconds of each reload, from writing the artifact to the swap. */
+      /** Milliseconds of each reload, from the artifact written to the swap. */
       reloadTimes: number[];
       handlerErrors: number;
       versionsServed: number;
@@ -80,8 +82,9 @@ export async function runHttpHost<T extends HostTypes, H>(setup: HostSetup<T, H>
   for (const name of names) copyFileSync(join(dir.bin, `${name}${ARTIFACT_SUFFIX}`), join(leakDir, `${name}${ARTIFACT_SUFFIX}`));
   const common = { logger: false as const, ...(setup.shared === undefined ? {} : { shared: setup.shared }) };
   const off = new Swapper<T>({ pluginDir: dir.bin, leakTimeout: false, ...common });
-  // The default leak check, except that it comes due after 1 s instead of 30 s; checks run at most once per leakTimeout.
-  const on = new Swapper<T>({ pluginDir: leakDir, leakTimeout: LEAK_ROW_TIMEOUT_MS, ...common });
+  // The default leak check in its steady state: a check comes due for every version freed (after 1 s here, so
+  // within the row, instead of 30 s), and the checks run, with a forced collection, at most once per 30 s.
+  const on = new Swapper<T>({ pluginDir: leakDir, leakTimeout: LEAK_ROW_TIMEOUT_MS, leakCheckInterval: LEAK_ROW_INTERVAL_MS, ...common });
   let leaks = 0;
   on.on('version:leak', () => leaks++);
   await off.load(...setup.load);
@@ -124,11 +127,13 @@ export async function runHttpHost<T extends HostTypes, H>(setup: HostSetup<T, H>
             stats.skippedTicks++;
             return;
           }
-          const started = now();
-          // One plugin changes per reload, in turn, as one edit would.
+          // One plugin changes per reload, in turn, as one edit would; written off the event loop, as by a build in another process.
           version++;
-          files[version % files.length]!.write(version);
-          busy = swapper.reload().then(
+          let started = 0;
+          busy = files[version % files.length]!.writeAsync(version).then(() => {
+            started = now();
+            return swapper.reload();
+          }).then(
             () => {
               stats.reloads++;
               stats.times.push(now() - started);
