@@ -236,11 +236,14 @@ function tableOf(plan: ServerPlan, rows: HttpScenario[], rounds: number, duratio
 
 export async function http(ctx: CaseContext): Promise<CaseResult & { scenarios: HttpScenario[] }> {
   const durationS = ctx.quick ? 1 : 6;
-  const warmupS = ctx.quick ? 0.5 : 1.5;
+  const warmupS = ctx.quick ? 0.3 : 1.5;
   // Full runs measure every row twice, interleaved, so that a burst of other
   // work on the machine does not land on one row alone.
   const rounds = ctx.quick ? 1 : 2;
-  const plans = ctx.quick ? PLANS.map((p) => ({ ...p, scenarios: p.scenarios.filter((s) => s.mode.reloadEveryMs !== 10) })) : PLANS;
+  // Quick mode keeps one row of each kind: the plain functions of node:http only, no 10 ms reloads, the leak check with gc.
+  const quickRow = (p: ServerPlan, m: HttpMode): boolean =>
+    m.reloadEveryMs !== 10 && m.leakCheck !== 'no-gc' && (m.handler === 'plugin' || p.server === 'node:http');
+  const plans = ctx.quick ? PLANS.map((p) => ({ ...p, scenarios: p.scenarios.filter((s) => quickRow(p, s.mode)) })) : PLANS;
   const results: HttpScenario[] = [];
   const tables: Table[] = [];
   const targets: TargetCheck[] = [];
