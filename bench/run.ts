@@ -171,7 +171,7 @@ function writeCharts(results: CaseResult[], dir: string, meta: { cpus: number; n
         yLabel: 'response time, ms',
         yLog: true,
         xTicks: ticks,
-        series: web.scenarios.map((s) => ({
+        series: web.scenarios.filter((s) => s.server === 'node:http' && (s.mode.leakCheck ?? 'off') === 'off').map((s) => ({
           name: s.key,
           points: PERCENTILES.map(([k], i) => [i, s.latency[k] ?? Number.NaN] as const),
           markers: true,

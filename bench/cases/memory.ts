@@ -28,6 +28,30 @@ const CONTENDERS: Contender[] = [
 
 export type MemoryRow = { key: string; label: string; how: string } & ({ ok: true; result: MemoryResult } | { ok: false; error: string });
 
+/** Memory per reload against Vite's module runner, in this run: the whole heap, and the heap without JIT code. */
+function againstVite(rows: readonly MemoryRow[], quick: boolean): TargetCheck[] {
+  const ours = rows.find((r) => r.key === 'hotswap');
+  const vite = rows.find((r) => r.key === 'vite');
+  if (ours?.ok !== true || vite?.ok !== true) return [{ target: 'heap per reload ≤ Vite’s module runner, same run', measured: 'a contender failed', met: null }];
+  const o = ours.result;
+  const v = vite.result;
+  const data = (r: MemoryResult): number => r.heapKBPerReload - r.codeKBPerReload;
+  const all = o.collected === o.oldVersions;
+  const judge = (ok: boolean): boolean | null => (quick ? null : ok && all);
+  return [
+    {
+      target: 'heap per reload ≤ Vite’s module runner, same run, every retired version collected',
+      measured: `${fmt(o.heapKBPerReload, 2)} KB vs ${fmt(v.heapKBPerReload, 2)} KB; ${count(o.collected)} of ${count(o.oldVersions)} collected`,
+      met: judge(o.heapKBPerReload <= v.heapKBPerReload),
+    },
+    {
+      target: 'heap per reload without JIT code ≤ Vite’s module runner, same run',
+      measured: `${fmt(data(o), 2)} KB vs ${fmt(data(v), 2)} KB (JIT code ${fmt(o.codeKBPerReload, 2)} vs ${fmt(v.codeKBPerReload, 2)} KB)`,
+      met: judge(data(o) <= data(v)),
+    },
+  ];
+}
+
 export async function memory(ctx: CaseContext): Promise<CaseResult & { rows: MemoryRow[] }> {
   const cfg: MemoryConfig = ctx.quick ? { reloads: 30, warmup: 3, sampleEvery: 10 } : { reloads: 1000, warmup: 20, sampleEvery: 50 };
   const run = async (c: Contender): Promise<MemoryRow> => {
@@ -57,6 +81,7 @@ export async function memory(ctx: CaseContext): Promise<CaseResult & { rows: Mem
       measured: ours?.ok === true ? `${fmt(ours.result.heapKBPerReload, 2)} KB` : 'failed',
       met: ours?.ok === true ? ours.result.heapKBPerReload <= 0.5 : false,
     },
+    ...againstVite(rows, ctx.quick),
   ];
   return {
     name: 'memory',
@@ -67,18 +92,19 @@ export async function memory(ctx: CaseContext): Promise<CaseResult & { rows: Mem
     tables: [
       {
         title: `1. Memory per reload: ${cfg.reloads} reloads of a plugin holding 1 MiB, fresh process each, --expose-gc`,
-        columns: ['contender', 'heap KB/reload', 'RSS KB/reload', 'old versions collected', 'heap after GC, MB (before → after)', 'reload p50 ms'],
+        columns: ['contender', 'heap KB/reload', 'of it JIT code KB/reload', 'RSS KB/reload', 'old versions collected', 'heap after GC, MB (before → after)', 'reload p50 ms'],
         rows: rows.map((r) =>
           r.ok
             ? [
                 r.label,
                 fmt(r.result.heapKBPerReload, 2),
+                fmt(r.result.codeKBPerReload, 2),
                 fmt(r.result.rssKBPerReload, 1),
                 `${count(r.result.collected)} of ${count(r.result.oldVersions)}`,
                 `${fmt(r.result.heapBeforeMB, 1)} → ${fmt(r.result.heapAfterMB, 1)}`,
                 fmt(r.result.reloadMs.p50, 2),
               ]
-            : [r.label, 'failed', '', '', r.error.slice(0, 120), ''],
+            : [r.label, 'failed', '', '', '', r.error.slice(0, 120), ''],
         ),
         notes: [
           ...rows.flatMap((r) =>
@@ -87,6 +113,7 @@ export async function memory(ctx: CaseContext): Promise<CaseResult & { rows: Mem
               : [],
           ),
           'heap and RSS are read after forced full collections; KB/reload = (after − before) / reloads.',
+          'JIT code = the growth of V8’s code space: machine code compiled for hot functions of the host, the tool and Node as the loop warms them up; no version holds it.',
           'collected = versions whose 1 MiB payload was finalized, of all versions replaced (warm-up included).',
           'reload p50 = writing the new version to serving it (dynohot waits its 100 ms watcher debounce; it ran beside the others).',
         ],

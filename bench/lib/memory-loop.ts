@@ -1,6 +1,7 @@
 // The measuring loop of the memory case, shared by every contender's child
 // process: warm up, take a baseline after collection, reload N times
 // sampling the heap after collection, and count the collected versions.
+import { getHeapSpaceStatistics } from 'node:v8';
 import { collect, now, sleep } from './proc.js';
 import { round, summarize, type Summary } from './stats.js';
 
@@ -25,6 +26,12 @@ export interface MemoryResult {
   rssBeforeMB: number;
   rssAfterMB: number;
   heapKBPerReload: number;
+  /**
+   * Of the heap growth, what is in V8's code space: machine code the JIT
+   * compiled for hot functions of the host, the tool and Node itself as the
+   * loop warmed them up. It is not held by any version.
+   */
+  codeKBPerReload: number;
   rssKBPerReload: number;
   /** Versions that were replaced (warm-up included): each could have been collected. */
   oldVersions: number;
@@ -61,6 +68,7 @@ export async function runLoop(
   let n = 0;
   for (let i = 0; i < cfg.warmup; i++) await contender.reloadTo(++n);
   const before = await measure();
+  const codeBefore = codeSpaceUsed();
   const series: MemorySample[] = [{ reload: 0, heapMB: before.heapUsed / MB, rssMB: before.rss / MB }];
   const times: number[] = [];
   for (let i = 1; i <= cfg.reloads; i++) {
@@ -73,6 +81,7 @@ export async function runLoop(
     }
   }
   const after = await measure();
+  const codeAfter = codeSpaceUsed();
   series.push({ reload: cfg.reloads, heapMB: after.heapUsed / MB, rssMB: after.rss / MB });
   // Finalizers run after a collection, on a later turn: give them a few.
   let last = -1;
@@ -90,12 +99,18 @@ export async function runLoop(
     rssBeforeMB: round(before.rss / MB),
     rssAfterMB: round(after.rss / MB),
     heapKBPerReload: round((after.heapUsed - before.heapUsed) / 1024 / cfg.reloads),
+    codeKBPerReload: round((codeAfter - codeBefore) / 1024 / cfg.reloads),
     rssKBPerReload: round((after.rss - before.rss) / 1024 / cfg.reloads),
     oldVersions: n,
     collected: Math.min(tracker.collected, n),
     reloadMs: roundSummary(summarize(times)),
     series: series.map((s) => ({ reload: s.reload, heapMB: round(s.heapMB), rssMB: round(s.rssMB) })),
   };
+}
+
+/** Bytes used in V8's code space (JIT-compiled machine code). */
+function codeSpaceUsed(): number {
+  return getHeapSpaceStatistics().find((s) => s.space_name === 'code_space')?.space_used_size ?? 0;
 }
 
 export function roundSummary(s: Summary): Summary {

@@ -1,5 +1,6 @@
 // Writes new versions of a built artifact without bundling again.
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ARTIFACT_SUFFIX, decodeArtifact, encodeArtifact, type Manifest } from '@hotswap/core';
 import { marker } from './fixture.js';
@@ -14,6 +15,8 @@ export interface Restamper {
   path: string;
   /** Writes version `n` of the artifact (atomically: a temp file, then a rename). */
   write(n: number): void;
+  /** The same, off the event loop (libuv's thread pool), as a build in another process would be for a busy host. */
+  writeAsync(n: number): Promise<void>;
 }
 
 export function restamper(path: string): Restamper {
@@ -29,6 +32,12 @@ export function restamper(path: string): Restamper {
       const temp = `${path}.tmp`;
       writeFileSync(temp, encodeArtifact({ ...base, buildStamp: `v${n}` }, code).text);
       renameSync(temp, path);
+    },
+    async writeAsync(n) {
+      const code = built.code.split(current).join(marker(n));
+      const temp = `${path}.tmp`;
+      await writeFile(temp, encodeArtifact({ ...base, buildStamp: `v${n}` }, code).text);
+      await rename(temp, path);
     },
   };
 }

@@ -1,10 +1,11 @@
-// Case 6, root change: graphs where one root is imported by every other
-// plugin (a star: p0000, and N − 1 plugins that each import it), one graph
-// per size, all in this one process with their reloads interleaved, so that
-// whatever else runs on the machine lands on every size alike. Each reload
-// writes a new version of the root only, so the swapper loads the root and
-// re-links the N − 1 others (each evaluated afresh from its unchanged
-// artifact). `build()` builds the root and one importer; the other importers
+// Case 6, root and leaf change: graphs where one root is imported by every
+// other plugin (a star: p0000, and N − 1 plugins that each import it), one
+// graph per size, all in this one process with their reloads interleaved, so
+// that whatever else runs on the machine lands on every size alike. A root
+// reload writes a new version of the root only, so the swapper loads the
+// root and re-links the N − 1 others (each evaluated afresh from its
+// unchanged artifact); a leaf reload writes a new version of the last
+// importer only, which nothing imports. `build()` builds the root and one importer; the other importers
 // are copies of that one's artifact under their own names (the same bundle:
 // building each would only repeat it), and each new root version is the
 // built root restamped.
@@ -22,10 +23,18 @@ export interface ScaleRootConfig {
   warmup: number;
   /** Reloads of each graph. */
   reloads: number;
+  /** The changes measured; default both. */
+  changes?: Change[];
 }
+
+export type Change = 'root' | 'leaf';
+const CHANGES: readonly Change[] = ['root', 'leaf'];
 
 export interface ScaleRootResult {
   size: number;
+  change: Change;
+  /** Imports in the graph (every plugin but the root imports the root). */
+  imports: number;
   /** Plugins each reload evaluated (the root loaded, the others re-linked). */
   evaluated: number;
   /** From just before `reload()` to a call through the last plugin answering the new root. */
@@ -45,13 +54,19 @@ interface Graph {
   size: number;
   dir: Scratch;
   swapper: Swapper<GraphContract>;
-  root: Restamper;
+  changed: Record<Change, Restamper>;
   handles: GraphHandle[];
+  runs: Record<Change, Run>;
+}
+
+interface Run {
   times: number[];
   own: number[];
   steps: Record<string, number[]>;
   evaluated: number;
 }
+
+const run = (): Run => ({ times: [], own: [], steps: {}, evaluated: 0 });
 
 async function star(size: number): Promise<Graph> {
   const dir = scratch();
@@ -68,33 +83,32 @@ async function star(size: number): Promise<Graph> {
     size,
     dir,
     swapper,
-    root: restamper(join(dir.bin, `${root}.hotswap.js`)),
+    changed: { root: restamper(join(dir.bin, `${root}.hotswap.js`)), leaf: restamper(join(dir.bin, `${pluginName(size - 1)}.hotswap.js`)) },
     handles: Array.from({ length: size }, (_, i) => swapper.handle(pluginName(i))),
-    times: [],
-    own: [],
-    steps: {},
-    evaluated: 0,
+    runs: { root: run(), leaf: run() },
   };
 }
 
-async function reloadRoot(g: Graph, n: number, timed: boolean): Promise<void> {
-  g.root.write(n);
+async function reload(g: Graph, change: Change, n: number, timed: boolean): Promise<void> {
+  g.changed[change].write(n);
   const last = g.handles[g.size - 1]!;
+  const fn = change === 'root' ? 'root' : 'value';
   const started = now();
   const details = await g.swapper.reload();
-  const ok = last.invoke('root') === marker(n);
+  const ok = last.invoke(fn) === marker(n);
   const elapsed = now() - started;
-  if (!ok) throw new Error(`${g.size} plugins, reload ${n}: the new root is not serving`);
-  // Outside the timing: every plugin, not only the last, answers the new root.
-  const stale = g.handles.findIndex((h) => h.invoke('root') !== marker(n));
+  if (!ok) throw new Error(`${g.size} plugins, ${change} reload ${n}: the new version is not serving`);
+  // Outside the timing: after a root change every plugin, not only the last, answers the new root.
+  const stale = change === 'root' ? g.handles.findIndex((h) => h.invoke('root') !== marker(n)) : -1;
   if (stale >= 0) throw new Error(`${g.size} plugins, reload ${n}: ${pluginName(stale)} still answers an old root`);
-  g.evaluated = details.plugins.filter((p) => p.status === 'loaded' || p.status === 're-linked').length;
+  const r = g.runs[change];
+  r.evaluated = details.plugins.filter((p) => p.status === 'loaded' || p.status === 're-linked').length;
   if (timed) {
-    g.times.push(elapsed);
-    g.own.push(details.durationMs);
+    r.times.push(elapsed);
+    r.own.push(details.durationMs);
     const sums: Record<string, number> = {};
     for (const p of details.plugins) for (const [step, ms] of Object.entries(p.timings)) sums[step] = (sums[step] ?? 0) + ms;
-    for (const [step, ms] of Object.entries(sums)) (g.steps[step] ??= []).push(ms);
+    for (const [step, ms] of Object.entries(sums)) (r.steps[step] ??= []).push(ms);
   }
   await g.swapper.settled();
 }
@@ -105,19 +119,26 @@ runChild(async () => {
   for (const size of cfg.sizes) graphs.push(await star(size));
   for (let n = 1; n <= cfg.warmup + cfg.reloads; n++) {
     // Alternate the order, so no size always follows another's garbage.
-    for (const g of n % 2 === 0 ? [...graphs].reverse() : graphs) await reloadRoot(g, n, n > cfg.warmup);
+    for (const g of n % 2 === 0 ? [...graphs].reverse() : graphs) {
+      for (const change of cfg.changes ?? CHANGES) await reload(g, change, n, n > cfg.warmup);
+    }
   }
   const results: ScaleRootResult[] = [];
   for (const g of graphs) {
     await g.swapper.close();
     g.dir.cleanup();
-    results.push({
-      size: g.size,
-      evaluated: g.evaluated,
-      ms: roundSummary(summarize(g.times)),
-      swapperMs: roundSummary(summarize(g.own)),
-      stepsMs: Object.fromEntries(Object.entries(g.steps).map(([step, v]) => [step, roundSummary(summarize(v))])),
-    });
+    for (const change of cfg.changes ?? CHANGES) {
+      const r = g.runs[change];
+      results.push({
+        size: g.size,
+        change,
+        imports: g.size - 1,
+        evaluated: r.evaluated,
+        ms: roundSummary(summarize(r.times)),
+        swapperMs: roundSummary(summarize(r.own)),
+        stepsMs: Object.fromEntries(Object.entries(r.steps).map(([step, v]) => [step, roundSummary(summarize(v))])),
+      });
+    }
   }
   return results;
 });

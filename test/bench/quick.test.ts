@@ -54,9 +54,12 @@ it('runs the benchmarks in quick mode and writes every case to JSON', () => {
   for (const row of [...rows('memory'), ...rows('edit')]) expect(row.error, row.key).toBeUndefined();
   const scenarios = (c: string, key: string): unknown[] => results.cases[c]!.data[key] as unknown[];
   expect(scenarios('latency', 'scenarios')).toHaveLength(4);
-  expect(scenarios('http', 'scenarios')).toHaveLength(4);
+  // node:http: plain function, plugin, reloads, leak check; Fastify: plugins, reloads, leak check.
+  const servers = (scenarios('http', 'scenarios') as Array<{ server: string }>).map((s) => s.server);
+  expect(servers).toEqual(['node:http', 'node:http', 'node:http', 'node:http', 'fastify', 'fastify', 'fastify']);
   expect(scenarios('calls', 'rows')).toHaveLength(11);
   expect(scenarios('scale', 'results')).toHaveLength(3);
+  expect((scenarios('scale', 'rootChange') as Array<{ change: string }>).map((r) => r.change)).toEqual(['root', 'leaf', 'root', 'leaf']);
   expect(results.cases['releases']!.data['result']).toMatchObject({ plugins: 20, deploys: 10 });
   expect(scenarios('canary', 'rows')).toHaveLength(7);
   expect(scenarios('cluster', 'runs')).toHaveLength(2);

@@ -460,6 +460,8 @@ describe('artifacts on disk', () => {
   it('validates the options', () => {
     expect(thrown(() => new Swapper({ pluginDir: '' })).code).toBe(ErrorCodes.INVALID_OPTION);
     expect(() => new Swapper({ pluginDir: 'x', freeDelay: -1 })).toThrowError(/freeDelay/);
+    expect(thrown(() => new Swapper({ pluginDir: 'x', leakCheckInterval: -1 })).code).toBe(ErrorCodes.INVALID_OPTION);
+    expect(() => new Swapper({ pluginDir: 'x', leakCheckInterval: Number.NaN })).toThrowError(/leakCheckInterval/);
   });
 });
 

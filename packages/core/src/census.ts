@@ -30,9 +30,9 @@ interface Record_ {
   version: string;
   buildStamp: string;
   state: CensusState;
-  freedAt?: number;
+  freedAt: number | undefined;
   /** Only while serving or retiring: a freed version must not be held. */
-  live?: PluginVersion;
+  live: PluginVersion | undefined;
 }
 
 const HISTORY = 100;
@@ -50,18 +50,34 @@ export class Census {
   #collected = 0;
   #leaks = 0;
   #next = 0;
-  readonly #due = new Map<number, number>();
+  /**
+   * The ids of freed versions to check, in the order they come due: each is
+   * due `leakTimeout` after its `freedAt`, the same wait for every one. Only
+   * ids, so that a thousand reloads between checks cost a few kilobytes.
+   */
+  readonly #due: number[] = [];
+  #dueHead = 0;
   /** The ids of collected versions still in the snapshot, oldest first. */
   readonly #history: number[] = [];
   #timer: NodeJS.Timeout | undefined;
+  /** When the last check ran (ms since the epoch): checks run at most once per `checkInterval`. */
+  #lastCheck = -Infinity;
+  readonly #checkInterval: number;
 
+  /**
+   * @param checkInterval the shortest time between two leak checks: checks
+   *   that come due sooner wait and are made together, after one forced full
+   *   collection at most (where gc is exposed). Defaults to `leakTimeout`.
+   */
   constructor(
     private readonly log: Logger,
     private readonly leakTimeout: number | false,
     private readonly onCollected: (status: VersionStatus) => void,
     private readonly onLeak: (event: LeakEvent) => void,
+    checkInterval?: number,
   ) {
     this.#registry = new FinalizationRegistry((id) => this.#finalized(id));
+    this.#checkInterval = checkInterval ?? (leakTimeout === false ? 0 : leakTimeout);
   }
 
   /** Starts tracking a freshly evaluated version; `owner` lives as long as its code and data. */
@@ -72,6 +88,7 @@ export class Census {
       version: version.version,
       buildStamp: version.buildStamp,
       state: 'loading',
+      freedAt: undefined,
       live: version,
     });
     this.#ids.set(version, id);
@@ -95,30 +112,54 @@ export class Census {
       return;
     }
     if (to !== 'freed' && to !== 'discarded') return;
+    const now = Date.now();
     record.state = 'freed';
-    record.freedAt = Date.now();
-    delete record.live;
+    record.freedAt = now;
+    record.live = undefined;
     if (this.leakTimeout === false) return;
-    this.#due.set(id, Date.now() + this.leakTimeout);
+    this.#due.push(id);
     this.#schedule();
   }
 
-  // One timer and, where gc is exposed, one collection for every check that is due, not one each.
+  // One timer for every check to come, not one each; it fires when the oldest
+  // is due, and no sooner than `checkInterval` after the last check.
   #schedule(): void {
-    if (this.#timer !== undefined || this.#due.size === 0) return;
-    let next = Infinity;
-    for (const at of this.#due.values()) if (at < next) next = at;
-    this.#timer = setTimeout(() => void this.#checkDue(), Math.max(0, next - Date.now()));
+    if (this.#timer !== undefined) return;
+    const head = this.#nextDue();
+    if (head === undefined) return;
+    const at = Math.max(head, this.#lastCheck + this.#checkInterval);
+    this.#timer = setTimeout(() => void this.#checkDue(), Math.min(2 ** 31 - 1, Math.max(0, at - Date.now())));
     this.#timer.unref();
   }
 
   async #checkDue(): Promise<void> {
-    this.#timer = undefined;
     const now = Date.now();
-    const due = [...this.#due].filter(([, at]) => at <= now).map(([id]) => id);
-    for (const id of due) this.#due.delete(id);
-    if (due.length > 0) await this.#check(due);
+    const due: number[] = [];
+    for (let at = this.#nextDue(); at !== undefined && at <= now; at = this.#nextDue()) due.push(this.#due[this.#dueHead++]!);
+    if (this.#dueHead > 1024 && this.#dueHead * 2 > this.#due.length) {
+      this.#due.splice(0, this.#dueHead);
+      this.#dueHead = 0;
+    }
+    if (due.length > 0) {
+      this.#lastCheck = now;
+      await this.#check(due);
+    }
+    this.#timer = undefined;
     this.#schedule();
+  }
+
+  /**
+   * When the first version still waiting for its check comes due (ms since
+   * the epoch); the versions before it that were collected meanwhile need no
+   * look, and are dropped.
+   */
+  #nextDue(): number | undefined {
+    while (this.#dueHead < this.#due.length) {
+      const record = this.#records.get(this.#due[this.#dueHead]!);
+      if (record?.state === 'freed' && record.freedAt !== undefined && this.leakTimeout !== false) return record.freedAt + this.leakTimeout;
+      this.#dueHead++;
+    }
+    return undefined;
   }
 
   /** Every tracked version, oldest first, with the last {@link HISTORY} collected ones. */
@@ -137,9 +178,11 @@ export class Census {
   async #check(ids: readonly number[]): Promise<void> {
     const gc = (globalThis as { gc?: () => void }).gc;
     if (gc !== undefined) {
-      // Where the host runs with --expose-gc, collect first so only real leaks are reported.
+      // Where the host runs with --expose-gc, collect first (once for every
+      // check made together) so only real leaks are reported.
       gc();
-      await new Promise((resolve) => setImmediate(resolve));
+      // Finalizers run in tasks of their own after the collection: give them a few turns before judging.
+      for (let turn = 0; turn < 3; turn++) await new Promise((resolve) => setTimeout(resolve, 5));
     }
     for (const id of ids) this.#report(id);
   }
@@ -166,7 +209,7 @@ export class Census {
     const record = this.#records.get(id);
     if (record === undefined) return;
     record.state = 'collected';
-    delete record.live;
+    record.live = undefined;
     this.#collected++;
     this.onCollected({ plugin: record.plugin, version: record.version, buildStamp: record.buildStamp, state: 'collected' });
     // Keep a bounded history of collected versions: constant work per collection, however many there are.

@@ -94,6 +94,7 @@ export class Swapper<T extends HostTypes = HostTypes> extends SafeEmitter<Swappe
       this.#settings.leakTimeout,
       (v) => this.notify('version:collect', { plugin: v.plugin, version: v.version, buildStamp: v.buildStamp }),
       (event) => this.notify('version:leak', event),
+      this.#settings.leakCheckInterval,
     );
     this.#runner = new HookRunner({
       timeoutMs: this.#settings.hookTimeout,

@@ -12,12 +12,12 @@ interface Heard {
   warnings: string[];
 }
 
-function census(leakTimeout: number | false): Heard {
+function census(leakTimeout: number | false, checkInterval?: number): Heard {
   const leaks: LeakEvent[] = [];
   const collected: VersionStatus[] = [];
   const warnings: string[] = [];
   const log: Logger = { debug() {}, info() {}, warn: (m) => warnings.push(m), error() {} };
-  return { census: new Census(log, leakTimeout, (s) => collected.push(s), (e) => leaks.push(e)), leaks, collected, warnings };
+  return { census: new Census(log, leakTimeout, (s) => collected.push(s), (e) => leaks.push(e), checkInterval), leaks, collected, warnings };
 }
 
 /** A version the census follows, as the evaluate phase makes one. */
@@ -111,6 +111,55 @@ describe('Census', () => {
     // The leak check that was due finds it collected and stays silent.
     await sleep(30);
     expect(h.leaks).toEqual([]);
+  });
+
+  it('forces one full collection per check interval however many checks come due, and still names every pinned version', async () => {
+    const h = census(10, 1000);
+    const real = (globalThis as { gc?: () => void }).gc!;
+    let forced = 0;
+    (globalThis as { gc?: () => void }).gc = () => {
+      forced++;
+      real();
+    };
+    try {
+      const owners = [{ n: 1 }, { n: 2 }, { n: 3 }, { n: 4 }];
+      const versions = owners.map((owner, i) => tracked(h, `pinned${i}`, owner));
+      versions[0]!.discard();
+      for (let i = 0; i < 200 && h.leaks.length === 0; i++) await sleep(5);
+      expect(h.leaks.map((l) => l.plugin)).toEqual(['pinned0']);
+      expect(forced).toBe(1);
+      // Three more come due one after the other within the interval: they wait for it and are checked together.
+      for (const v of versions.slice(1)) {
+        v.discard();
+        await sleep(25);
+      }
+      expect(h.leaks).toHaveLength(1);
+      for (let i = 0; i < 600 && h.leaks.length < 4; i++) await sleep(5);
+      expect(h.leaks.map((l) => `${l.plugin} ${l.version}`)).toEqual(['pinned0 2.0.0', 'pinned1 2.0.0', 'pinned2 2.0.0', 'pinned3 2.0.0']);
+      expect(forced).toBe(2);
+      expect(owners).toHaveLength(4);
+    } finally {
+      (globalThis as { gc?: () => void }).gc = real;
+    }
+  });
+
+  it('forces no collection for a check whose versions were all collected already', async () => {
+    const h = census(10, 0);
+    const real = (globalThis as { gc?: () => void }).gc!;
+    trackedWithoutOwner(h, 'gone').discard();
+    await collectUntil(() => h.collected.length > 0);
+    let forced = 0;
+    (globalThis as { gc?: () => void }).gc = () => {
+      forced++;
+      real();
+    };
+    try {
+      await sleep(40);
+      expect(forced).toBe(0);
+      expect(h.leaks).toEqual([]);
+    } finally {
+      (globalThis as { gc?: () => void }).gc = real;
+    }
   });
 
   it('checks nothing for leaks when leakTimeout is false', async () => {

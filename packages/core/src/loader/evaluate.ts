@@ -4,7 +4,7 @@ import { compileFunction } from 'node:vm';
 import { LIVE_EXPORT, type Artifact } from '../artifact.js';
 import { describe, ErrorCodes, HotswapError, where } from '../errors.js';
 import { validateDefinition, type PluginDefinition } from '../plugin.js';
-import { mapErrorStack, registerSourceMap } from './source-map.js';
+import { mapErrorStack, sharedSourceMap } from './source-map.js';
 
 const nodeRequire = createRequire(import.meta.url);
 const builtins = new Set(builtinModules);
@@ -32,7 +32,8 @@ export interface Evaluated {
 /**
  * A bundle compiled and ready to run. `run()` runs its top-level code (the
  * only part that runs plugin code, so the caller can bound it) and returns
- * what it defines; `release()` drops its source map if it never ran to the end.
+ * what it defines, holding the bundle's source map until the version is
+ * gone; `release()` drops what a run that never came lets go.
  */
 export interface Compiled {
   run(): Evaluated;
@@ -71,23 +72,13 @@ export function compileArtifact(artifact: Artifact, shared: SharedModules): Comp
         `Bundle it (remove it from --shared) or add it to the swapper's shared modules.`,
     );
   };
-  const { filename, release } = registerSourceMap(artifact.path, artifact.code);
-  let fn: (this: unknown, ...args: unknown[]) => void;
-  try {
-    fn = compileFunction(artifact.code + KEEP_OWNER, PARAMS, { filename }) as typeof fn;
-  } catch (error) {
-    release();
-    throw new HotswapError(ErrorCodes.EVALUATE_FAILED, `plugin "${name}" does not compile: ${describe(error)}`, {
-      plugin: name,
-      stage: 'evaluate',
-      cause: error,
-    });
-  }
+  const { fn, acquire } = compiledBundle(artifact);
   return {
-    release,
+    release: () => {},
     run: () => {
       const module: { exports: unknown } = { exports: {} };
       const owner = { plugin: name, version: artifact.manifest.version, buildStamp: artifact.manifest.buildStamp };
+      const release = acquire();
       try {
         fn.call(module.exports, module.exports, pluginRequire, module, artifact.path, dirname(artifact.path), owner);
       } catch (error) {
@@ -102,6 +93,42 @@ export function compileArtifact(artifact: Artifact, shared: SharedModules): Comp
       return defined(name, module.exports, owner, release);
     },
   };
+}
+
+type BundleFunction = (this: unknown, ...args: unknown[]) => void;
+interface Bundle {
+  fn: BundleFunction;
+  acquire: () => () => void;
+}
+
+/**
+ * The compiled bundle of each artifact read, kept as long as the artifact
+ * object is (the scan keeps it while the file is unchanged). Every run of the
+ * function is a fresh evaluation with its own top-level scope, so a version
+ * re-linked from an unchanged artifact is evaluated afresh without being
+ * parsed and compiled again, and shares its functions' JIT feedback with the
+ * versions before it.
+ */
+const bundles = new WeakMap<Artifact, Bundle>();
+
+function compiledBundle(artifact: Artifact): Bundle {
+  const known = bundles.get(artifact);
+  if (known !== undefined) return known;
+  const map = sharedSourceMap(artifact.path, artifact.code);
+  let fn: BundleFunction;
+  try {
+    fn = compileFunction(artifact.code + KEEP_OWNER, PARAMS, { filename: map.filename }) as BundleFunction;
+  } catch (error) {
+    const { name } = artifact.manifest;
+    throw new HotswapError(ErrorCodes.EVALUATE_FAILED, `plugin "${name}" does not compile: ${describe(error)}`, {
+      plugin: name,
+      stage: 'evaluate',
+      cause: error,
+    });
+  }
+  const bundle = { fn, acquire: map.acquire };
+  bundles.set(artifact, bundle);
+  return bundle;
 }
 
 function defined(name: string, moduleExports: unknown, owner: object, release: () => void): Evaluated {

@@ -42,11 +42,40 @@ export async function scanPluginDir(
   // By inode, size and modification time (the identity without its ctime), for a release's hard links.
   const inodes =
     options.sharedInodes === true ? new Map([...(cache?.values() ?? [])].map((e) => [e.identity.slice(0, e.identity.lastIndexOf(':') + 1), e.artifact])) : undefined;
-  const artifacts: Artifact[] = [];
-  for (const file of files) artifacts.push(await scanFile(join(dir, file), file, { ...options, maxBytes, realDir, inodes }, cache));
+  const fileOptions = { ...options, maxBytes, realDir, inodes };
+  const artifacts = await inOrder(files, (file) => scanFile(join(dir, file), file, fileOptions, cache));
   const seen = new Set(files.map((f) => join(dir, f)));
   for (const path of cache?.keys() ?? []) if (!seen.has(path)) cache?.delete(path);
   return artifacts.sort((a, b) => compareNames(a.manifest.name, b.manifest.name));
+}
+
+/** Files checked at once: a thousand plugins cost a thousand file system calls, which wait on each other for nothing. */
+const SCAN_CONCURRENCY = 16;
+
+/**
+ * `each` over `items`, up to {@link SCAN_CONCURRENCY} at a time; the results
+ * in order, or the error of the first item (in order) that failed, as a scan
+ * one file after the other would have thrown.
+ */
+async function inOrder<I, R>(items: readonly I[], each: (item: I) => Promise<R>): Promise<R[]> {
+  const settled: Array<PromiseSettledResult<R>> = [];
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      try {
+        settled[i] = { status: 'fulfilled', value: await each(items[i]!) };
+      } catch (reason) {
+        settled[i] = { status: 'rejected', reason };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(SCAN_CONCURRENCY, items.length) }, worker));
+  return items.map((_, i) => {
+    const r = settled[i]!;
+    if (r.status === 'rejected') throw r.reason;
+    return r.value;
+  });
 }
 
 /** Artifacts already read and checked, by path, with the file identity they were read at. */

@@ -29,6 +29,29 @@ export function registerSourceMap(artifactPath: string, code: string): { filenam
   return { filename, release: () => entries.delete(filename) };
 }
 
+/**
+ * A bundle's map for every version that runs one compiled bundle: each
+ * version `acquire`s it and releases it once (a second release does
+ * nothing); the map is registered while at least one holds it.
+ */
+export function sharedSourceMap(artifactPath: string, code: string): { filename: string; acquire: () => () => void } {
+  const filename = `${artifactPath}?hotswap=${++sequence}`;
+  const artifactDir = dirname(artifactPath);
+  let users = 0;
+  return {
+    filename,
+    acquire: () => {
+      if (users++ === 0) entries.set(filename, { code, artifactDir });
+      let held = true;
+      return () => {
+        if (!held) return;
+        held = false;
+        if (--users === 0) entries.delete(filename);
+      };
+    },
+  };
+}
+
 /** A place in a plugin's source. */
 export interface SourcePosition {
   file: string;

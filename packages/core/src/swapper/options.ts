@@ -55,6 +55,13 @@ export interface SwapperOptions<T extends HostTypes = HostTypes> {
    */
   leakTimeout?: number | false;
   /**
+   * The shortest time, in milliseconds, between two leak checks. Checks that
+   * come due sooner wait and are made together; where the host runs with
+   * `--expose-gc`, each check forces one full collection first, so this is
+   * also the most often the swapper ever forces one. Default: `leakTimeout`.
+   */
+  leakCheckInterval?: number;
+  /**
    * An Ed25519 public key (PEM text or KeyObject): when set, only artifacts
    * signed with the matching private key (`hotswap build --sign`) load, and an
    * artifact built before the version it would replace is refused as a replay
@@ -107,6 +114,7 @@ export interface Settings {
   hookTimeout: number;
   boundSync: boolean;
   leakTimeout: number | false;
+  leakCheckInterval: number;
   publicKey: KeyObject | undefined;
   prepareTimeout: number;
 }
@@ -121,6 +129,7 @@ export function settle(options: SwapperOptions): Settings {
     hookTimeout: options.hookTimeout ?? 10_000,
     boundSync: options.boundSync ?? true,
     leakTimeout: options.leakTimeout ?? 30_000,
+    leakCheckInterval: options.leakCheckInterval ?? (options.leakTimeout === false ? 0 : (options.leakTimeout ?? 30_000)),
     publicKey: publicKeyOf(options.publicKey),
     prepareTimeout: options.prepareTimeout ?? 30_000,
   };
@@ -140,7 +149,7 @@ function checkOptions(options: SwapperOptions): void {
   if (leak !== undefined && leak !== false && (typeof leak !== 'number' || !Number.isFinite(leak) || leak < 0)) {
     bad(`\`leakTimeout\` must be a number of milliseconds or false; got ${String(leak)}.`);
   }
-  for (const key of ['freeDelay', 'maxFreeWait', 'hookTimeout', 'prepareTimeout'] as const) {
+  for (const key of ['freeDelay', 'maxFreeWait', 'hookTimeout', 'prepareTimeout', 'leakCheckInterval'] as const) {
     const value = options[key];
     if (value !== undefined && (typeof value !== 'number' || !Number.isFinite(value) || value < 0)) {
       bad(`\`${key}\` must be a number of milliseconds, 0 or more; got ${String(value)}.`);

@@ -11,13 +11,16 @@ export class VersionContext implements PluginContext {
   readonly #version: PluginVersion;
   readonly data: unknown;
   readonly log: Logger;
-  readonly signal: AbortSignal;
 
   constructor(version: PluginVersion, data: unknown, log: Logger) {
     this.#version = version;
     this.data = data;
     this.log = log;
-    this.signal = version.signal;
+  }
+
+  /** Made on first use (see PluginVersion.signal). */
+  get signal(): AbortSignal {
+    return this.#version.signal;
   }
 
   get name(): string {
