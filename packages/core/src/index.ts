@@ -14,6 +14,7 @@ export type {
 } from './swapper.js';
 export type { CensusState, LeakEvent, VersionStatus } from './census.js';
 export type { Generation } from './generation.js';
+export { holdForResponse } from './request-scope.js';
 export type { StaticPlugin } from './loader/static.js';
 export type { EachResult } from './generation.js';
 export type { FunctionName, Params, PluginHandle, Result } from './handle.js';
@@ -48,6 +49,8 @@ export { reloadOnSignalFile } from './triggers/signal-file.js';
 export type { SignalFileOptions } from './triggers/signal-file.js';
 export { serveAdmin } from './triggers/admin.js';
 export type { AdminOptions, AdminServer } from './triggers/admin.js';
+export { createAdminHandler } from './triggers/admin/mount.js';
+export type { MountedAdminOptions } from './triggers/admin/mount.js';
 export type { ReloadOutcome } from './triggers/signal.js';
 export { DEFAULT_RELOAD_SIGNAL } from './triggers/signal.js';
 export type { TriggerErrorHandler } from './triggers/report.js';
