@@ -78,7 +78,13 @@ const plugin: FastifyPluginCallback<HotswapFastifyOptions> = (app: FastifyInstan
       await swapper.close();
     });
   }
-  if (options.admin !== undefined) mountAdmin(app, swapper, options.admin);
+  try {
+    if (options.admin !== undefined) mountAdmin(app, swapper, options.admin);
+  } catch (error) {
+    // A bad admin option fails `register` (and `ready`, `listen`) with its HOTSWAP_INVALID_OPTION.
+    done(error instanceof Error ? error : new Error(String(error)));
+    return;
+  }
   done();
 };
 
