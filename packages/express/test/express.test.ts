@@ -80,7 +80,7 @@ it('finishes a request on the generation it started on while a reload lands, the
     ['/quote?n=7', { label: 'q-0', quote: 'q-0 7' }],
     ['/fail', { message: 'failed on q-1' }],
   ] as const) {
-    const pending = fetch(`${url}${path}`).then((r) => r.json() as Promise<unknown>);
+    const pending = fetch(`${url}${path}`).then((r) => r.json());
     await entered.promise;
     const before = swapper.current.find('quotes')!.buildStamp;
     quotes.restamp(before === 'q-0' ? 'q-1' : 'q-2');

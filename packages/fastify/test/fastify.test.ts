@@ -36,8 +36,8 @@ function nextFree(swapper: Swapper<QuotesContract>): Promise<string> {
 }
 
 /** An app with the plugin and a route that calls both functions, awaiting `wait` between them. */
-function server(swapper: Swapper<QuotesContract>, wait: () => Promise<void> = () => Promise.resolve(), options: Parameters<typeof Fastify>[0] = {}): FastifyInstance {
-  const instance = Fastify(options);
+function server(swapper: Swapper<QuotesContract>, wait: () => Promise<void> = () => Promise.resolve(), connectionTimeout = 0): FastifyInstance {
+  const instance = Fastify({ connectionTimeout });
   void instance.register(hotswapFastify, { swapper });
   instance.get('/health', () => ({ ok: true }));
   instance.get<{ Querystring: { n?: string } }>('/quote', async (request, reply) => {
@@ -142,7 +142,7 @@ it('gives the generation back when the server times the connection out', async (
   const instance = server(swapper, () => {
     entered.open();
     return new Promise<void>(() => {});
-  }, { connectionTimeout: 200 });
+  }, 200);
   const port = await listening(instance);
   const closed = new Promise<string>((resolve) => {
     const client = httpRequest({ host: '127.0.0.1', port, path: '/quote' });
