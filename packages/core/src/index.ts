@@ -27,6 +27,7 @@ export type { ReloadCallback } from './reload/input.js';
 export type { HookEvent } from './hooks.js';
 export type { VersionEvent } from './retire.js';
 export { consoleLogger, silentLogger } from './logger.js';
+export type { LogLevel } from './logger.js';
 export {
   ARTIFACT_FORMAT,
   ARTIFACT_SUFFIX,

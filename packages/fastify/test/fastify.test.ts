@@ -4,9 +4,11 @@
 // every path, which a user sees as the old version being freed.
 import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
 import { Swapper, type VersionEvent } from '@hotswap/core';
 import { hotswapFastify } from '@hotswap/fastify';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { buildQuotes, gate, type Quotes } from '../../../test/helpers/quotes.js';
 import type { QuotesContract } from '../../../test/helpers/quotes.js';
@@ -187,4 +189,21 @@ it('leaves the swapper open with closeSwapper: false', async () => {
   await instance.close();
   expect(swapper.current.id).toBe(1);
   await swapper.close();
+});
+
+it("logs through Fastify's own pino logger: new Swapper({ logger: app.log })", async () => {
+  const lines: Array<{ msg: string; generation?: number; stage?: string }> = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const text of chunk.toString('utf8').split('\n')) if (text !== '') lines.push(JSON.parse(text) as (typeof lines)[number]);
+      done();
+    },
+  });
+  const instance = Fastify({ loggerInstance: pino(stream) });
+  quotes.restamp('q-0');
+  const swapper = new Swapper<QuotesContract>({ pluginDir: quotes.ws.bin, logger: instance.log, freeDelay: 0, leakTimeout: false });
+  await swapper.load();
+  await instance.register(hotswapFastify, { swapper });
+  await instance.close();
+  expect(lines).toContainEqual(expect.objectContaining({ msg: 'generation 1 serving: quotes@1.0.0 loaded', generation: 1, stage: 'reload' }));
 });

@@ -62,7 +62,7 @@ export class PluginVersion implements PluginInfo {
     const observe = init.observe;
     this.#life = new Lifecycle(observe === undefined ? undefined : (to) => observe(this, to));
     this.#abortListeners = guardSignal(this.#controller.signal, (error) => this.#teardownFailed('abort', error));
-    this.context = new VersionContext(this, init.data, init.log);
+    this.context = new VersionContext(this, init.data, init.log, init.generation);
   }
 
   get name(): string {
