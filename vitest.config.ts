@@ -11,6 +11,8 @@ export default defineConfig({
       { find: /^@hotswap\/core\/plugin$/, replacement: src('core', 'plugin-api.ts') },
       { find: /^@hotswap\/core$/, replacement: src('core') },
       { find: /^@hotswap\/cli$/, replacement: src('cli') },
+      { find: /^@hotswap\/fastify$/, replacement: src('fastify') },
+      { find: /^@hotswap\/express$/, replacement: src('express') },
     ],
   },
   test: {

@@ -11,9 +11,9 @@ export function say(line: string): void {
 /** The swapper's log, on stdout beside everything else. */
 export const logger: Logger = {
   debug() {},
-  info: (m) => say(`[hotswap] ${m}`),
-  warn: (m) => say(`[hotswap] warn ${m}`),
-  error: (m) => say(`[hotswap] error ${m}`),
+  info: (_fields, m) => say(`[hotswap] ${m}`),
+  warn: (_fields, m) => say(`[hotswap] warn ${m}`),
+  error: (_fields, m) => say(`[hotswap] error ${m}`),
 };
 
 /** The settings run.sh and the tests pass to a demo host (see ../lib.sh). */

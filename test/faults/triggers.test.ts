@@ -272,7 +272,7 @@ describe('the admin endpoint', () => {
     const cert = join(ws.root, 'cert.pem');
     execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
     const warnings: string[] = [];
-    const logger: Logger = { debug() {}, info() {}, warn: (m) => warnings.push(m), error: (m) => warnings.push(m) };
+    const logger: Logger = { debug() {}, info() {}, warn: (_fields, m) => warnings.push(m), error: (_fields, m) => warnings.push(m) };
     const secure = await admin({ tls: { key: readFileSync(key), cert: readFileSync(cert) }, logger });
     expect(secure.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
     await build('v2', 'b2');

@@ -199,6 +199,7 @@ export class Census {
       sinceFreeMs: Date.now() - (record.freedAt ?? Date.now()),
     };
     this.log.warn(
+      { plugin: event.plugin, version: event.version, build: event.buildStamp, stage: 'leak', sinceFreeMs: event.sinceFreeMs },
       `plugin "${event.plugin}" ${event.version} (build ${event.buildStamp}) is still in memory ${event.sinceFreeMs} ms after its OnFree: ` +
         'something keeps it alive — a timer or interval it never cleared, a listener on a host object, or a host reference to its functions or generation.',
     );

@@ -30,6 +30,7 @@ export type { CanaryRules, CanaryVerdict } from './canary/rules.js';
 export type { MeterSnapshot } from './canary/meter.js';
 export type { CensusState, LeakEvent, VersionStatus } from './census.js';
 export type { Generation } from './generation.js';
+export { holdForResponse } from './request-scope.js';
 export type { StaticPlugin } from './loader/static.js';
 export type { EachResult } from './generation.js';
 export type { FunctionName, Params, PluginHandle, Result } from './handle.js';
@@ -42,6 +43,7 @@ export type { ReloadCallback } from './reload/input.js';
 export type { HookEvent } from './hooks.js';
 export type { VersionEvent } from './retire.js';
 export { consoleLogger, silentLogger } from './logger.js';
+export type { LogLevel } from './logger.js';
 export {
   ARTIFACT_FORMAT,
   ARTIFACT_SUFFIX,
@@ -64,6 +66,7 @@ export { reloadOnSignalFile } from './triggers/signal-file.js';
 export type { SignalFileOptions } from './triggers/signal-file.js';
 export { createAdminHandler, prometheusText, PROMETHEUS_CONTENT_TYPE, serveAdmin } from './triggers/admin.js';
 export type { AdminHandlerOptions, AdminOptions, AdminServer } from './triggers/admin.js';
+export type { AdminHandlerOptions as MountedAdminOptions } from './triggers/admin.js';
 export type { ReloadOutcome } from './triggers/signal.js';
 export { DEFAULT_RELOAD_SIGNAL } from './triggers/signal.js';
 export type { TriggerErrorHandler } from './triggers/report.js';

@@ -39,4 +39,4 @@ export type { Crossable, LiveFunction, Primitive, Vault } from './vault.js';
 export type { LiveClass, LiveData } from './live/data.js';
 export { ErrorCodes, HotswapError, isHotswapError } from './errors.js';
 export type { AnyHotswapError, BaseDetails, ErrorCode, ErrorDetails, ErrorDetailsMap, HotswapErrorOptions, OptionsArgs, Stage } from './errors.js';
-export type { Logger } from './logger.js';
+export type { LogFields, Logger, PluginLogger, PluginLogMethod } from './logger.js';

@@ -1,4 +1,4 @@
-import type { Logger } from './logger.js';
+import type { PluginLogger } from './logger.js';
 import type { Vault } from './vault.js';
 import type {
   AnyFunction,
@@ -54,8 +54,8 @@ export interface PluginContext<C extends Contract = Contract, N extends string =
   readonly imports: ImportsOf<C, N>;
   /** Aborted when this version retires: stop timers, loops and listeners on it. */
   readonly signal: AbortSignal;
-  /** The swapper's logger. */
-  readonly log: Logger;
+  /** The swapper's logger, with this version's plugin, version, build and generation on every line. */
+  readonly log: PluginLogger;
   /**
    * Registers a teardown that runs when this version retires or the reload
    * that made it fails: right after `signal` is aborted, before its calls

@@ -11,6 +11,7 @@ import type { ReloadDetails } from './reload/details.js';
 import type { ReloadCallback, ReloadInput } from './reload/input.js';
 import { prepareReload, type StagedReload } from './reload/pipeline.js';
 import { selectSources, type SourceSpec } from './reload/sources.js';
+import { fieldsOf } from './logger.js';
 import { eventOf, Retirement } from './retire.js';
 import { SafeEmitter, type SwapperEvents } from './swapper/events.js';
 import { settle, timeoutOf, type LoadArgs, type PrepareOptions, type ReloadOptions, type Settings, type SwapperOptions } from './swapper/options.js';
@@ -105,11 +106,11 @@ export class Swapper<T extends HostTypes = HostTypes> extends SafeEmitter<Swappe
       retired: (v) => this.notify('version:retire', eventOf(v)),
       drained: (v) => this.notify('version:drain', eventOf(v)),
       stuck: (v, inflight) => {
-        log.warn(`plugin "${v.name}" ${v.version} still has ${inflight} call(s) running after maxFreeWait; running OnFree anyway`);
+        log.warn({ ...fieldsOf(v), stage: 'retire', inflight }, `plugin "${v.name}" ${v.version} still has ${inflight} call(s) running after maxFreeWait; running OnFree anyway`);
         this.notify('version:stuck', { ...eventOf(v), inflight });
       },
       freeFailed: (v, error) => {
-        log.error(error.message);
+        log.error({ ...fieldsOf(v), stage: 'onFree', code: error.code }, error.message);
         this.notify('version:free-failure', { ...eventOf(v), error });
       },
       freed: (v) => this.notify('version:free', eventOf(v)),
@@ -388,7 +389,7 @@ export class Swapper<T extends HostTypes = HostTypes> extends SafeEmitter<Swappe
       this.#canary = run;
       this.#handles.route(true);
     });
-    this.#settings.log.info(`generation ${id} serving as a canary for ${Math.round(options.weight * 100)}% of the work beside generation ${previous.id}`);
+    this.#settings.log.info({ generation: id, stage: 'canary', baseline: previous.id, weight: options.weight }, `generation ${id} serving as a canary for ${Math.round(options.weight * 100)}% of the work beside generation ${previous.id}`);
     this.notify('canary:start', run.status());
     return run;
   }
@@ -433,7 +434,10 @@ export class Swapper<T extends HostTypes = HostTypes> extends SafeEmitter<Swappe
     };
     this.#lastReload = { ok: true, at: Date.now(), details };
     this.#history.succeeded(id === 1 ? 'load' : 'reload', details);
-    this.#settings.log.info(`generation ${id} serving${release === undefined ? '' : ` release ${release}`}: ${details.plugins.map((p) => `${p.name}@${p.version} ${p.status}`).join(', ')}`);
+    this.#settings.log.info(
+      { generation: id, stage: 'reload', release, durationMs: details.durationMs, plugins: details.plugins.map((p) => ({ plugin: p.name, version: p.version, build: p.buildStamp, status: p.status })) },
+      `generation ${id} serving${release === undefined ? '' : ` release ${release}`}: ${details.plugins.map((p) => `${p.name}@${p.version} ${p.status}`).join(', ')}`,
+    );
     for (const p of staged.details) {
       if (p.status === 'loaded' || p.status === 're-linked') {
         this.notify('version:load', { plugin: p.name, version: p.version, buildStamp: p.buildStamp });
@@ -451,7 +455,10 @@ export class Swapper<T extends HostTypes = HostTypes> extends SafeEmitter<Swappe
     if (failure.stage !== undefined) where.stage = failure.stage;
     this.#lastReload = { ok: false, at: Date.now(), code: failure.code, message: failure.message, ...where };
     this.#history.failed(previous === undefined ? 'load' : 'reload', id, performance.now() - started, failure);
-    this.#settings.log.error(`reload failed, generation ${previous?.id ?? 'none'} keeps serving: ${failure.message}`);
+    this.#settings.log.error(
+      { generation: previous?.id, stage: failure.stage ?? 'reload', plugin: failure.plugin, code: failure.code },
+      `reload failed, generation ${previous?.id ?? 'none'} keeps serving: ${failure.message}`,
+    );
     this.notify('reload:failure', failure);
     return failure;
   }
@@ -474,7 +481,7 @@ export class Swapper<T extends HostTypes = HostTypes> extends SafeEmitter<Swappe
 
   #teardownFailed(version: PluginVersion, stage: TeardownStage | 'onFree', error: unknown): void {
     const failure = teardownFailure(version, stage, error);
-    this.#settings.log.error(`plugin "${version.name}" ${version.version} (build ${version.buildStamp}), ${stage}: ${failure.message}`);
+    this.#settings.log.error({ ...fieldsOf(version), stage, code: failure.code }, `plugin "${version.name}" ${version.version} (build ${version.buildStamp}), ${stage}: ${failure.message}`);
     this.notify('version:teardown-failure', { ...eventOf(version), stage, error: failure });
   }
 

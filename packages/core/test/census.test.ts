@@ -16,7 +16,7 @@ function census(leakTimeout: number | false, checkInterval?: number): Heard {
   const leaks: LeakEvent[] = [];
   const collected: VersionStatus[] = [];
   const warnings: string[] = [];
-  const log: Logger = { debug() {}, info() {}, warn: (m) => warnings.push(m), error() {} };
+  const log: Logger = { debug() {}, info() {}, warn: (_fields, m) => warnings.push(m), error() {} };
   return { census: new Census(log, leakTimeout, (s) => collected.push(s), (e) => leaks.push(e), checkInterval), leaks, collected, warnings };
 }
 

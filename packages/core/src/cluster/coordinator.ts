@@ -132,6 +132,7 @@ export class Coordinator {
         this.#last = { ok: true, at: Date.now(), result };
         const failed = result.workers.filter((w) => w.outcome !== 'committed');
         this.#log.info(
+          { generation: result.generation, stage: 'reload', release: release.id, skewMs: result.skewMs },
           `cluster reload ${result.generation}: release ${release.id} serving in ${result.workers.length - failed.length} of ${result.workers.length} worker(s), skew ${result.skewMs.toFixed(1)} ms` +
             (failed.length === 0 ? '' : `; ${failed.map((w) => `worker ${w.worker} ${w.outcome}`).join(', ')}`),
         );
@@ -155,7 +156,7 @@ export class Coordinator {
   #failed(error: unknown): HotswapError {
     const failure = asFailure(error);
     this.#last = { ok: false, at: Date.now(), code: failure.code, message: failure.message };
-    this.#log.error(failure.message);
+    this.#log.error({ stage: 'reload', code: failure.code }, failure.message);
     return failure;
   }
 
@@ -168,12 +169,12 @@ export class Coordinator {
       this.#members.add(worker);
       if (message.release !== this.#committed?.id) {
         // It loaded while no join was waited for (past joinTimeoutMs): bring every worker to the committed release.
-        this.#log.warn(`worker ${worker} loaded release ${message.release}, not the committed ${this.#committed?.id ?? 'none'}; reloading the cluster`);
+        this.#log.warn({ stage: 'join', worker, release: message.release }, `worker ${worker} loaded release ${message.release}, not the committed ${this.#committed?.id ?? 'none'}; reloading the cluster`);
         this.reload().catch(() => undefined);
       }
     } else if (message.type === 'join-failed') {
       this.#joins.get(worker)?.done();
-      this.#log.error(`worker ${worker} could not load release ${message.release}: ${message.error.message}`);
+      this.#log.error({ stage: 'join', worker, release: message.release, code: message.error.code }, `worker ${worker} could not load release ${message.release}: ${message.error.message}`);
     } else {
       this.#txn?.handle(worker, message);
     }

@@ -96,6 +96,7 @@ function evaluateBatch<T extends HostTypes>(
           data: input.data,
           vault,
           log: input.log,
+          generation: input.id,
           releaseSourceMap: evaluated.releaseSourceMap,
           // Values only, no closure made here: a closure would keep this reload's input, the serving generation among it, alive.
           observe: input.census.observe,

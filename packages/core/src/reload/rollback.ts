@@ -1,3 +1,4 @@
+import { fieldsOf } from '../logger.js';
 import { freeAll } from '../retire.js';
 import type { Generation } from '../generation.js';
 import type { HostTypes } from '../plugin.js';
@@ -29,7 +30,7 @@ export async function discardAll<T extends HostTypes>(input: ReloadInput<T>, fre
   await tearDown(fresh, input.runner, (version) => version.abort('the reload that loaded this version failed'));
   const started = fresh.filter((v) => v.loadOrder !== undefined).sort((a, b) => b.loadOrder! - a.loadOrder!);
   await freeAll(started, input.runner, (version, error) => {
-    input.log.error(`rollback: ${error.message}`);
+    input.log.error({ ...fieldsOf(version), generation: input.id, stage: 'onFree', code: error.code }, `rollback: ${error.message}`);
     input.onTeardownFailure(version, 'onFree', error);
   });
   for (const version of fresh) version.discard();

@@ -98,7 +98,7 @@ export class SafeEmitter<Events extends { [E in keyof Events]: Listener }> {
   #guard(event: string, listener: Listener): (...args: unknown[]) => void {
     let guarded = this.#guarded.get(listener);
     if (guarded === undefined) {
-      const report = (error: unknown): void => this.#log().error(`a listener of "${event}" threw: ${describe(error)}`);
+      const report = (error: unknown): void => this.#log().error({ stage: 'listener', event }, `a listener of "${event}" threw: ${describe(error)}`);
       guarded = (...args: unknown[]): void => {
         try {
           const result: unknown = (listener as (...a: unknown[]) => unknown)(...args);

@@ -2,7 +2,7 @@ import { createPublicKey, KeyObject } from 'node:crypto';
 import { ErrorCodes, HotswapError } from '../errors.js';
 import { checkMaxArtifactBytes } from '../loader/file-checks.js';
 import type { StaticPlugin } from '../loader/static.js';
-import { consoleLogger, silentLogger, type Logger } from '../logger.js';
+import { consoleLogger, isLogLevel, silentLogger, type Logger, type LogLevel } from '../logger.js';
 import type { BagOf, DataOf, ExtensionOf, HostTypes } from '../plugin.js';
 import type { ReloadCallback } from '../reload/input.js';
 
@@ -22,8 +22,15 @@ export interface SwapperOptions<T extends HostTypes = HostTypes> {
    * shared.
    */
   shared?: Readonly<Record<string, unknown>>;
-  /** Where the swapper logs; `false` for nowhere. Defaults to stderr, info and above. */
+  /**
+   * Where the swapper logs: any logger in pino's shape (`fastify.log`, a pino
+   * logger, `console`, or your own), each line with its fields (plugin,
+   * version, build, generation, stage); `false` for nowhere. Defaults to the
+   * built-in logger on stderr, at `logLevel`.
+   */
   logger?: Logger | false;
+  /** The level of the built-in logger: `debug`, `info` (the default), `warn`, `error` or `silent`. A logger you pass filters by its own level. */
+  logLevel?: LogLevel;
   /** Milliseconds a retired version waits, once drained, before its OnFree. Default 1000. */
   freeDelay?: number;
   /** Longest a retired version waits for its calls to drain before OnFree runs anyway. Default 60000. */
@@ -123,7 +130,7 @@ export interface Settings {
 export function settle(options: SwapperOptions): Settings {
   checkOptions(options);
   return {
-    log: options.logger === false ? silentLogger : (options.logger ?? consoleLogger()),
+    log: options.logger === false ? silentLogger : (options.logger ?? consoleLogger('[hotswap]', options.logLevel ?? 'info')),
     freeDelay: options.freeDelay ?? 1000,
     maxFreeWait: options.maxFreeWait ?? 60_000,
     hookTimeout: options.hookTimeout ?? 10_000,
@@ -156,6 +163,7 @@ function checkOptions(options: SwapperOptions): void {
     }
   }
   if (options.maxArtifactBytes !== undefined) checkMaxArtifactBytes(options.maxArtifactBytes);
+  checkLogger(options, bad);
   if (options.boundSync !== undefined && typeof options.boundSync !== 'boolean') bad('`boundSync` must be true or false.');
   if (options.whitelist !== undefined && !Array.isArray(options.whitelist)) {
     bad('`whitelist` must be an array of plugin names.');
@@ -188,4 +196,14 @@ export function timeoutOf(asked: number | undefined, fallback: number): number {
     throw new HotswapError(ErrorCodes.INVALID_OPTION, `\`timeoutMs\` must be a number of milliseconds above 0; got ${String(asked)}.`);
   }
   return Math.min(asked ?? fallback, 2 ** 31 - 1);
+}
+
+function checkLogger(options: SwapperOptions, bad: (message: string) => never): void {
+  const { logger, logLevel } = options;
+  if (logLevel !== undefined && !isLogLevel(logLevel)) bad(`\`logLevel\` must be debug, info, warn, error or silent; got ${String(logLevel)}.`);
+  if (logger === undefined || logger === false) return;
+  if (typeof logger !== 'object' || logger === null) bad('`logger` must be a logger (debug, info, warn and error methods, as pino has) or false.');
+  const missing = (['debug', 'info', 'warn', 'error'] as const).filter((level) => typeof logger[level] !== 'function');
+  if (missing.length > 0) bad(`\`logger\` has no ${missing.join(', ')} method: give a pino logger, console, or an object with debug, info, warn and error.`);
+  if (logLevel !== undefined) bad('`logLevel` sets the built-in logger\'s level; with your own `logger`, set the level on it instead.');
 }

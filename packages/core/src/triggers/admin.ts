@@ -66,10 +66,10 @@ export async function serveAdmin<T extends HostTypes>(swapper: Swapper<T> | Relo
     );
   }
   // After listening, a server error (out of file descriptors, say) is reported, never thrown at the host.
-  server.on('error', (error) => logger.error(`admin endpoint: ${describe(error)}`));
+  server.on('error', (error) => logger.error({ stage: 'admin' }, `admin endpoint: ${describe(error)}`));
   port = (server.address() as AddressInfo).port;
   if (!LOOPBACK.has(host) && options.tls === undefined) {
-    logger.warn(`the admin endpoint serves plain HTTP on ${bracket(host)}:${port}, beyond loopback: its token crosses the network in clear. Give serveAdmin tls: { key, cert }, or put TLS in front of it.`);
+    logger.warn({ stage: 'admin' }, `the admin endpoint serves plain HTTP on ${bracket(host)}:${port}, beyond loopback: its token crosses the network in clear. Give serveAdmin tls: { key, cert }, or put TLS in front of it.`);
   }
   return {
     url: `${scheme}://${bracket(host)}:${port}`,

@@ -1,4 +1,4 @@
-import type { Logger } from '../logger.js';
+import { pluginLogger, type Logger, type PluginLogger } from '../logger.js';
 import type { PluginContext } from '../plugin.js';
 import type { Vault } from '../vault.js';
 import type { PluginVersion } from './version.js';
@@ -10,12 +10,12 @@ import type { PluginVersion } from './version.js';
 export class VersionContext implements PluginContext {
   readonly #version: PluginVersion;
   readonly data: unknown;
-  readonly log: Logger;
+  readonly log: PluginLogger;
 
-  constructor(version: PluginVersion, data: unknown, log: Logger) {
+  constructor(version: PluginVersion, data: unknown, log: Logger, generation: number | undefined) {
     this.#version = version;
     this.data = data;
-    this.log = log;
+    this.log = pluginLogger(log, { plugin: version.name, version: version.version, build: version.buildStamp, generation });
   }
 
   /** Made on first use (see PluginVersion.signal). */

@@ -31,6 +31,8 @@ export interface VersionInit {
   data: unknown;
   vault: Vault;
   log: Logger;
+  /** The generation whose reload loaded this version. */
+  generation?: number;
   releaseSourceMap?: () => void;
   /** Told of every move of the version's state (the census listens here). */
   observe?: (version: PluginVersion, to: VersionState) => void;

@@ -77,7 +77,7 @@ export class PluginVersion implements PluginInfo {
     this.#functions = init.definition.functions;
     const observe = init.observe;
     this.#life = new Lifecycle(observe === undefined ? undefined : (to) => observe(this, to));
-    this.context = new VersionContext(this, init.data, init.log);
+    this.context = new VersionContext(this, init.data, init.log, init.generation);
   }
 
   get name(): string {

@@ -1,0 +1,76 @@
+// The admin routes mounted in the host's own Fastify server, under a prefix:
+// the same token and Host rules as the standalone endpoint, a reload that
+// serves the new build to the next request, and bad options refused at register.
+import { Swapper } from '@hotswap/core';
+import { hotswapFastify } from '@hotswap/fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { buildQuotes, type Quotes, type QuotesContract } from '../../../test/helpers/quotes.js';
+import './register.js';
+
+const token = 'c0ffee-tea-b1scuit-9a7e';
+let quotes: Quotes;
+let app: FastifyInstance | undefined;
+beforeAll(async () => {
+  quotes = await buildQuotes('q-0');
+});
+afterAll(() => quotes.ws.cleanup());
+afterEach(async () => {
+  await app?.close();
+  app = undefined;
+});
+
+async function serve(prefix = '/_hotswap'): Promise<FastifyInstance> {
+  quotes.restamp('q-0');
+  const swapper = new Swapper<QuotesContract>({ pluginDir: quotes.ws.bin, logger: false, freeDelay: 0, leakTimeout: false });
+  await swapper.load();
+  app = Fastify();
+  await app.register(hotswapFastify, { swapper, admin: { prefix, token, coalesceMs: 0 } });
+  app.get('/label', (request) => request.hotswap.invoke('quotes', 'label'));
+  return app;
+}
+const auth = { authorization: `Bearer ${token}` };
+
+it('serves GET <prefix>/status and POST <prefix>/reload behind the token', async () => {
+  const instance = await serve();
+  const status = await instance.inject({ url: '/_hotswap/status', headers: auth });
+  expect(status.statusCode).toBe(200);
+  expect(status.json<{ status: { generation: number } }>().status.generation).toBe(1);
+
+  quotes.restamp('q-1');
+  const reload = await instance.inject({ method: 'POST', url: '/_hotswap/reload', headers: { ...auth, 'content-type': 'application/json' }, payload: '{"rollback":false}' });
+  expect(reload.statusCode).toBe(200);
+  expect(reload.json<{ details: { generation: number } }>().details.generation).toBe(2);
+  expect((await instance.inject({ url: '/label' })).body).toBe('q-1');
+});
+
+it('refuses a request without the token, with a wrong one, or for another Host', async () => {
+  const instance = await serve('/ops/hotswap/');
+  expect((await instance.inject({ url: '/ops/hotswap/status' })).statusCode).toBe(401);
+  expect((await instance.inject({ url: '/ops/hotswap/status', headers: { authorization: 'Bearer not-the-token-at-all' } })).statusCode).toBe(401);
+  expect((await instance.inject({ url: '/ops/hotswap/status', headers: { ...auth, host: 'evil.example:80' } })).statusCode).toBe(421);
+  expect((await instance.inject({ url: '/ops/hotswap/status', headers: auth })).statusCode).toBe(200);
+});
+
+it('answers 404 and 405 under the prefix as the standalone endpoint does, and leaves other paths to the app', async () => {
+  const instance = await serve();
+  expect((await instance.inject({ url: '/_hotswap/nothing', headers: auth })).statusCode).toBe(404);
+  expect((await instance.inject({ url: '/_hotswap', headers: auth })).statusCode).toBe(404);
+  const wrongMethod = await instance.inject({ method: 'GET', url: '/_hotswap/reload', headers: auth });
+  expect(wrongMethod.statusCode).toBe(405);
+  expect(wrongMethod.headers['allow']).toBe('POST');
+  expect((await instance.inject({ url: '/label' })).body).toBe('q-0');
+});
+
+it('refuses a weak token and a bad prefix at register, with HOTSWAP_INVALID_OPTION', async () => {
+  const swapper = new Swapper<QuotesContract>({ pluginDir: quotes.ws.bin, logger: false });
+  for (const admin of [
+    { prefix: '/_hotswap', token: 'short' },
+    { prefix: '/', token },
+    { prefix: 'no-slash', token },
+  ]) {
+    const instance = Fastify();
+    await expect(instance.register(hotswapFastify, { swapper, admin, closeSwapper: false })).rejects.toMatchObject({ code: 'HOTSWAP_INVALID_OPTION' });
+    await instance.close();
+  }
+});
