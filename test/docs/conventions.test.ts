@@ -255,13 +255,14 @@ describe('shell commands', () => {
     expect(classify(['npm', 'run', 'build:plugins'], scripts)).toEqual({ kind: 'hotswap', args: ['build', 'plugins', 'bin', '--shared', '#g'] });
     expect(classify(['npx', 'tsx', 'host.ts'])).toEqual({ kind: 'start', file: 'host.ts', nodeArgs: ['--import', 'tsx', 'host.ts'] });
     expect(classify(['npm', 'install', 'tsx'])).toEqual({ kind: 'skip' });
+    expect(classify(['npm', 'install', '-D', '../packs/hotswap-cli-0.1.0.tgz', 'tsx'])).toEqual({ kind: 'install', args: ['-D', '../packs/hotswap-cli-0.1.0.tgz', 'tsx'] });
     expect(classify(['npm', 'run', 'nope'], scripts)).toMatchObject({ kind: 'error' });
   });
 });
 
 describe('the getting-started contract', () => {
   test('the fixture page keeps it: the host serves the plugin, then the changed one', async () => {
-    await follow(FIXTURE);
+    await follow(FIXTURE, { installs: 'link' });
   }, 120_000);
 
   test('the fixture page also passes the samples check (its tsconfig.json paths resolve #g from the plugin)', async () => {
@@ -283,7 +284,7 @@ describe('the getting-started contract', () => {
   test('a host that never reloads fails at the reload step', async () => {
     const text = readFileSync(FIXTURE, 'utf8');
     const noSignal = page(text.replace('kill -USR1 $(cat host.pid)\n', 'echo "forgot to reload"\n'), 'no-signal.md');
-    await expect(follow(noSignal, { printTimeoutMs: 3000 })).rejects.toThrow(
+    await expect(follow(noSignal, { printTimeoutMs: 3000, installs: 'link' })).rejects.toThrow(
       /^step 14 \(.*no-signal\.md:96, `npm run build:plugins`\): after the change at .*no-signal\.md:88 and the reload step \(step 14\), the host never printed "Good morning"/,
     );
   }, 120_000);

@@ -9,14 +9,16 @@
 //   ```json file=package.json block the project gets
 //   {"name": "my-app", "private": true, "type": "module"}.
 // - Commands: the lines of ```sh (or bash, shell) blocks, in page order.
-//   `hotswap …` and `npx hotswap …` run the workspace's CLI and must exit 0.
+//   `hotswap …` and `npx hotswap …` run the CLI and must exit 0.
 //   The host is started by exactly one command, `node --import tsx <file>`,
 //   `npx tsx <file>`, `tsx <file>`, or `npm start` / `npm run <script>` whose
 //   script is one of those or a hotswap command; it keeps running. `kill
-//   -<SIGNAL> $(cat <pidfile>)` signals the host. Every other line (mkdir, cd,
-//   npm init, npm install, npx tsc, …) is not run: the test's project stands
-//   in for it, with @hotswap/core, @hotswap/cli and tsx linked into
-//   node_modules.
+//   -<SIGNAL> $(cat <pidfile>)` signals the host. `npm install` lines that
+//   name a `.tgz` run for real, with npm, in a fresh project outside the
+//   workspace (<temp>/my-app), after the test has `pnpm pack`ed core and the
+//   CLI into <temp>/hotswap/packs as the page's clone steps do; `hotswap`
+//   commands run the CLI so installed. Every other line (mkdir, cd, npm init,
+//   the clone's pnpm commands, npx tsc, …) is not run: the test stands in for it.
 // - The change: after the start command, the page gives
 //   plugins/greeter/index.ts again, either as a whole ```ts block with the
 //   same `// file:` line or as a ```diff file=plugins/greeter/index.ts block.

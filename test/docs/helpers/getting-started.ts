@@ -2,7 +2,7 @@
 // contract is in docs/README.md ("Writing docs") and in
 // test/docs/getting-started.test.ts.
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import ts from 'typescript';
 import { start, type Child } from '../../helpers/child.js';
@@ -20,7 +20,13 @@ import {
 import { classify, shellCommands, type Action } from './shell.js';
 
 const PLUGIN = 'plugins/greeter/index.ts';
-const CLI = join(ROOT, 'packages', 'cli', 'bin', 'hotswap.js');
+/** The packages the page installs from tarballs, packed from the workspace: the directory in the repository and the tarball's name. */
+const PACKED = [
+  { dir: join(ROOT, 'packages', 'core'), tarball: 'hotswap-core-0.1.0.tgz' },
+  { dir: join(ROOT, 'packages', 'cli'), tarball: 'hotswap-cli-0.1.0.tgz' },
+];
+const PNPM = ['-y', 'pnpm@10.34.8'];
+const INSTALL_TIMEOUT_MS = 180_000;
 const COMMAND_TIMEOUT_MS = 60_000;
 const PRINT_TIMEOUT_MS = 30_000;
 const SHELLS = new Set(['sh', 'bash', 'shell']);
@@ -76,6 +82,9 @@ export function plan(page: string): { steps: Step[]; problems: string[]; before?
   const plugin = steps.filter((s) => s.action.kind === 'file' && s.action.version.path === PLUGIN);
   const changes = steps.filter((s) => s.action.kind === 'file' && s.action.change);
   if (plugin.length === 0) problems.push(`the page has no \`// file: ${PLUGIN}\` ts block: the test cannot find the plugin.`);
+  if (!steps.some((s) => s.action.kind === 'install')) {
+    problems.push('the page never installs the packed packages: give `npm install ../hotswap/packs/hotswap-core-0.1.0.tgz` (and the CLI\'s tarball) in a ```sh block.');
+  }
   if (starts.length !== 1) {
     problems.push(
       `the page must start the host with exactly one command (node --import tsx <file>, npx tsx <file>, npm start, …); it has ${starts.length}` +
@@ -142,9 +151,10 @@ function anyOf(texts: readonly string[]): RegExp {
   return new RegExp(texts.map((t) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'));
 }
 
-function runCli(dir: string, args: readonly string[]): Promise<{ code: number | string | null; output: string }> {
+/** Runs `file args` in `dir`; resolves with the exit code (0, a number, a signal's name) and the output. */
+function run(file: string, args: readonly string[], dir: string, timeout = COMMAND_TIMEOUT_MS): Promise<{ code: number | string | null; output: string }> {
   return new Promise((done) => {
-    execFile(process.execPath, [CLI, ...args], { cwd: dir, env: childEnv(), timeout: COMMAND_TIMEOUT_MS, killSignal: 'SIGKILL' }, (error, stdout, stderr) => {
+    execFile(file, args, { cwd: dir, env: childEnv(), timeout, killSignal: 'SIGKILL', maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
       const failure = error as (Error & { code?: number | string; signal?: string }) | null;
       done({ code: failure === null ? 0 : (failure.code ?? failure.signal ?? null), output: `${stdout}${stderr}` });
     });
@@ -156,12 +166,38 @@ function tail(lines: readonly string[], from = 0): string {
   return shown.length === 0 ? '    (nothing)' : shown.map((l) => `    ${l}`).join('\n');
 }
 
+/** The CLI the project installed, as `npx hotswap` runs it. */
+function runCli(dir: string, args: readonly string[]): Promise<{ code: number | string | null; output: string }> {
+  return run(process.execPath, [join(dir, 'node_modules', '@hotswap', 'cli', 'bin', 'hotswap.js'), ...args], dir);
+}
+
+/** `pnpm pack`s core and the CLI into `packs`, as the page tells a reader to in a clone of the repository. */
+async function pack(packs: string): Promise<void> {
+  mkdirSync(packs, { recursive: true });
+  for (const { dir, tarball } of PACKED) {
+    const result = await run('npx', [...PNPM, 'pack', '--pack-destination', packs], dir, INSTALL_TIMEOUT_MS);
+    if (result.code !== 0 || !existsSync(join(packs, tarball))) throw new Error(`pnpm pack in ${rel(dir)} made no ${tarball} (exit ${result.code}):\n${tail(result.output.split('\n'))}`);
+  }
+}
+
+/** How `follow` runs a page. */
+export interface FollowOptions {
+  /** How long the host has to print what the page says it prints. */
+  printTimeoutMs?: number;
+  /**
+   * `npm` (the default): pack and install the tarballs for real, as the page
+   * says. `link`: link the workspace's packages instead, for tests of the
+   * contract itself, which need not pay for an install.
+   */
+  installs?: 'npm' | 'link';
+}
+
 /**
  * Follows `page` as a reader would, by its contract, and resolves when the
  * host served the plugin and then the changed plugin; rejects with the step
  * that broke.
  */
-export async function follow(page: string, { printTimeoutMs = PRINT_TIMEOUT_MS } = {}): Promise<void> {
+export async function follow(page: string, { printTimeoutMs = PRINT_TIMEOUT_MS, installs = 'npm' }: FollowOptions = {}): Promise<void> {
   assertBuilt();
   const { steps, problems, before, after } = plan(page);
   if (problems.length > 0) {
@@ -174,17 +210,23 @@ export async function follow(page: string, { printTimeoutMs = PRINT_TIMEOUT_MS }
       .join('\n')}\nthe host must print one of ${JSON.stringify(removed)} before the change and one of ${JSON.stringify(added)} after it.`,
   );
 
-  const dir = tempDir('getting-started');
+  // Outside the workspace: <temp>/hotswap/packs holds the tarballs, <temp>/my-app is the reader's project beside it.
+  const root = tempDir('getting-started');
+  const dir = join(root, 'my-app');
   let host: Child | undefined;
   let changeMark = -1;
   try {
-    if (!steps.some((s) => s.action.kind === 'file' && s.action.version.path === 'package.json')) {
-      writeFile(dir, 'package.json', `${JSON.stringify({ name: 'my-app', private: true, type: 'module' }, null, 2)}\n`);
-    }
-    linkNodeModules(dir);
+    if (installs === 'npm') await pack(join(root, 'hotswap', 'packs'));
+    // What `npm init -y` would write; the page's own package.json replaces it when the page gives one.
+    writeFile(dir, 'package.json', `${JSON.stringify({ name: 'my-app', private: true, type: 'module' }, null, 2)}\n`);
     for (const step of steps) {
       const { action } = step;
-      if (action.kind === 'file') {
+      if (action.kind === 'install' && installs === 'link') {
+        linkNodeModules(dir);
+      } else if (action.kind === 'install') {
+        const result = await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', ...action.args], dir, INSTALL_TIMEOUT_MS);
+        if (result.code !== 0) throw new Error(`${label(page, step)} failed: npm install exited with ${result.code}:\n${tail(result.output.split('\n'))}`);
+      } else if (action.kind === 'file') {
         writeFile(dir, action.version.path, action.version.text);
         if (action.change && action.version.path === PLUGIN) changeMark = host?.lines.length ?? 0;
       } else if (action.kind === 'hotswap') {
@@ -237,6 +279,6 @@ export async function follow(page: string, { printTimeoutMs = PRINT_TIMEOUT_MS }
       await host.exited;
       clearTimeout(timer);
     }
-    rmSync(dir, { recursive: true, force: true });
+    rmSync(root, { recursive: true, force: true });
   }
 }

@@ -116,7 +116,9 @@ export type Action =
   | { kind: 'start'; file: string; nodeArgs: string[] }
   /** `kill -USR1 $(cat host.pid)`: signal the host (`pidFile` when the pid comes from a file). */
   | { kind: 'signal'; signal: NodeJS.Signals; pidFile?: string }
-  /** Anything else: the test stands in for it (mkdir, cd, npm install, …) or it is not part of the contract. */
+  /** `npm install <…>.tgz …`: install packed packages (and whatever else the line names) into the project, for real. */
+  | { kind: 'install'; args: string[] }
+  /** Anything else: the test stands in for it (mkdir, cd, npm install without a tarball, …) or it is not part of the contract. */
   | { kind: 'skip' }
   /** A command the test recognises but cannot follow. */
   | { kind: 'error'; message: string };
@@ -168,6 +170,9 @@ export function classify(words: readonly string[], scripts: Readonly<Record<stri
     if (inner.length !== 1) return { kind: 'error', message: `the script "${name}" is "${script}": the test follows scripts of one command only` };
     const extra = rest.indexOf('--') >= 0 ? rest.slice(rest.indexOf('--') + 1) : [];
     return classify([...inner[0]!.words, ...extra], scripts, depth + 1);
+  }
+  if (first === 'npm' && (rest[0] === 'install' || rest[0] === 'i' || rest[0] === 'add') && rest.some((a) => a.endsWith('.tgz'))) {
+    return { kind: 'install', args: rest.slice(1) };
   }
   if (first === 'kill') {
     let signal: string | undefined;
