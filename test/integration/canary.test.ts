@@ -1,28 +1,13 @@
 // Canary reloads: the new generation serves a share of the work beside the
 // serving one, by weight or by key, until its rules or the host decide.
 import { ErrorCodes, Swapper, type CanaryStatus, type HotswapError, type SwapperOptions } from '@hotswap/core';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { rejection, thrown } from '../helpers/errors.js';
-import { recordingPlugin, workspace, type Workspace } from '../helpers/workspace.js';
+import { swapperSuite } from '../helpers/swappers.js';
+import { recordingPlugin } from '../helpers/workspace.js';
 
-let ws: Workspace;
-let log: string[];
-const swappers: Swapper[] = [];
-
-beforeEach(() => {
-  ws = workspace();
-  log = [];
-});
-afterEach(async () => {
-  await Promise.all(swappers.splice(0).map((s) => s.close().catch(() => undefined)));
-  ws.cleanup();
-});
-
-function swapper(options: Partial<SwapperOptions> = {}): Swapper {
-  const s = new Swapper({ pluginDir: ws.bin, shared: { 'test-log': { log } }, logger: false, freeDelay: 0, ...options });
-  swappers.push(s);
-  return s;
-}
+const suite = swapperSuite();
+const swapper = (options: Partial<SwapperOptions> = {}): Swapper => suite.swapper(options);
 
 /** A plugin whose `whoami` answers `label` and whose `work(i)` throws for one call in `failEvery` (never when 0). */
 const worker = (label: string, failEvery = 0): string =>
@@ -37,14 +22,14 @@ const worker = (label: string, failEvery = 0): string =>
 
 /** Loads alpha@a1 and beta@b1, then builds alpha as `next` (beta unchanged). */
 async function loadedWithEdit(next: string, options: Partial<SwapperOptions> = {}): Promise<Swapper> {
-  ws.plugin('alpha', { 'index.ts': worker('a1') });
-  ws.plugin('beta', { 'index.ts': recordingPlugin('b1') });
-  await ws.build({ shared: ['test-log'] });
+  suite.ws.plugin('alpha', { 'index.ts': worker('a1') });
+  suite.ws.plugin('beta', { 'index.ts': recordingPlugin('b1') });
+  await suite.ws.build({ shared: ['test-log'] });
   const s = swapper(options);
   await s.load();
-  ws.plugin('alpha', { 'index.ts': next }, '1.1.0');
-  await ws.build({ shared: ['test-log'], include: /^alpha$/ });
-  log.length = 0;
+  suite.ws.plugin('alpha', { 'index.ts': next }, '1.1.0');
+  await suite.ws.build({ shared: ['test-log'], include: /^alpha$/ });
+  suite.log.length = 0;
   return s;
 }
 
@@ -64,7 +49,7 @@ describe('canary', () => {
     expect(canary.baseline).toBe(1);
     expect(starts.map((st) => [st.generation, st.baseline, st.weight, st.by])).toEqual([[2, 1, 0.3, 'random']]);
     // Both generations serve; the old one is not retired.
-    expect(log).toEqual(['alpha:a2:onLoad', 'alpha:a2:onInit', 'beta:b1:onInit']);
+    expect(suite.log).toEqual(['alpha:a2:onLoad', 'alpha:a2:onInit', 'beta:b1:onInit']);
     const answers: unknown[] = [];
     for (let i = 1; i <= 4000; i++) {
       const generation = s.current;
@@ -93,7 +78,7 @@ describe('canary', () => {
     const outcome = await canary.settled;
     expect([outcome.state, outcome.decidedBy, outcome.details?.generation]).toEqual(['promoted', 'manual', 2]);
     await s.settled();
-    expect(log).toContain('alpha:a1:onFree');
+    expect(suite.log).toContain('alpha:a1:onFree');
     expect(thrown(() => canary.promote()).code).toBe(ErrorCodes.CANARY_DECIDED);
   });
 
@@ -148,8 +133,8 @@ describe('canary', () => {
     expect(ends.map((e) => e.state)).toEqual(['rolled-back']);
     expect(s.status().lastReload).toMatchObject({ ok: false, code: ErrorCodes.CANARY_ROLLED_BACK });
     await s.settled();
-    expect(log).toContain('alpha:a2:onFree');
-    expect(log).not.toContain('alpha:a1:onFree');
+    expect(suite.log).toContain('alpha:a2:onFree');
+    expect(suite.log).not.toContain('alpha:a1:onFree');
     expect(s.reloadCounter).toBe(0);
     // The next reload runs as usual, on top of the baseline.
     expect((await s.reload()).generation).toBe(2);
@@ -166,7 +151,7 @@ describe('canary', () => {
     expect(outcome.status.counts.canary.calls).toBeGreaterThanOrEqual(30);
     expect(await alpha.invoke('slow')).toBe('a2');
     await s.settled();
-    expect(log).toContain('alpha:a1:onFree');
+    expect(suite.log).toContain('alpha:a1:onFree');
   });
 
   it('rolls back after maxDurationMs when the host leaves it undecided, and close() rolls a running canary back', async () => {
@@ -176,12 +161,12 @@ describe('canary', () => {
     expect([outcome.state, outcome.decidedBy]).toEqual(['rolled-back', 'rules']);
     expect(outcome.reasons[0]).toMatch(/maxDurationMs/);
 
-    ws.plugin('alpha', { 'index.ts': worker('a3') }, '1.2.0');
-    await ws.build({ shared: ['test-log'], include: /^alpha$/ });
+    suite.ws.plugin('alpha', { 'index.ts': worker('a3') }, '1.2.0');
+    await suite.ws.build({ shared: ['test-log'], include: /^alpha$/ });
     const second = await s.canary({ weight: 0.5, rules: { auto: false } });
     await s.close();
     expect((await second.settled).decidedBy).toBe('closed');
-    expect(log).toEqual(expect.arrayContaining(['alpha:a1:onFree', 'alpha:a2:onFree', 'alpha:a3:onFree', 'beta:b1:onFree']));
+    expect(suite.log).toEqual(expect.arrayContaining(['alpha:a1:onFree', 'alpha:a2:onFree', 'alpha:a3:onFree', 'beta:b1:onFree']));
   });
 
   it('holds other reloads until it is decided; rollback() by the host frees it and the waiting reload runs', async () => {
@@ -205,12 +190,12 @@ export default definePlugin<{ state: { n: number } }>({
   takeState(previous) { state = previous.state as { n: number }; },
   functions: { whoami: () => ${JSON.stringify(label)} },
 });`;
-    ws.plugin('alpha', { 'index.ts': stateful('a1') });
-    await ws.build();
+    suite.ws.plugin('alpha', { 'index.ts': stateful('a1') });
+    await suite.ws.build();
     const s = swapper();
     await s.load();
-    ws.plugin('alpha', { 'index.ts': stateful('a2') }, '1.1.0');
-    await ws.build();
+    suite.ws.plugin('alpha', { 'index.ts': stateful('a2') }, '1.1.0');
+    await suite.ws.build();
     const refused = await rejection(s.canary({ weight: 0.2 }));
     expect(refused.code).toBe(ErrorCodes.CANARY_REFUSED);
     expect(refused.details).toEqual({ plugins: ['alpha'] });

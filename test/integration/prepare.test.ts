@@ -1,39 +1,24 @@
 // A reload in two steps: prepare() runs it up to the swap and holds it,
 // commit() swaps it in, abort() (or its time limit, or close()) frees it.
 import { ErrorCodes, Swapper, type HotswapError, type PreparedReload, type SwapperOptions } from '@hotswap/core';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { rejection, thrown } from '../helpers/errors.js';
-import { recordingPlugin, workspace, type Workspace } from '../helpers/workspace.js';
+import { swapperSuite } from '../helpers/swappers.js';
+import { recordingPlugin } from '../helpers/workspace.js';
 
-let ws: Workspace;
-let log: string[];
-const swappers: Swapper[] = [];
+const suite = swapperSuite();
+const swapper = (options: Partial<SwapperOptions> = {}): Swapper => suite.swapper(options);
 
-beforeEach(() => {
-  ws = workspace();
-  log = [];
-});
-afterEach(async () => {
-  await Promise.all(swappers.splice(0).map((s) => s.close().catch(() => undefined)));
-  ws.cleanup();
-});
-
-function swapper(options: Partial<SwapperOptions> = {}): Swapper {
-  const s = new Swapper({ pluginDir: ws.bin, shared: { 'test-log': { log } }, logger: false, freeDelay: 0, ...options });
-  swappers.push(s);
-  return s;
-}
-
-/** Loads alpha@a1 and beta@b1, then builds alpha@a2 (beta unchanged) and clears the log. */
+/** Loads alpha@a1 and beta@b1, then builds alpha@a2 (beta unchanged) and clears the suite.log. */
 async function loadedWithEdit(options: Partial<SwapperOptions> = {}): Promise<Swapper> {
-  ws.plugin('alpha', { 'index.ts': recordingPlugin('a1') });
-  ws.plugin('beta', { 'index.ts': recordingPlugin('b1') });
-  await ws.build({ shared: ['test-log'], });
+  suite.ws.plugin('alpha', { 'index.ts': recordingPlugin('a1') });
+  suite.ws.plugin('beta', { 'index.ts': recordingPlugin('b1') });
+  await suite.ws.build({ shared: ['test-log'], });
   const s = swapper(options);
   await s.load();
-  ws.plugin('alpha', { 'index.ts': recordingPlugin('a2') }, '1.1.0');
-  await ws.build({ shared: ['test-log'], include: /^alpha$/ });
-  log.length = 0;
+  suite.ws.plugin('alpha', { 'index.ts': recordingPlugin('a2') }, '1.1.0');
+  await suite.ws.build({ shared: ['test-log'], include: /^alpha$/ });
+  suite.log.length = 0;
   return s;
 }
 
@@ -51,7 +36,7 @@ describe('prepare', () => {
       ['beta', 'unchanged', '1.0.0'],
     ]);
     // A carried-over plugin runs OnInit again, with the new generation's vault.
-    expect(log).toEqual(['alpha:a2:onLoad', 'alpha:a2:onInit', 'beta:b1:onInit']);
+    expect(suite.log).toEqual(['alpha:a2:onLoad', 'alpha:a2:onInit', 'beta:b1:onInit']);
     expect(seen).toEqual([1, 2]);
     // Prepared, not serving: the old generation answers, and the status says so.
     expect(s.current.id).toBe(1);
@@ -67,7 +52,7 @@ describe('prepare', () => {
     expect(prepared.commit()).toBe(details);
     expect(await prepared.settled).toBe('committed');
     await s.settled();
-    expect(log).toEqual(['alpha:a2:onLoad', 'alpha:a2:onInit', 'beta:b1:onInit', 'alpha:a1:onFree']);
+    expect(suite.log).toEqual(['alpha:a2:onLoad', 'alpha:a2:onInit', 'beta:b1:onInit', 'alpha:a1:onFree']);
     expect(await prepared.abort()).toBe(false);
   });
 
@@ -80,7 +65,7 @@ describe('prepare', () => {
     expect(prepared.state).toBe('aborted');
     expect(prepared.abortReason).toBe('aborted');
     expect(await prepared.settled).toBe('aborted');
-    expect(log).toEqual(['alpha:a2:onLoad', 'alpha:a2:onInit', 'beta:b1:onInit', 'alpha:a2:onFree']);
+    expect(suite.log).toEqual(['alpha:a2:onLoad', 'alpha:a2:onInit', 'beta:b1:onInit', 'alpha:a2:onFree']);
     expect(s.current.id).toBe(1);
     expect(whoami(s, 'alpha')).toBe('a1');
     expect(failures.map((f) => [f.code, f.details])).toEqual([[ErrorCodes.RELOAD_ABORTED, { reason: 'aborted' }]]);
@@ -123,7 +108,7 @@ describe('prepare', () => {
     expect(prepared.expiresAt).toBeGreaterThan(Date.now() - 1000);
     expect(await prepared.settled).toBe('aborted');
     expect(prepared.abortReason).toBe('timeout');
-    expect(log).toContain('alpha:a2:onFree');
+    expect(suite.log).toContain('alpha:a2:onFree');
     expect(thrown(() => prepared.commit()).details).toEqual({ reason: 'timeout' });
     expect(whoami(s, 'alpha')).toBe('a1');
     // The queue is free again.
@@ -142,7 +127,7 @@ describe('prepare', () => {
     const prepared: PreparedReload = await s.prepare();
     await s.close();
     expect(prepared.abortReason).toBe('closed');
-    expect(log.filter((l) => l.endsWith('onFree')).sort()).toEqual(['alpha:a1:onFree', 'alpha:a2:onFree', 'beta:b1:onFree']);
+    expect(suite.log.filter((l) => l.endsWith('onFree')).sort()).toEqual(['alpha:a1:onFree', 'alpha:a2:onFree', 'beta:b1:onFree']);
     expect(thrown(() => prepared.commit()).code).toBe(ErrorCodes.RELOAD_ABORTED);
   });
 
@@ -154,13 +139,13 @@ export default definePlugin<{ state: { count: number } }>({
   takeState(previous) { ${take} },
   functions: { inc: () => ++state.count, label: () => ${JSON.stringify(label)} },
 });`;
-    ws.plugin('counter', { 'index.ts': counter('c1', 'state = previous.state as { count: number };') });
-    await ws.build();
+    suite.ws.plugin('counter', { 'index.ts': counter('c1', 'state = previous.state as { count: number };') });
+    await suite.ws.build();
     const s = swapper();
     await s.load();
     s.current.invoke('counter', 'inc');
-    ws.plugin('counter', { 'index.ts': counter('c2', "throw new Error('cannot convert');") });
-    await ws.build();
+    suite.ws.plugin('counter', { 'index.ts': counter('c2', "throw new Error('cannot convert');") });
+    await suite.ws.build();
     const prepared = await s.prepare();
     const error = thrown(() => prepared.commit());
     expect(error.code).toBe(ErrorCodes.HANDOFF_FAILED);
@@ -175,14 +160,14 @@ export default definePlugin<{ state: { count: number } }>({
 
   it('rejects as reload() does when the reload cannot be prepared, and the queue moves on', async () => {
     const s = await loadedWithEdit();
-    ws.plugin('alpha', { 'index.ts': recordingPlugin('a3', `onInit() { throw new Error('no'); },`) });
-    await ws.build({ shared: ['test-log'] });
+    suite.ws.plugin('alpha', { 'index.ts': recordingPlugin('a3', `onInit() { throw new Error('no'); },`) });
+    await suite.ws.build({ shared: ['test-log'] });
     const error = await rejection(s.prepare());
     expect(error.code).toBe(ErrorCodes.HOOK_FAILED);
     expect(error.stage).toBe('onInit');
     expect(whoami(s, 'alpha')).toBe('a1');
-    ws.plugin('alpha', { 'index.ts': recordingPlugin('a4') });
-    await ws.build({ shared: ['test-log'] });
+    suite.ws.plugin('alpha', { 'index.ts': recordingPlugin('a4') });
+    await suite.ws.build({ shared: ['test-log'] });
     expect((await s.reload()).generation).toBe(2);
   });
 
