@@ -52,10 +52,13 @@ it('refuses a request without the token, with a wrong one, or for another Host',
   expect((await instance.inject({ url: '/ops/hotswap/status', headers: auth })).statusCode).toBe(200);
 });
 
-it('answers 404 and 405 under the prefix as the standalone endpoint does, and leaves other paths to the app', async () => {
+it('answers 404 and 405 under the prefix as the standalone endpoint does, serves the status page at the prefix, and leaves other paths to the app', async () => {
   const instance = await serve();
   expect((await instance.inject({ url: '/_hotswap/nothing', headers: auth })).statusCode).toBe(404);
-  expect((await instance.inject({ url: '/_hotswap', headers: auth })).statusCode).toBe(404);
+  // The prefix itself is the status page, which holds no data.
+  const page = await instance.inject({ url: '/_hotswap' });
+  expect(page.statusCode).toBe(200);
+  expect(page.headers['content-type']).toMatch(/^text\/html/);
   const wrongMethod = await instance.inject({ method: 'GET', url: '/_hotswap/reload', headers: auth });
   expect(wrongMethod.statusCode).toBe(405);
   expect(wrongMethod.headers['allow']).toBe('POST');

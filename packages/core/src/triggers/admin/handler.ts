@@ -147,9 +147,11 @@ async function answer(res: ServerResponse, work: () => Promise<object>): Promise
 function endpointOf(endpoint: Endpoint | undefined, req: IncomingMessage): { host: string; port: number; scheme: 'http' | 'https' } {
   if (endpoint !== undefined) return { host: endpoint.host, port: endpoint.port(), scheme: endpoint.scheme };
   const socket = req.socket as Partial<TLSSocket> & IncomingMessage['socket'];
+  const scheme = socket.encrypted === true ? 'https' : 'http';
   return {
     host: (socket.localAddress ?? '127.0.0.1').replace(/^::ffff:/, ''),
-    port: socket.localPort ?? 0,
-    scheme: socket.encrypted === true ? 'https' : 'http',
+    // A request with no socket port (injected in-process, as fastify.inject does) is taken as on the scheme's default port.
+    port: socket.localPort ?? (scheme === 'https' ? 443 : 80),
+    scheme,
   };
 }
