@@ -1,8 +1,8 @@
 import { asFailure, ErrorCodes, HotswapError, type Stage } from './errors.js';
-import { Census } from './census.js';
+import type { Census } from './census.js';
 import type { Generation } from './generation.js';
 import { HandleRegistry, type PluginHandle } from './handle.js';
-import { HookRunner } from './hooks.js';
+import type { HookRunner } from './hooks.js';
 import { coreNamespace } from './loader/core-namespace.js';
 import type { ScanCache } from './loader/scan.js';
 import { CORE_MODULE } from './meta.js';
@@ -12,11 +12,13 @@ import type { ReloadCallback, ReloadInput } from './reload/input.js';
 import { prepareReload, type StagedReload } from './reload/pipeline.js';
 import { selectSources, type SourceSpec } from './reload/sources.js';
 import { fieldsOf } from './logger.js';
-import { eventOf, Retirement } from './retire.js';
+import { eventOf, type Retirement } from './retire.js';
 import { SafeEmitter, type SwapperEvents } from './swapper/events.js';
 import { settle, timeoutOf, type LoadArgs, type PrepareOptions, type ReloadOptions, type Settings, type SwapperOptions } from './swapper/options.js';
 import { abortMessage, Transaction, type PreparedReload } from './swapper/prepared.js';
-import { CanaryRun, checkSplit, type Canary, type CanaryOptions } from './canary/run.js';
+import { checkSplit, type Canary, type CanaryOptions, type CanaryRun } from './canary/run.js';
+import { startCanary, type CanaryHost, type Staged } from './swapper/canary-start.js';
+import { wire } from './swapper/wiring.js';
 import { ReloadHistory } from './swapper/history.js';
 import { metricsOf, type SwapperMetrics } from './swapper/metrics.js';
 import { TaskQueue } from './swapper/queue.js';
@@ -33,14 +35,6 @@ export type { Canary, CanaryDecider, CanaryOptions, CanaryOutcome, CanarySplit, 
 export type { ReloadRequest } from './swapper/requests.js';
 export type { LastReload, SwapperStatus } from './swapper/status.js';
 
-/** A reload staged up to the swap, with what the swapper needs to finish it. */
-interface Staged<T extends HostTypes> {
-  staged: StagedReload<T>;
-  id: number;
-  previous: Generation<T> | undefined;
-  started: number;
-  release: string | undefined;
-}
 export type { ReloadOutcomeKind, ReloadRecord, ReloadTotals } from './swapper/history.js';
 export type { CanaryMetrics, CountedState, SwapperMetrics } from './swapper/metrics.js';
 
@@ -84,37 +78,15 @@ export class Swapper<T extends HostTypes = HostTypes> extends SafeEmitter<Swappe
     const settings = settle(options);
     super(() => settings.log);
     this.#settings = settings;
-    const log = settings.log;
     this.#options = options;
     this.#pluginDir = options.pluginDir ?? '';
     this.#shared = new Map(Object.entries(options.shared ?? {}));
     this.#shared.set(CORE_MODULE, coreNamespace());
     this.#bag = options.bag ?? ({} as BagOf<T>);
-    this.#census = new Census(
-      log,
-      this.#settings.leakTimeout,
-      (v) => this.notify('version:collect', { plugin: v.plugin, version: v.version, buildStamp: v.buildStamp }),
-      (event) => this.notify('version:leak', event),
-      this.#settings.leakCheckInterval,
-    );
-    this.#runner = new HookRunner({
-      timeoutMs: this.#settings.hookTimeout,
-      boundSync: this.#settings.boundSync,
-      onHook: (event) => this.notify('hook', event),
-    });
-    this.#retirement = new Retirement(this.#runner, {
-      retired: (v) => this.notify('version:retire', eventOf(v)),
-      drained: (v) => this.notify('version:drain', eventOf(v)),
-      stuck: (v, inflight) => {
-        log.warn({ ...fieldsOf(v), stage: 'retire', inflight }, `plugin "${v.name}" ${v.version} still has ${inflight} call(s) running after maxFreeWait; running OnFree anyway`);
-        this.notify('version:stuck', { ...eventOf(v), inflight });
-      },
-      freeFailed: (v, error) => {
-        log.error({ ...fieldsOf(v), stage: 'onFree', code: error.code }, error.message);
-        this.notify('version:free-failure', { ...eventOf(v), error });
-      },
-      freed: (v) => this.notify('version:free', eventOf(v)),
-    });
+    const wiring = wire<T>(settings, (event, ...args) => this.notify(event, ...args));
+    this.#census = wiring.census;
+    this.#runner = wiring.runner;
+    this.#retirement = wiring.retirement;
     this.#handles = new HandleRegistry<T>(() => this.current);
   }
 
@@ -347,51 +319,24 @@ export class Swapper<T extends HostTypes = HostTypes> extends SafeEmitter<Swappe
   }
 
   async #startCanary(data: unknown, options: CanaryOptions & ReloadOptions<T>): Promise<CanaryRun<T>> {
-    const { staged, id, previous, started, release } = await this.#stage(data, options);
-    if (previous === undefined) throw new HotswapError(ErrorCodes.NOT_LOADED, 'a canary needs a serving generation. Call swapper.load(data) first.');
-    if (staged.stateful.length > 0) {
-      await staged.abort();
-      throw this.#failed(
-        new HotswapError(
-          ErrorCodes.CANARY_REFUSED,
-          `the reload hands the state of ${staged.stateful.join(', ')} to a new version (takeState), which a canary cannot do: both generations would serve that state. Reload without a canary.`,
-          { plugins: staged.stateful },
-        ),
-        previous,
-        id,
-        started,
-      );
-    }
-    const kept = new Set(previous.versions);
-    const own = staged.generation.versions.filter((v) => !kept.has(v));
-    const generation = staged.generation;
-    const run: CanaryRun<T> = new CanaryRun(generation, previous, options, {
-      promote: () => {
-        this.#canary = undefined;
-        this.#current = generation;
-        this.#handles.route(false);
-        const details = this.#committed(id, data, staged, started, release);
-        this.notify('canary:end', run.status());
-        return details;
+    return startCanary(this.#canaryHost, await this.#stage(data, options), data, options);
+  }
+
+  /** What `swapper/canary-start.ts` needs of this swapper to start, promote and roll back a canary. */
+  get #canaryHost(): CanaryHost<T> {
+    return {
+      log: this.#settings.log,
+      handles: this.#handles,
+      retirement: this.#retirement,
+      notify: (event, ...args) => this.notify(event, ...args),
+      timing: () => this.#timing(),
+      install: (run, serving) => {
+        this.#canary = run;
+        if (serving !== undefined) this.#current = serving;
       },
-      rollback: (reasons) => {
-        this.#canary = undefined;
-        this.#handles.route(false);
-        for (const version of generation.versions) if (kept.has(version)) version.join(previous.vault);
-        this.#retirement.retire(own, this.#timing());
-        const status = run.status();
-        const message = `the canary of generation ${id} was rolled back: ${reasons.join('; ')}. Generation ${previous.id} serves everything again.`;
-        this.#failed(new HotswapError(ErrorCodes.CANARY_ROLLED_BACK, message, { decidedBy: status.decidedBy ?? 'manual', reasons }), previous, id, started);
-        this.notify('canary:end', status);
-      },
-    });
-    staged.commit(() => {
-      this.#canary = run;
-      this.#handles.route(true);
-    });
-    this.#settings.log.info({ generation: id, stage: 'canary', baseline: previous.id, weight: options.weight }, `generation ${id} serving as a canary for ${Math.round(options.weight * 100)}% of the work beside generation ${previous.id}`);
-    this.notify('canary:start', run.status());
-    return run;
+      committed: ({ id, staged, started, release }, data) => this.#committed(id, data, staged, started, release),
+      failed: (error, { previous, id, started }) => this.#failed(error, previous, id, started),
+    };
   }
 
   async #prepare(data: unknown, options: ReloadOptions<T>, timeoutMs: number): Promise<Transaction> {
