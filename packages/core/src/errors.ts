@@ -3,6 +3,9 @@
  * `code`. The codes are grouped by the area that raises them; docs/errors.md
  * lists each one with what to do about it, and a test keeps the two in step.
  */
+
+import type { ClusterCanaryStatus, WorkerCanaryReport } from './cluster/canary.js';
+
 export const ErrorCodes = {
   // The plugin directory and the artifacts in it.
   PLUGIN_DIR_MISSING: 'HOTSWAP_PLUGIN_DIR_MISSING',
@@ -130,7 +133,13 @@ export interface ErrorDetailsMap {
   HOTSWAP_LIVE_COLLISION: { /** The live name both define. */ name: string; /** The plugin that defined it first. */ owner: string };
   HOTSWAP_LIVE_NOT_FOUND: { /** Whether a function or a type was asked for. */ kind: 'function' | 'type'; /** The name asked for. */ name: string; /** The names there are. */ known: readonly string[] };
   HOTSWAP_CANARY_REFUSED: { /** The plugins whose state would be handed over, which two serving generations cannot share. */ plugins: readonly string[] };
-  HOTSWAP_CANARY_ROLLED_BACK: { /** Who decided: the rules, the host or close(). */ decidedBy: 'rules' | 'manual' | 'closed'; /** Why, in words. */ reasons: readonly string[] };
+  HOTSWAP_CANARY_ROLLED_BACK: {
+    /** Who decided: the rules, the host or close(). */ decidedBy: 'rules' | 'manual' | 'closed';
+    /** Why, in words. */ reasons: readonly string[];
+    /** A cluster canary's release. */ release?: string;
+    /** A cluster canary's counts, every worker's added up. */ counts?: ClusterCanaryStatus['counts'];
+    /** A cluster canary's workers, each with its own counts. */ workers?: readonly WorkerCanaryReport[];
+  };
   HOTSWAP_CANARY_DECIDED: { /** How the canary ended. */ state: 'running' | 'promoted' | 'rolled-back' };
   HOTSWAP_RELOAD_ABORTED: { /** Why: `aborted` by the host, `timeout` (prepareTimeout), `closed` by close(), or `commit-failed`. */ reason: 'aborted' | 'timeout' | 'closed' | 'commit-failed' };
   HOTSWAP_HOOK_TIMEOUT: { /** The limit that was exceeded, in milliseconds. */ timeoutMs: number };

@@ -16,8 +16,8 @@ import { eventOf, type Retirement } from './retire.js';
 import { SafeEmitter, type SwapperEvents } from './swapper/events.js';
 import { settle, timeoutOf, type LoadArgs, type PrepareOptions, type ReloadOptions, type Settings, type SwapperOptions } from './swapper/options.js';
 import { abortMessage, Transaction, type PreparedReload } from './swapper/prepared.js';
-import { checkSplit, type Canary, type CanaryOptions, type CanaryRun } from './canary/run.js';
-import { startCanary, type CanaryHost, type Staged } from './swapper/canary-start.js';
+import { checkSplit, type Canary, type CanaryOptions, type CanaryRun, type CanarySplit } from './canary/run.js';
+import { holdCanary, startCanary, type CanaryHost, type PreparedCanary, type Staged } from './swapper/canary-start.js';
 import { wire } from './swapper/wiring.js';
 import { ReloadHistory } from './swapper/history.js';
 import { metricsOf, type SwapperMetrics } from './swapper/metrics.js';
@@ -246,6 +246,27 @@ export class Swapper<T extends HostTypes = HostTypes> extends SafeEmitter<Swappe
   }
 
   /**
+   * A canary held at the swap, as `prepare()` holds a reload, for a cluster
+   * transaction (`joinCluster`): its `commit()` starts the canary with no
+   * judge of its own, since the coordinator judges every worker's counts
+   * together and decides for all. The queue stays taken until the canary is
+   * decided. @internal
+   */
+  prepareCanary(options: CanarySplit & PrepareOptions<T>): Promise<PreparedCanary<T>> {
+    return new Promise<PreparedCanary<T>>((resolve, reject) => {
+      checkSplit(options);
+      const timeout = timeoutOf(options.timeoutMs, this.#settings.prepareTimeout);
+      this.#enqueue(async () => {
+        const data = this.#reloadData(options);
+        const held = await holdCanary(this.#canaryHost, await this.#stage(data, options), data, options, timeout);
+        this.#track(held.prepared);
+        resolve(held);
+        if ((await held.prepared.settled) === 'committed') await held.run()?.settled;
+      }).catch(reject);
+    });
+  }
+
+  /**
    * Retires the current generation and waits until every retired version has
    * had its OnFree: free delays are cut short, but calls still running are
    * waited for (up to `maxFreeWait`). A prepared reload is aborted. Call it
@@ -359,11 +380,16 @@ export class Swapper<T extends HostTypes = HostTypes> extends SafeEmitter<Swappe
         this.#failed(error ?? new HotswapError(ErrorCodes.RELOAD_ABORTED, abortMessage(id, reason), { reason }), previous, id, started);
       },
     });
+    this.#track(prepared);
+    return prepared;
+  }
+
+  /** Keeps the prepared reload until it is decided, for `close()` to abort. */
+  #track(prepared: Transaction): void {
     this.#prepared = prepared;
     void prepared.settled.then(() => {
       if (this.#prepared === prepared) this.#prepared = undefined;
     });
-    return prepared;
   }
 
   /** Everything after the swap; nothing here may fail the reload: listeners' errors are logged, not thrown. */

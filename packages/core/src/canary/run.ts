@@ -168,6 +168,17 @@ export class CanaryRun<T extends Contract = Contract> implements Canary {
     this.#rollback('manual', [reason]);
   }
 
+  /**
+   * Decides for a judge outside this process (a cluster's coordinator, which
+   * judges every worker's counts together), in the judge's name. A canary
+   * already decided is left as it is. @internal
+   */
+  decide(verdict: 'promote' | 'rollback', by: CanaryDecider, reasons: string[]): void {
+    if (this.#state !== 'running') return;
+    if (verdict === 'promote') this.#promote(by, reasons);
+    else this.#rollback(by, reasons);
+  }
+
   /** Rolls back because the swapper closes. @internal */
   close(): void {
     this.#rollback('closed', ['the swapper was closed']);

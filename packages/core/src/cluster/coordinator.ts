@@ -1,11 +1,14 @@
 import cluster from 'node:cluster';
 import { asFailure, ErrorCodes, HotswapError } from '../errors.js';
 import { consoleLogger, silentLogger, type Logger } from '../logger.js';
+import { checkSplit, type CanaryOptions } from '../canary/run.js';
+import { settleRules } from '../canary/rules.js';
+import { ClusterCanaryRun, type ClusterCanary } from './canary.js';
 import { CLUSTER_TAG, wireError, type WorkerMessage } from './messages.js';
 import { resolveReleaseRef, type ReleaseRef } from './release-ref.js';
 import { ClusterTransaction } from './transaction.js';
 import { clusterPrimaryTransport, type CoordinatorTransport } from './transport.js';
-import type { ClusterReloadResult, ClusterStatus, CoordinatorOptions } from './types.js';
+import type { ClusterReloadOptions, ClusterReloadResult, ClusterStatus, CoordinatorOptions } from './types.js';
 
 /** A worker between its `hello` and its `ready`. */
 interface Join {
@@ -33,6 +36,7 @@ export class Coordinator {
   readonly #gone = new Set<number>();
   #committed: ReleaseRef | undefined;
   #txn: ClusterTransaction | undefined;
+  #canary: ClusterCanaryRun | undefined;
   /** Settles when the transaction under way ends; joins wait for it. */
   #active: Promise<void> | undefined;
   /** The next reload, not started yet: calls made meanwhile share it. */
@@ -66,6 +70,11 @@ export class Coordinator {
     return this.#reloads;
   }
 
+  /** The cluster canary running now, if any: its status, and promote or roll it back by hand. */
+  get activeCanary(): ClusterCanary | undefined {
+    return this.#canary;
+  }
+
   /** What the coordinator knows: the committed release, the workers serving it, the last reload. */
   status(): ClusterStatus {
     return {
@@ -73,6 +82,7 @@ export class Coordinator {
       workers: [...this.#members].sort((a, b) => a - b),
       reloadCount: this.#reloads,
       reloading: this.#active !== undefined,
+      ...(this.#canary === undefined ? {} : { canary: this.#canary.status() }),
       ...(this.#last === undefined ? {} : { lastReload: this.#last }),
     };
   }
@@ -83,9 +93,18 @@ export class Coordinator {
    * `deadlineMs`, then commits everywhere, or aborts everywhere and rejects
    * with `HOTSWAP_CLUSTER_ABORTED`. One runs at a time: calls made while one
    * runs share the next. `rollback` is passed to every worker's reload.
+   *
+   * With `canary`, phase 2 commits it as a canary in every worker instead:
+   * each worker reports its counts, the coordinator judges them together by
+   * the canary's rules and tells every worker to promote or roll back. It
+   * resolves once promoted (the result's `canary` has the counts and the
+   * verdict) and rejects with `HOTSWAP_CANARY_ROLLED_BACK` once rolled back;
+   * bad canary options reject with `HOTSWAP_INVALID_OPTION`. A canary reload
+   * is never shared with other calls.
    */
-  reload(options: { rollback?: boolean } = {}): Promise<ClusterReloadResult> {
+  reload(options: ClusterReloadOptions = {}): Promise<ClusterReloadResult> {
     if (this.#closed) return Promise.reject(new HotswapError(ErrorCodes.CLUSTER_ROLE, 'the coordinator is closed: make a new one with createCoordinator().'));
+    if (options.canary !== undefined) return this.#canaryReload(options.canary, options.rollback === true);
     if (options.rollback === true) this.#pendingRollback = true;
     if (this.#pending !== undefined) return this.#pending;
     const promise = this.#tail.then(async () => {
@@ -101,13 +120,30 @@ export class Coordinator {
     return promise;
   }
 
-  /** Stops listening to the workers. A transaction under way runs to its end. */
+  /** A canary reload: its own place in the line, never shared. */
+  #canaryReload(canary: CanaryOptions, rollback: boolean): Promise<ClusterReloadResult> {
+    try {
+      if (typeof canary !== 'object' || canary === null) throw new HotswapError(ErrorCodes.INVALID_OPTION, `\`canary\` must be an object such as { weight: 0.1 }; got ${String(canary)}.`);
+      checkSplit(canary);
+    } catch (error) {
+      return Promise.reject(asFailure(error));
+    }
+    const promise = this.#tail.then(async () => {
+      while (this.#joins.size > 0) await Promise.all([...this.#joins.values()].map((j) => j.promise));
+      return this.#transact(rollback, canary);
+    });
+    this.#tail = promise.catch(() => undefined);
+    return promise;
+  }
+
+  /** Stops listening to the workers; a cluster canary running is rolled back. A transaction under way runs to its end. */
   close(): void {
+    this.#canary?.close();
     this.#closed = true;
     for (const stop of this.#stop.splice(0)) stop();
   }
 
-  #transact(rollback: boolean): Promise<ClusterReloadResult> {
+  #transact(rollback: boolean, canary?: CanaryOptions): Promise<ClusterReloadResult> {
     let release: ReleaseRef;
     try {
       release = resolveReleaseRef(this.#root);
@@ -115,11 +151,13 @@ export class Coordinator {
       return Promise.reject(this.#failed(error));
     }
     const members = [...this.#members];
+    const baseline = this.#committed?.id;
     const txn = new ClusterTransaction({
       txn: ++this.#count,
       release,
       members,
       rollback,
+      ...(canary === undefined ? {} : { canary: { weight: canary.weight, by: canary.by ?? 'random', reportMs: settleRules(canary.rules).checkIntervalMs } }),
       deadlineMs: this.#deadlineMs,
       commitTimeoutMs: this.#commitTimeoutMs,
       send: (worker, message) => this.#transport.send(worker, message),
@@ -127,6 +165,8 @@ export class Coordinator {
     });
     this.#txn = txn;
     const run = txn.run().then(
+      (result) => (canary === undefined ? result : this.#judge(result, release, baseline, canary)),
+    ).then(
       (result) => {
         this.#reloads++;
         this.#last = { ok: true, at: Date.now(), result };
@@ -153,6 +193,33 @@ export class Coordinator {
     return run;
   }
 
+  /** The canary phase: every worker that committed reports its counts until the verdict, judged here on all of them together. */
+  async #judge(result: ClusterReloadResult, release: ReleaseRef, baseline: string | undefined, options: CanaryOptions): Promise<ClusterReloadResult> {
+    const run = new ClusterCanaryRun({
+      txn: result.generation,
+      release: release.id,
+      baseline,
+      workers: result.workers.filter((w) => w.outcome === 'committed').map((w) => w.worker),
+      options,
+      commitTimeoutMs: this.#commitTimeoutMs,
+      send: (worker, message) => this.#transport.send(worker, message),
+      decided: (verdict) => {
+        // From here on a worker that starts loads the release the verdict leaves serving.
+        if (verdict === 'promote') this.#committed = release;
+      },
+    });
+    this.#canary = run;
+    this.#log.info({ generation: result.generation, stage: 'canary', release: release.id, baseline, weight: options.weight }, `cluster canary ${result.generation}: release ${release.id} serving ${Math.round(options.weight * 100)}% of the work in ${run.status().workers.length} worker(s) beside release ${baseline ?? 'none'}`);
+    const outcome = await run.settled;
+    this.#canary = undefined;
+    if (outcome.state === 'promoted') return { ...result, canary: outcome };
+    throw new HotswapError(
+      ErrorCodes.CANARY_ROLLED_BACK,
+      `the cluster canary of release ${release.id} was rolled back: ${outcome.reasons.join('; ')}. Every worker serves release ${baseline ?? 'before'} again.`,
+      { decidedBy: outcome.decidedBy, reasons: outcome.reasons, release: release.id, counts: outcome.status.counts, workers: outcome.status.workers },
+    );
+  }
+
   #failed(error: unknown): HotswapError {
     const failure = asFailure(error);
     this.#last = { ok: false, at: Date.now(), code: failure.code, message: failure.message };
@@ -175,6 +242,8 @@ export class Coordinator {
     } else if (message.type === 'join-failed') {
       this.#joins.get(worker)?.done();
       this.#log.error({ stage: 'join', worker, release: message.release, code: message.error.code }, `worker ${worker} could not load release ${message.release}: ${message.error.message}`);
+    } else if (message.type === 'canary-counts' || message.type === 'canary-decided') {
+      this.#canary?.handle(worker, message);
     } else {
       this.#txn?.handle(worker, message);
     }
@@ -185,6 +254,7 @@ export class Coordinator {
     this.#members.delete(worker);
     this.#joins.get(worker)?.done();
     this.#txn?.exited(worker);
+    this.#canary?.exited(worker);
   }
 
   /** Names the committed release to a starting worker, once no transaction is under way, and waits for it to load. */

@@ -1,4 +1,6 @@
 import { asFailure } from '../errors.js';
+import type { MeterCounts } from '../canary/meter.js';
+import type { CanaryDecider, CanarySplit } from '../canary/run.js';
 import type { PluginDetail } from '../reload/details.js';
 import type { ReleaseRef } from './release-ref.js';
 
@@ -22,15 +24,27 @@ export type WorkerMessage =
   | { tag: typeof CLUSTER_TAG; type: 'vote'; txn: number; ok: false; error: WireError }
   | { tag: typeof CLUSTER_TAG; type: 'committed'; txn: number; generation: number; at: number }
   | { tag: typeof CLUSTER_TAG; type: 'commit-failed'; txn: number; error: WireError }
-  | { tag: typeof CLUSTER_TAG; type: 'aborted'; txn: number };
+  | { tag: typeof CLUSTER_TAG; type: 'aborted'; txn: number }
+  /** A cluster canary's counts in this worker since it started, sent every `reportMs`, and once more before its verdict. */
+  | { tag: typeof CLUSTER_TAG; type: 'canary-counts'; txn: number; canary: MeterCounts; baseline: MeterCounts }
+  /** This worker's canary is decided: on the coordinator's word, or by its own swapper's `close()`. */
+  | { tag: typeof CLUSTER_TAG; type: 'canary-decided'; txn: number; state: 'promoted' | 'rolled-back'; generation: number; canary: MeterCounts; baseline: MeterCounts };
+
+/** How a prepared cluster reload is to be committed as a canary: the split, and how often counts are reported. */
+export interface WireCanary extends CanarySplit {
+  /** Milliseconds between two `canary-counts` messages. */
+  reportMs: number;
+}
 
 /** What the coordinator sends a worker. */
 export type CoordinatorMessage =
   | { tag: typeof CLUSTER_TAG; type: 'welcome'; release: ReleaseRef }
   | { tag: typeof CLUSTER_TAG; type: 'no-release'; error: WireError }
-  | { tag: typeof CLUSTER_TAG; type: 'prepare'; txn: number; release: ReleaseRef; rollback: boolean; timeoutMs: number }
+  | { tag: typeof CLUSTER_TAG; type: 'prepare'; txn: number; release: ReleaseRef; rollback: boolean; timeoutMs: number; canary?: WireCanary }
   | { tag: typeof CLUSTER_TAG; type: 'commit'; txn: number }
-  | { tag: typeof CLUSTER_TAG; type: 'abort'; txn: number };
+  | { tag: typeof CLUSTER_TAG; type: 'abort'; txn: number }
+  /** The cluster canary's verdict, judged on every worker's counts together: every worker promotes, or every worker rolls back. */
+  | { tag: typeof CLUSTER_TAG; type: 'canary-decide'; txn: number; verdict: 'promote' | 'rollback'; decidedBy: CanaryDecider; reasons: string[] };
 
 /** Any message of the cluster protocol. */
 export type ClusterMessage = WorkerMessage | CoordinatorMessage;

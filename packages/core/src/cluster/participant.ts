@@ -1,7 +1,9 @@
 import { ErrorCodes, HotswapError } from '../errors.js';
 import type { HostTypes } from '../plugin.js';
 import type { LoadArgs, PreparedReload, Swapper } from '../swapper.js';
-import { CLUSTER_TAG, wireError, type CoordinatorMessage } from './messages.js';
+import type { CanaryRun } from '../canary/run.js';
+import type { PreparedCanary } from '../swapper/canary-start.js';
+import { CLUSTER_TAG, wireError, type CoordinatorMessage, type WireCanary } from './messages.js';
 import type { ReleaseRef } from './release-ref.js';
 import { clusterWorkerTransport } from './transport.js';
 import type { JoinOptions } from './types.js';
@@ -20,6 +22,10 @@ interface Entry {
   /** The plugin directory before the prepare, put back if the reload is given up. */
   before: string;
   prepared?: PreparedReload;
+  /** A cluster canary: how it splits, and how often its counts are reported. */
+  canary?: WireCanary;
+  /** The canary held at the swap, when it is one. */
+  held?: PreparedCanary<HostTypes>;
   refused?: boolean;
   abortAsked?: boolean;
 }
@@ -37,6 +43,8 @@ export async function joinCluster<T extends HostTypes>(swapper: Swapper<T>, opti
   const transport = options.transport ?? clusterWorkerTransport();
   const timeoutMs = options.timeoutMs ?? 30_000;
   const entries = new Map<number, Entry>();
+  /** Cluster canaries serving here, until the coordinator's verdict. */
+  const canaries = new Map<number, CanaryRun<HostTypes>>();
   let release: ReleaseRef | undefined;
   let welcome: ((message: CoordinatorMessage) => void) | undefined;
 
@@ -50,9 +58,32 @@ export async function joinCluster<T extends HostTypes>(swapper: Swapper<T>, opti
     entries.delete(txn);
     send({ tag: CLUSTER_TAG, type: 'aborted', txn });
   };
+  const hold = (entry: Entry, rollback: boolean, timeout: number): Promise<PreparedReload> => {
+    const canary = entry.canary;
+    if (canary === undefined) return swapper.prepare({ timeoutMs: timeout, rollback });
+    return swapper.prepareCanary({ timeoutMs: timeout, rollback, weight: canary.weight, by: canary.by ?? 'random' }).then((held) => {
+      entry.held = held;
+      return held.prepared;
+    });
+  };
+  /** Reports a committed canary's counts every `reportMs` until it is decided, then its outcome. */
+  const watch = (txn: number, entry: Entry, run: CanaryRun<HostTypes>, reportMs: number): void => {
+    canaries.set(txn, run);
+    const report = (): void => send({ tag: CLUSTER_TAG, type: 'canary-counts', txn, ...run.counts() });
+    const timer = setInterval(report, reportMs);
+    timer.unref();
+    void run.settled.then((outcome) => {
+      clearInterval(timer);
+      canaries.delete(txn);
+      if (outcome.state === 'promoted') release = entry.release;
+      else restore(entry);
+      const generation = outcome.state === 'promoted' ? run.generation : run.baseline;
+      send({ tag: CLUSTER_TAG, type: 'canary-decided', txn, state: outcome.state, generation, ...run.counts() });
+    });
+  };
   const prepare = (txn: number, entry: Entry, rollback: boolean, timeout: number): void => {
     swapper.resetPluginDir(entry.release.dir);
-    swapper.prepare({ timeoutMs: timeout, rollback }).then(
+    hold(entry, rollback, timeout).then(
       (prepared) => {
         entry.prepared = prepared;
         if (entry.abortAsked === true) return abort(txn, entry);
@@ -78,8 +109,11 @@ export async function joinCluster<T extends HostTypes>(swapper: Swapper<T>, opti
     try {
       const details = prepared.commit();
       const at = performance.timeOrigin + performance.now();
-      release = entry.release;
+      const run = entry.held?.run();
+      // A canary serves beside the release before: this worker serves the new one only once it is promoted.
+      if (run === undefined || entry.canary === undefined) release = entry.release;
       send({ tag: CLUSTER_TAG, type: 'committed', txn, generation: details.generation, at });
+      if (run !== undefined && entry.canary !== undefined) watch(txn, entry, run, entry.canary.reportMs);
     } catch (error) {
       restore(entry);
       send({ tag: CLUSTER_TAG, type: 'commit-failed', txn, error: wireError(error) });
@@ -91,8 +125,12 @@ export async function joinCluster<T extends HostTypes>(swapper: Swapper<T>, opti
       return;
     }
     if (release === undefined) return;
+    if (message.type === 'canary-decide') {
+      canaries.get(message.txn)?.decide(message.verdict, message.decidedBy, message.reasons);
+      return;
+    }
     if (message.type === 'prepare') {
-      const entry: Entry = { release: message.release, before: swapper.pluginDir };
+      const entry: Entry = { release: message.release, before: swapper.pluginDir, ...(message.canary === undefined ? {} : { canary: message.canary }) };
       entries.set(message.txn, entry);
       prepare(message.txn, entry, message.rollback, message.timeoutMs);
       return;

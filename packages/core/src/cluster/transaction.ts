@@ -1,6 +1,6 @@
 import { ErrorCodes, HotswapError } from '../errors.js';
 import type { PluginDetail } from '../reload/details.js';
-import { CLUSTER_TAG, type CoordinatorMessage, type WireError, type WorkerMessage } from './messages.js';
+import { CLUSTER_TAG, type CoordinatorMessage, type WireCanary, type WireError, type WorkerMessage } from './messages.js';
 import type { ReleaseRef } from './release-ref.js';
 import type { ClusterReloadResult, WorkerOutcome, WorkerReport } from './types.js';
 
@@ -10,10 +10,12 @@ export interface TransactionConfig {
   release: ReleaseRef;
   members: readonly number[];
   rollback: boolean;
+  /** Commit as a canary in every worker: the release is committed only once the coordinator promotes it. */
+  canary?: WireCanary;
   deadlineMs: number;
   commitTimeoutMs: number;
   send(worker: number, message: CoordinatorMessage): void;
-  /** Called once every vote is yes, before the first commit is sent: the release is committed from here on. */
+  /** Called once every vote is yes, before the first commit is sent: the release is committed from here on (not for a canary). */
   decided(release: ReleaseRef): void;
 }
 
@@ -50,7 +52,7 @@ export class ClusterTransaction {
     if (message.type === 'vote') member.vote = message.ok ? { ok: true, generation: message.generation, plugins: message.plugins } : { ok: false, error: message.error };
     else if (message.type === 'committed') member.swap = { generation: message.generation, at: message.at };
     else if (message.type === 'commit-failed') member.swap = { error: message.error };
-    else member.aborted = true;
+    else if (message.type === 'aborted') member.aborted = true;
     this.#wake?.();
   }
 
@@ -65,7 +67,8 @@ export class ClusterTransaction {
   async run(): Promise<ClusterReloadResult> {
     const { txn, release, rollback, deadlineMs, commitTimeoutMs } = this.#config;
     // A worker left alone (its coordinator gone) gives the prepared reload up by itself a little after phase 2 would have ended.
-    this.#broadcast({ tag: CLUSTER_TAG, type: 'prepare', txn, release, rollback, timeoutMs: deadlineMs + commitTimeoutMs });
+    const canary = this.#config.canary;
+    this.#broadcast({ tag: CLUSTER_TAG, type: 'prepare', txn, release, rollback, timeoutMs: deadlineMs + commitTimeoutMs, ...(canary === undefined ? {} : { canary }) });
     const all = [...this.#members.values()];
     await this.#until(() => all.every((m) => m.vote !== undefined || m.died === true) || all.some((m) => m.died === true || m.vote?.ok === false), deadlineMs);
     if (all.every((m) => m.vote?.ok === true && m.died !== true)) return this.#commit();
@@ -74,7 +77,7 @@ export class ClusterTransaction {
 
   async #commit(): Promise<ClusterReloadResult> {
     const { txn, release, commitTimeoutMs } = this.#config;
-    this.#config.decided(release);
+    if (this.#config.canary === undefined) this.#config.decided(release);
     this.#broadcast({ tag: CLUSTER_TAG, type: 'commit', txn });
     const all = [...this.#members.values()];
     await this.#until(() => all.every((m) => m.swap !== undefined || m.died === true), commitTimeoutMs);

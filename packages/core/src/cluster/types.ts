@@ -1,4 +1,6 @@
+import type { CanaryOptions } from '../canary/run.js';
 import type { Logger } from '../logger.js';
+import type { ClusterCanaryOutcome, ClusterCanaryStatus } from './canary.js';
 import type { PluginDetail, ReloadDetails } from '../reload/details.js';
 import type { WireError } from './messages.js';
 import type { ReleaseRef } from './release-ref.js';
@@ -18,6 +20,21 @@ export interface CoordinatorOptions {
   transport?: CoordinatorTransport;
   /** Where the coordinator logs; `false` for nowhere. Defaults to stderr, info and above. */
   logger?: Logger | false;
+}
+
+/** What `coordinator.reload()` takes. */
+export interface ClusterReloadOptions {
+  /** An explicit rollback, passed to every worker's reload. */
+  rollback?: boolean;
+  /**
+   * Commit as a canary in every worker, with the options of a single
+   * swapper's `canary()`: it serves a share of each worker's work beside the
+   * release before, the coordinator judges every worker's counts together by
+   * `rules`, and every worker promotes it or rolls it back. The reload
+   * resolves once it is promoted, and rejects with
+   * `HOTSWAP_CANARY_ROLLED_BACK` once it is rolled back.
+   */
+  canary?: CanaryOptions;
 }
 
 /** How a worker joins: {@link joinCluster}'s options. */
@@ -70,8 +87,10 @@ export interface ClusterReloadResult extends ReloadDetails {
   releaseDir: string;
   /** Each worker that took part, by id. */
   workers: WorkerReport[];
-  /** Milliseconds between the first and the last worker's swap. */
+  /** Milliseconds between the first and the last worker's swap (for a canary: its start). */
   skewMs: number;
+  /** A canary reload's outcome: every worker's counts and the verdict that promoted it. */
+  canary?: ClusterCanaryOutcome;
 }
 
 /** What the coordinator knows: `coordinator.status()`. */
@@ -82,8 +101,10 @@ export interface ClusterStatus {
   workers: number[];
   /** Cluster reloads committed so far. */
   reloadCount: number;
-  /** Whether a cluster reload is under way. */
+  /** Whether a cluster reload is under way (a cluster canary until it is decided). */
   reloading: boolean;
+  /** The cluster canary running now: the combined counts, each worker's, and the verdict as it forms. */
+  canary?: ClusterCanaryStatus;
   /** The last cluster reload: its result, or its error's code and message. */
   lastReload?: { ok: true; at: number; result: ClusterReloadResult } | { ok: false; at: number; code: string; message: string };
 }

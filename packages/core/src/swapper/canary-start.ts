@@ -1,4 +1,4 @@
-import { ErrorCodes, HotswapError } from '../errors.js';
+import { asFailure, ErrorCodes, HotswapError } from '../errors.js';
 import type { Generation } from '../generation.js';
 import type { HandleRegistry } from '../handle.js';
 import type { Logger } from '../logger.js';
@@ -6,7 +6,8 @@ import type { HostTypes } from '../plugin.js';
 import type { ReloadDetails } from '../reload/details.js';
 import type { StagedReload } from '../reload/pipeline.js';
 import type { Retirement, RetireTiming } from '../retire.js';
-import { CanaryRun, type CanaryOptions } from '../canary/run.js';
+import { CanaryRun, type CanaryOptions, type CanarySplit } from '../canary/run.js';
+import { abortMessage, Transaction, type PreparedReload } from './prepared.js';
 import type { Notify } from './wiring.js';
 
 /** A reload staged up to the swap, with what the swapper needs to finish it. @internal */
@@ -98,4 +99,45 @@ export function installCanary<T extends HostTypes>(host: CanaryHost<T>, staged: 
 export async function startCanary<T extends HostTypes>(host: CanaryHost<T>, staged: Staged<T>, data: unknown, options: CanaryOptions): Promise<CanaryRun<T>> {
   const baseline = await refuseStateful(host, staged);
   return installCanary(host, staged, baseline, data, options);
+}
+
+/** A canary held at the swap (`swapper.prepareCanary()`), for a cluster transaction. @internal */
+export interface PreparedCanary<T extends HostTypes> {
+  /** Its `commit()` starts the canary; its `abort()` frees the new versions. */
+  readonly prepared: PreparedReload;
+  /** The canary, once committed. */
+  run(): CanaryRun<T> | undefined;
+}
+
+/**
+ * Holds a staged canary at the swap, as `prepare()` holds a reload: refused
+ * now if it would hand a plugin's state over, committed later as a canary
+ * with no judge of its own (`auto: false`, no time limit): whoever holds it
+ * decides, as a cluster's coordinator does for every worker. @internal
+ */
+export async function holdCanary<T extends HostTypes>(
+  host: CanaryHost<T>,
+  staged: Staged<T>,
+  data: unknown,
+  split: CanarySplit,
+  timeoutMs: number,
+): Promise<{ prepared: Transaction; run(): CanaryRun<T> | undefined }> {
+  const baseline = await refuseStateful(host, staged);
+  const { id, release, started } = staged;
+  let run: CanaryRun<T> | undefined;
+  const prepared = new Transaction(id, staged.staged.details, release, timeoutMs, {
+    commit: () => {
+      try {
+        run = installCanary(host, staged, baseline, data, { weight: split.weight, by: split.by ?? 'random', rules: { auto: false } });
+      } catch (error) {
+        throw asFailure(error);
+      }
+      return { generation: id, ...(release === undefined ? {} : { release }), plugins: staged.staged.details, durationMs: performance.now() - started };
+    },
+    abort: async (reason, error) => {
+      await staged.staged.abort();
+      host.failed(error ?? new HotswapError(ErrorCodes.RELOAD_ABORTED, abortMessage(id, reason), { reason }), staged);
+    },
+  });
+  return { prepared, run: () => run };
 }
