@@ -5,6 +5,7 @@
 // promote it or roll it back.
 import type { ClusterCanaryStatus, ClusterReloadResult, WorkerCanaryReport } from '@hotswap/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
 import { activate, clusterHost, releaseDir, releaseRoot, restamp, type ClusterHost } from '../helpers/cluster.js';
 import { workspace, type Workspace } from '../helpers/workspace.js';
 
@@ -170,6 +171,22 @@ describe('a canary across a cluster', () => {
     }
     // No worker began a reload: the first load is all each did.
     expect(h.child.lines.slice(from).some((line) => / reload:start /.test(line))).toBe(false);
+  }, 120_000);
+
+  it('hotswap reload --canary through the coordinator\'s admin endpoint starts a cluster canary; --promote promotes it in every worker', async () => {
+    const token = 'a-token-of-sixteen-characters';
+    const h = await started({ ADMIN_TOKEN: token });
+    const { url } = await h.next<{ url: string }>('primary', 'admin');
+    activate(root.root, 'H');
+    const start = await runCli('reload', '--url', url, '--token', token, '--canary', '0.5', '--rules', '{"auto":false}');
+    expect(start.err).toBe('');
+    expect(start.out).toMatch(/release H serving as a cluster canary for 50% of the work \(random\) in 3 worker\(s\) beside release A/);
+    const promoted = await runCli('reload', '--url', url, '--token', token, '--promote');
+    expect(promoted.out).toMatch(/canary promoted: generation 1 serves everything/);
+    expect(serving(await h.ask())).toEqual(['H/H', 'H/H', 'H/H']);
+    const again = await runCli('reload', '--url', url, '--token', token, '--rollback-canary');
+    expect(again.code).not.toBe(0);
+    expect(again.err).toContain('HOTSWAP_CANARY_DECIDED');
   }, 120_000);
 
   it('a worker killed during the canary does not stop the verdict for the others; its respawn loads the promoted release', async () => {

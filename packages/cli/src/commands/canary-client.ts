@@ -1,4 +1,4 @@
-import type { CanaryStatus, ReloadDetails } from '@hotswap/core';
+import type { CanaryStatus, ClusterCanaryStatus, ReloadDetails } from '@hotswap/core';
 import { UsageError } from '../errors.js';
 import type { Io } from '../output.js';
 import { adminUrl, callAdmin, refused } from './admin-client.js';
@@ -44,9 +44,15 @@ export async function canaryThroughAdmin(base: string, token: string, action: Ca
     }
   }
   const body = JSON.stringify({ weight: action.start.weight, ...(action.start.by === undefined ? {} : { by: action.start.by }), ...(rules === undefined ? {} : { rules }) });
-  const answer = await callAdmin<{ canary: CanaryStatus }>(adminUrl(base, '/canary'), token, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  const answer = await callAdmin<{ canary: CanaryStatus | ClusterCanaryStatus }>(adminUrl(base, '/canary'), token, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
   const canary = answer.body.canary;
   if (answer.body.ok !== true || canary === undefined) throw refused(answer);
-  io.out.write(`${io.color.green('✔')} generation ${canary.generation} serving as a canary for ${Math.round(canary.weight * 100)}% of the work (${canary.by}) beside generation ${canary.baseline}\n`);
+  const share = `${Math.round(canary.weight * 100)}% of the work (${canary.by})`;
+  if ('workers' in canary) {
+    // A cluster coordinator's endpoint: the canary serves in every worker.
+    io.out.write(`${io.color.green('✔')} release ${canary.release} serving as a cluster canary for ${share} in ${canary.workers.length} worker(s) beside release ${canary.baseline ?? 'none'}\n`);
+  } else {
+    io.out.write(`${io.color.green('✔')} generation ${canary.generation} serving as a canary for ${share} beside generation ${canary.baseline}\n`);
+  }
   io.out.write(`  ${io.color.dim(canary.verdict.reasons.join('; '))}\n`);
 }

@@ -3,6 +3,7 @@ import { judge, settleRules, type CanaryVerdict, type SettledRules } from '../ca
 import type { CanaryDecider, CanaryOptions, CanaryState } from '../canary/run.js';
 import { ErrorCodes, HotswapError } from '../errors.js';
 import { CLUSTER_TAG, type CoordinatorMessage, type WorkerMessage } from './messages.js';
+import type { ClusterReloadResult } from './types.js';
 
 /**
  * Where one worker stands in a cluster canary: `running` (it reports its
@@ -24,6 +25,8 @@ export interface WorkerCanaryReport {
 /** A cluster canary as `coordinator.status().canary` shows it: every worker's counts added up, and judged together. */
 export interface ClusterCanaryStatus {
   state: CanaryState;
+  /** The cluster reload's number (its result's `generation`). */
+  generation: number;
   /** The release served as the canary. */
   release: string;
   /** The release serving beside it: the one committed before. */
@@ -60,14 +63,20 @@ export interface ClusterCanaryOutcome {
  * worker to promote it or roll it back. `coordinator.activeCanary` while it runs.
  */
 export interface ClusterCanary {
+  /** The cluster reload's number (its result's `generation`). */
+  readonly generation: number;
   /** The release served as the canary. */
   readonly release: string;
   readonly state: CanaryState;
   /** The combined counts, each worker's, and the verdict as it forms. */
   status(): ClusterCanaryStatus;
-  /** Promotes it in every worker now: the release is committed, and every worker serves it alone. */
-  promote(): void;
-  /** Rolls it back in every worker now: every worker serves the release before alone. */
+  /**
+   * Promotes it in every worker now: the release is committed, and every
+   * worker serves it alone. Resolves with the cluster reload's result once
+   * every worker carried it out. Throws `HOTSWAP_CANARY_DECIDED` once decided.
+   */
+  promote(): Promise<ClusterReloadResult>;
+  /** Rolls it back in every worker now: every worker serves the release before alone. Throws `HOTSWAP_CANARY_DECIDED` once decided. */
   rollback(reason?: string): void;
   /** Settles once every worker carried the verdict out (or died, or did not answer in time). */
   readonly settled: Promise<ClusterCanaryOutcome>;
@@ -75,7 +84,8 @@ export interface ClusterCanary {
 
 /** What a {@link ClusterCanaryRun} needs from the coordinator. @internal */
 export interface ClusterCanaryConfig {
-  txn: number;
+  /** What phase 2 committed: every worker's line, the canary's details. */
+  result: ClusterReloadResult;
   release: string;
   baseline: string | undefined;
   /** The workers that committed the canary. */
@@ -97,6 +107,7 @@ const none = (): MeterCounts => combine([]);
 
 /** The coordinator's judge of one cluster canary: the one implementation of {@link ClusterCanary}. @internal */
 export class ClusterCanaryRun implements ClusterCanary {
+  readonly generation: number;
   readonly release: string;
   readonly startedAt = Date.now();
   readonly settled: Promise<ClusterCanaryOutcome>;
@@ -113,6 +124,7 @@ export class ClusterCanaryRun implements ClusterCanary {
   constructor(config: ClusterCanaryConfig) {
     this.#config = config;
     this.release = config.release;
+    this.generation = config.result.generation;
     this.#rules = settleRules(config.options.rules);
     for (const worker of config.workers) this.#members.set(worker, { state: 'running', canary: none(), baseline: none() });
     this.settled = new Promise((resolve) => (this.#settle = resolve));
@@ -127,7 +139,7 @@ export class ClusterCanaryRun implements ClusterCanary {
   /** A worker's counts or its outcome; other transactions' messages, and non-members', are ignored. */
   handle(worker: number, message: WorkerMessage): void {
     const member = this.#members.get(worker);
-    if (member === undefined || !('txn' in message) || message.txn !== this.#config.txn) return;
+    if (member === undefined || !('txn' in message) || message.txn !== this.generation) return;
     if (message.type !== 'canary-counts' && message.type !== 'canary-decided') return;
     member.canary = message.canary;
     member.baseline = message.baseline;
@@ -151,6 +163,7 @@ export class ClusterCanaryRun implements ClusterCanary {
     const elapsedMs = performance.now() - this.#began;
     return {
       state: this.#state,
+      generation: this.generation,
       release: this.release,
       baseline: this.#config.baseline,
       weight: this.#config.options.weight,
@@ -163,9 +176,9 @@ export class ClusterCanaryRun implements ClusterCanary {
     };
   }
 
-  promote(): void {
+  promote(): Promise<ClusterReloadResult> {
     this.#running('promote');
-    void this.#decide('promote', 'manual', ['promoted by the host']);
+    return this.#decide('promote', 'manual', ['promoted by the host']).then((outcome) => ({ ...this.#config.result, canary: outcome }));
   }
 
   rollback(reason = 'rolled back by the host'): void {
@@ -191,18 +204,20 @@ export class ClusterCanaryRun implements ClusterCanary {
   }
 
   /** Sends the verdict to every worker still running the canary and waits for each to carry it out. */
-  async #decide(verdict: 'promote' | 'rollback', by: CanaryDecider, reasons: string[]): Promise<void> {
+  async #decide(verdict: 'promote' | 'rollback', by: CanaryDecider, reasons: string[]): Promise<ClusterCanaryOutcome> {
     const state = verdict === 'promote' ? 'promoted' : 'rolled-back';
     this.#state = state;
     clearInterval(this.#timer);
     this.#config.decided(verdict);
     const running = [...this.#members].filter(([, m]) => m.state === 'running');
-    for (const [worker] of running) this.#config.send(worker, { tag: CLUSTER_TAG, type: 'canary-decide', txn: this.#config.txn, verdict, decidedBy: by, reasons });
+    for (const [worker] of running) this.#config.send(worker, { tag: CLUSTER_TAG, type: 'canary-decide', txn: this.generation, verdict, decidedBy: by, reasons });
     await this.#until(() => running.every(([, m]) => m.state !== 'running'), this.#config.commitTimeoutMs);
     for (const [, m] of running) if (m.state === 'running') m.state = 'no-answer';
     const last = this.status();
     this.#final = { ...last, state, decidedBy: by };
-    this.#settle({ state, decidedBy: by, reasons, status: this.#final });
+    const outcome: ClusterCanaryOutcome = { state, decidedBy: by, reasons, status: this.#final };
+    this.#settle(outcome);
+    return outcome;
   }
 
   #running(what: string): void {

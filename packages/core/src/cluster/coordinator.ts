@@ -120,8 +120,23 @@ export class Coordinator {
     return promise;
   }
 
+  /**
+   * Starts a cluster canary, `reload({ canary })`, and resolves once it serves
+   * in every worker, as `swapper.canary()` does: decide it with its
+   * `promote()` and `rollback()`, or let its rules; its `settled` says how it
+   * ended. Rejects as the reload does when it cannot start (bad options,
+   * `HOTSWAP_INVALID_OPTION`; an aborted phase 1, `HOTSWAP_CLUSTER_ABORTED`).
+   */
+  canary(options: CanaryOptions & { rollback?: boolean }): Promise<ClusterCanary> {
+    return new Promise<ClusterCanary>((resolve, reject) => {
+      const { rollback, ...canary } = options;
+      // Once it serves, its end is the canary's `settled`: the reload's own rejection is handled there.
+      this.#canaryReload(canary, rollback === true, resolve).catch(reject);
+    });
+  }
+
   /** A canary reload: its own place in the line, never shared. */
-  #canaryReload(canary: CanaryOptions, rollback: boolean): Promise<ClusterReloadResult> {
+  #canaryReload(canary: CanaryOptions, rollback: boolean, serving?: (run: ClusterCanary) => void): Promise<ClusterReloadResult> {
     try {
       if (typeof canary !== 'object' || canary === null) throw new HotswapError(ErrorCodes.INVALID_OPTION, `\`canary\` must be an object such as { weight: 0.1 }; got ${String(canary)}.`);
       checkSplit(canary);
@@ -130,7 +145,7 @@ export class Coordinator {
     }
     const promise = this.#tail.then(async () => {
       while (this.#joins.size > 0) await Promise.all([...this.#joins.values()].map((j) => j.promise));
-      return this.#transact(rollback, canary);
+      return this.#transact(rollback, canary, serving);
     });
     this.#tail = promise.catch(() => undefined);
     return promise;
@@ -143,7 +158,7 @@ export class Coordinator {
     for (const stop of this.#stop.splice(0)) stop();
   }
 
-  #transact(rollback: boolean, canary?: CanaryOptions): Promise<ClusterReloadResult> {
+  #transact(rollback: boolean, canary?: CanaryOptions, serving?: (run: ClusterCanary) => void): Promise<ClusterReloadResult> {
     let release: ReleaseRef;
     try {
       release = resolveReleaseRef(this.#root);
@@ -165,7 +180,7 @@ export class Coordinator {
     });
     this.#txn = txn;
     const run = txn.run().then(
-      (result) => (canary === undefined ? result : this.#judge(result, release, baseline, canary)),
+      (result) => (canary === undefined ? result : this.#judge(result, release, baseline, canary, serving)),
     ).then(
       (result) => {
         this.#reloads++;
@@ -194,9 +209,9 @@ export class Coordinator {
   }
 
   /** The canary phase: every worker that committed reports its counts until the verdict, judged here on all of them together. */
-  async #judge(result: ClusterReloadResult, release: ReleaseRef, baseline: string | undefined, options: CanaryOptions): Promise<ClusterReloadResult> {
+  async #judge(result: ClusterReloadResult, release: ReleaseRef, baseline: string | undefined, options: CanaryOptions, serving?: (run: ClusterCanary) => void): Promise<ClusterReloadResult> {
     const run = new ClusterCanaryRun({
-      txn: result.generation,
+      result,
       release: release.id,
       baseline,
       workers: result.workers.filter((w) => w.outcome === 'committed').map((w) => w.worker),
@@ -210,6 +225,7 @@ export class Coordinator {
     });
     this.#canary = run;
     this.#log.info({ generation: result.generation, stage: 'canary', release: release.id, baseline, weight: options.weight }, `cluster canary ${result.generation}: release ${release.id} serving ${Math.round(options.weight * 100)}% of the work in ${run.status().workers.length} worker(s) beside release ${baseline ?? 'none'}`);
+    serving?.(run);
     const outcome = await run.settled;
     this.#canary = undefined;
     if (outcome.state === 'promoted') return { ...result, canary: outcome };

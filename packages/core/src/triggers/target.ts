@@ -1,3 +1,5 @@
+import type { CanaryOptions, CanaryStatus } from '../canary/run.js';
+import type { ClusterCanaryStatus } from '../cluster/canary.js';
 import type { ReloadDetails } from '../reload/details.js';
 
 /**
@@ -12,4 +14,31 @@ export interface ReloadTarget {
   requestReload?(request?: { rollback?: boolean }): Promise<ReloadDetails>;
   /** A snapshot of what it is doing and has done. */
   status(): object;
+}
+
+/** A canary running in what a {@link CanaryTarget} serves: a swapper's `Canary` or a coordinator's `ClusterCanary`. */
+export interface RunningCanary {
+  /** The canary's generation (a cluster canary: the cluster reload's number). */
+  readonly generation: number;
+  status(): CanaryStatus | ClusterCanaryStatus;
+  /** Promotes it; resolves (or returns) the reload's details. */
+  promote(): ReloadDetails | Promise<ReloadDetails>;
+  rollback(reason?: string): void;
+}
+
+/**
+ * What the admin endpoint's canary routes drive: a swapper, or a cluster
+ * coordinator (whose canary runs in every worker, judged on their counts
+ * together).
+ */
+export interface CanaryTarget {
+  /** Starts a canary reload and resolves once it serves. */
+  canary(options: CanaryOptions & { rollback?: boolean }): Promise<RunningCanary>;
+  /** The canary running now, if any. */
+  readonly activeCanary: RunningCanary | undefined;
+}
+
+/** Whether a trigger's target also runs canaries. @internal */
+export function isCanaryTarget(target: object): target is CanaryTarget {
+  return 'canary' in target && typeof target.canary === 'function' && 'activeCanary' in target;
 }

@@ -41,7 +41,8 @@ describe('cluster canary types', () => {
     const running = coordinator.activeCanary;
     expectTypeOf(running).toEqualTypeOf<ClusterCanary | undefined>();
     if (running === undefined) return;
-    expectTypeOf(running.promote()).toBeVoid();
+    expectTypeOf(running.promote()).toEqualTypeOf<Promise<ClusterReloadResult>>();
+    expectTypeOf(running.generation).toBeNumber();
     expectTypeOf<Parameters<ClusterCanary['rollback']>>().toEqualTypeOf<[reason?: string]>();
     expectTypeOf(running.state).toEqualTypeOf<CanaryState>();
     expectTypeOf(running.settled).toEqualTypeOf<Promise<ClusterCanaryOutcome>>();
@@ -54,7 +55,7 @@ describe('cluster canary types', () => {
     expectTypeOf(status.decidedBy).toEqualTypeOf<CanaryDecider | undefined>();
     expectTypeOf(coordinator.status().canary).toEqualTypeOf<ClusterCanaryStatus | undefined>();
     // @ts-expect-error promote takes no reason
-    running.promote('now');
+    void running.promote('now');
   });
 
   it('a rolled-back cluster canary\'s error names the release and each worker\'s counts', () => {

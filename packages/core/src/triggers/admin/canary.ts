@@ -1,9 +1,9 @@
 import { ErrorCodes, HotswapError } from '../../errors.js';
-import type { HostTypes } from '../../plugin.js';
 import type { CanaryRules } from '../../canary/rules.js';
 import type { CanaryOptions, CanaryStatus } from '../../canary/run.js';
+import type { ClusterCanaryStatus } from '../../cluster/canary.js';
 import type { ReloadDetails } from '../../reload/details.js';
-import type { Swapper } from '../../swapper.js';
+import type { CanaryTarget } from '../target.js';
 
 /** The admin endpoint's canary routes. */
 export const CANARY_ROUTES = ['/canary', '/canary/promote', '/canary/rollback'] as const;
@@ -14,7 +14,7 @@ export function isCanaryRoute(path: string): path is CanaryRoute {
 }
 
 /** What a canary route answers with. */
-export type CanaryAnswer = { canary: CanaryStatus } | { details: ReloadDetails } | { rolledBack: number };
+export type CanaryAnswer = { canary: CanaryStatus | ClusterCanaryStatus } | { details: ReloadDetails } | { rolledBack: number };
 
 const RULE_NUMBERS = ['minCalls', 'minDurationMs', 'maxErrorRateIncrease', 'maxLatencyRatio', 'latencyPercentile', 'latencyFloorMs', 'maxDurationMs', 'checkIntervalMs'] as const;
 
@@ -24,15 +24,17 @@ const RULE_NUMBERS = ['minCalls', 'minDurationMs', 'maxErrorRateIncrease', 'maxL
  * answers with its status once it serves; `POST /canary/promote` and
  * `POST /canary/rollback` decide the running one. Throws a HotswapError
  * (HOTSWAP_INVALID_OPTION for a bad body, HOTSWAP_CANARY_DECIDED when none
- * runs, or the reload's own error).
+ * runs, or the reload's own error). The target is a swapper, or a cluster
+ * coordinator: its canary serves in every worker, and a promote answers
+ * once every worker serves it.
  */
-export async function canaryRoute<T extends HostTypes>(swapper: Swapper<T>, path: CanaryRoute, body: Buffer): Promise<CanaryAnswer> {
-  if (path === '/canary') return { canary: (await swapper.canary(optionsOf(body))).status() };
-  const running = swapper.activeCanary;
+export async function canaryRoute(target: CanaryTarget, path: CanaryRoute, body: Buffer): Promise<CanaryAnswer> {
+  if (path === '/canary') return { canary: (await target.canary(optionsOf(body))).status() };
+  const running = target.activeCanary;
   if (running === undefined) {
     throw new HotswapError(ErrorCodes.CANARY_DECIDED, 'no canary is running. Start one with POST /canary.', { state: 'running' });
   }
-  if (path === '/canary/promote') return { details: running.promote() };
+  if (path === '/canary/promote') return { details: await running.promote() };
   running.rollback('rolled back through the admin endpoint');
   return { rolledBack: running.generation };
 }

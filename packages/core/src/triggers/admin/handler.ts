@@ -4,7 +4,7 @@ import { describe, isHotswapError } from '../../errors.js';
 import type { HostTypes } from '../../plugin.js';
 import type { ReloadDetails } from '../../reload/details.js';
 import { Swapper } from '../../swapper.js';
-import type { ReloadTarget } from '../target.js';
+import { isCanaryTarget, type ReloadTarget } from '../target.js';
 import { EventStreams } from './events.js';
 import { canaryRoute, isCanaryRoute } from './canary.js';
 import { bracket } from './options.js';
@@ -101,8 +101,10 @@ export function adminHandler<T extends HostTypes>(
     }
     if (path === '/status') return send(res, 200, { ok: true, status: target.status() });
     if (path === '/reload') return reloadRoute(res, url, body, reload);
+    // A coordinator runs cluster canaries: the same routes, a canary in every worker.
+    if (isCanaryRoute(path) && isCanaryTarget(target)) return answer(res, () => canaryRoute(target, path, body));
     if (swapper === undefined || streams === undefined) {
-      return send(res, 404, { ok: false, error: { message: `${url.pathname} is served by a swapper's endpoint; this one has POST ${prefix}/reload and GET ${prefix}/status` } });
+      return send(res, 404, { ok: false, error: { message: `${url.pathname} is served by a swapper's endpoint; this one has POST ${prefix}/reload${isCanaryTarget(target) ? `, POST ${prefix}/canary (and /canary/promote, /canary/rollback)` : ''} and GET ${prefix}/status` } });
     }
     if (path === '/events') return streams.open(res);
     if (path === '/metrics') {
@@ -111,7 +113,6 @@ export function adminHandler<T extends HostTypes>(
       res.end(text);
       return;
     }
-    if (isCanaryRoute(path)) return answer(res, () => canaryRoute(swapper, path, body));
     return send(res, 404, { ok: false, error: { message: `no ${url.pathname}` } });
   };
 
