@@ -1,11 +1,10 @@
+import type { ClusterCanaryStatus, WorkerCanaryReport } from './cluster/canary.js';
+
 /**
  * Every failure the framework reports is a {@link HotswapError} with a stable
  * `code`. The codes are grouped by the area that raises them; docs/errors.md
  * lists each one with what to do about it, and a test keeps the two in step.
  */
-
-import type { ClusterCanaryStatus, WorkerCanaryReport } from './cluster/canary.js';
-
 export const ErrorCodes = {
   // The plugin directory and the artifacts in it.
   PLUGIN_DIR_MISSING: 'HOTSWAP_PLUGIN_DIR_MISSING',

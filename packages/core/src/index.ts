@@ -27,7 +27,7 @@ export type {
   TeardownFailureEvent,
 } from './swapper.js';
 export type { CanaryRules, CanaryVerdict } from './canary/rules.js';
-export type { MeterSnapshot } from './canary/meter.js';
+export type { MeterCounts, MeterSnapshot } from './canary/meter.js';
 export type { CensusState, LeakEvent, VersionStatus } from './census.js';
 export type { Generation } from './generation.js';
 export { holdForResponse } from './request-scope.js';
@@ -78,6 +78,6 @@ export { resolveRelease } from './release/resolve.js';
 export type { ResolvedRelease } from './release/resolve.js';
 export { CURRENT_LINK, RELEASE_ID_PATTERN, RELEASE_MANIFEST, RELEASES_DIR, releaseSigningPayload } from './release/manifest.js';
 export type { ReleaseManifest, ReleasePlugin } from './release/manifest.js';
-export type { ReloadTarget } from './triggers/target.js';
+export type { CanaryTarget, ReloadTarget, RunningCanary } from './triggers/target.js';
 // One reload across the workers of a node:cluster (docs/scale-out.md).
 export * from './cluster/index.js';

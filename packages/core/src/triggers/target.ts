@@ -20,9 +20,11 @@ export interface ReloadTarget {
 export interface RunningCanary {
   /** The canary's generation (a cluster canary: the cluster reload's number). */
   readonly generation: number;
+  /** Its counts and the verdict as it forms. */
   status(): CanaryStatus | ClusterCanaryStatus;
   /** Promotes it; resolves (or returns) the reload's details. */
   promote(): ReloadDetails | Promise<ReloadDetails>;
+  /** Rolls it back: what served before serves everything again. */
   rollback(reason?: string): void;
 }
 
