@@ -99,6 +99,11 @@ describe('a canary across a cluster', () => {
     expect(status.committed.id).toBe('A');
     expect(status.canary).toBeUndefined();
     expect(status.lastReload).toMatchObject({ ok: false, code: 'HOTSWAP_CANARY_ROLLED_BACK' });
+    // A worker that starts after the rollback loads the release before.
+    const killed = h.child.lines.length;
+    h.send('kill 1');
+    const [respawn] = await h.ready(1, killed);
+    expect(respawn?.release).toBe('A');
   }, 120_000);
 
   it('a healthy canary is promoted on the combined counts: every worker serves the new release, the old versions are freed', async () => {
@@ -171,6 +176,24 @@ describe('a canary across a cluster', () => {
     }
     // No worker began a reload: the first load is all each did.
     expect(h.child.lines.slice(from).some((line) => / reload:start /.test(line))).toBe(false);
+  }, 120_000);
+
+  it('a canary whose every worker exits before a verdict is rolled back, so later reloads are not held up', async () => {
+    const h = await started({ RESPAWN: '0' });
+    activate(root.root, 'H');
+    let from = h.child.lines.length;
+    h.send(`canary ${JSON.stringify({ weight: 0.5, rules: { minCalls: 1_000_000, checkIntervalMs: 100 } })}`);
+    await h.next('primary', 'canary-started', from);
+    from = h.child.lines.length;
+    for (const w of [1, 2, 3]) h.send(`kill ${w}`);
+    const end = await h.child.waitFor(/^primary canary-rolled-back (.*)$/, 60_000, from);
+    const rolledBack = JSON.parse(end[1]!) as RolledBack;
+    expect(rolledBack.code).toBe('HOTSWAP_CANARY_ROLLED_BACK');
+    expect(rolledBack.details.reasons[0]).toMatch(/^no worker serves the canary/);
+    expect(rolledBack.details.workers.map((w) => w.state)).toEqual(['died', 'died', 'died']);
+    from = h.child.lines.length;
+    h.send('status');
+    expect((await h.next<{ committed: { id: string }; reloading: boolean }>('primary', 'status', from)).committed.id).toBe('A');
   }, 120_000);
 
   it('hotswap reload --canary through the coordinator\'s admin endpoint starts a cluster canary; --promote promotes it in every worker', async () => {

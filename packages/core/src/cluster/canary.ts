@@ -201,6 +201,8 @@ export class ClusterCanaryRun implements ClusterCanary {
       return;
     }
     if (verdict !== 'pending') void this.#decide(verdict, 'rules', reasons);
+    // No counts can come any more: waiting would hold every later reload back.
+    else if (status.workers.every((w) => w.state !== 'running')) void this.#decide('rollback', 'rules', ['no worker serves the canary (none committed it, or every one exited) before a verdict']);
   }
 
   /** Sends the verdict to every worker still running the canary and waits for each to carry it out. */

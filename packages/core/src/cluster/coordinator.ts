@@ -228,6 +228,11 @@ export class Coordinator {
     serving?.(run);
     const outcome = await run.settled;
     this.#canary = undefined;
+    const { canary, baseline: base } = outcome.status.counts;
+    this.#log.info(
+      { generation: result.generation, stage: 'canary', release: release.id, decidedBy: outcome.decidedBy, workers: outcome.status.workers.map((w) => ({ worker: w.worker, state: w.state, calls: w.counts.canary.calls, errors: w.counts.canary.errors })) },
+      `cluster canary ${result.generation} ${outcome.state} (${outcome.decidedBy}): ${outcome.reasons.join('; ')}; canary ${canary.calls} call(s), ${canary.errors} error(s), baseline ${base.calls} call(s), ${base.errors} error(s) in ${outcome.status.workers.length} worker(s)`,
+    );
     if (outcome.state === 'promoted') return { ...result, canary: outcome };
     throw new HotswapError(
       ErrorCodes.CANARY_ROLLED_BACK,
