@@ -137,6 +137,7 @@ export class Coordinator {
 
   /** A canary reload: its own place in the line, never shared. */
   #canaryReload(canary: CanaryOptions, rollback: boolean, serving?: (run: ClusterCanary) => void): Promise<ClusterReloadResult> {
+    if (this.#closed) return Promise.reject(new HotswapError(ErrorCodes.CLUSTER_ROLE, 'the coordinator is closed: make a new one with createCoordinator().'));
     try {
       if (typeof canary !== 'object' || canary === null) throw new HotswapError(ErrorCodes.INVALID_OPTION, `\`canary\` must be an object such as { weight: 0.1 }; got ${String(canary)}.`);
       checkSplit(canary);
