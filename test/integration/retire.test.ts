@@ -4,21 +4,25 @@
 import { ErrorCodes, Swapper, type LeakEvent, type SwapperOptions, type VersionEvent } from '@hotswap/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { thrown } from '../helpers/errors.js';
+import { gate } from '../helpers/quotes.js';
 import { workspace, type Workspace } from '../helpers/workspace.js';
 
 let ws: Workspace;
 let swapper: Swapper;
 let log: string[];
+/** Holds the plugin's `held` calls until the test opens it. */
+let held: ReturnType<typeof gate>;
 const gc = (globalThis as { gc?: () => void }).gc!;
 
 function make(options: Partial<SwapperOptions> = {}): Swapper {
-  swapper = new Swapper({ pluginDir: ws.bin, shared: { 'test-log': { log } }, logger: false, freeDelay: 0, ...options });
+  swapper = new Swapper({ pluginDir: ws.bin, shared: { 'test-log': { log, held: () => held.promise } }, logger: false, freeDelay: 0, ...options });
   return swapper;
 }
 
 beforeEach(() => {
   ws = workspace();
   log = [];
+  held = gate();
 });
 afterEach(async () => {
   await swapper.close().catch(() => undefined);
@@ -26,13 +30,14 @@ afterEach(async () => {
 });
 
 const slow = (label: string, extra = ''): string => `import { definePlugin } from '@hotswap/core/plugin';
-import { log } from 'test-log';
+import { log, held } from 'test-log';
 const label = ${JSON.stringify(label)};
 export default definePlugin({
   onFree() { log.push(label + ' onFree'); },
   functions: {
     whoami: () => label,
     slow: async (ms: number) => { log.push(label + ' slow start'); await new Promise((r) => setTimeout(r, ms)); log.push(label + ' slow end'); return label; },
+    held: async () => { log.push(label + ' held start'); await held(); log.push(label + ' held end'); return label; },
     never: () => new Promise(() => {}),
     neverThenable: () => ({ then() {} }),
     fails: () => { throw new Error(label + ' failed'); },
@@ -55,7 +60,7 @@ describe('drain', () => {
     await ws.build({ shared: ['test-log'] });
     make();
     await swapper.load(undefined);
-    const inFlight = swapper.current.invoke('p', 'slow', 150) as Promise<string>;
+    const inFlight = swapper.current.invoke('p', 'held') as Promise<string>;
 
     ws.plugin('p', { 'index.ts': slow('v2') });
     await ws.build({ shared: ['test-log'] });
@@ -67,11 +72,12 @@ describe('drain', () => {
     expect(status.retiring).toEqual([expect.objectContaining({ plugin: 'p', state: 'retiring', inflight: 1 })]);
     expect(status.serving).toEqual([expect.objectContaining({ plugin: 'p', state: 'serving', inflight: 0 })]);
     await new Promise((r) => setTimeout(r, 50));
-    expect(log).not.toContain('v1 onFree');
+    expect(log).toEqual(['v1 held start']);
 
+    held.open();
     expect(await inFlight).toBe('v1');
     await swapper.settled();
-    expect(log).toEqual(['v1 slow start', 'v1 slow end', 'v1 onFree']);
+    expect(log).toEqual(['v1 held start', 'v1 held end', 'v1 onFree']);
     expect(drained).toHaveLength(1);
   });
 
