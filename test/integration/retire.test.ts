@@ -98,6 +98,34 @@ describe('drain', () => {
   });
 });
 
+describe('free delay', () => {
+  it('any number of versions waiting out their free delay at once: no process warning, and close ends every wait', async () => {
+    const warnings: string[] = [];
+    const onWarning = (warning: Error): void => {
+      warnings.push(`${warning.name}: ${warning.message}`);
+    };
+    process.on('warning', onWarning);
+    try {
+      ws.plugin('p', { 'index.ts': slow('v') });
+      await ws.build({ shared: ['test-log'], buildStamp: 's0' });
+      make({ freeDelay: 60_000 });
+      await swapper.load(undefined);
+      for (let n = 1; n <= 25; n++) {
+        await ws.build({ shared: ['test-log'], buildStamp: `s${n}` });
+        await swapper.reload();
+      }
+      expect(swapper.status().retiring).toHaveLength(25);
+      await new Promise((r) => setImmediate(r));
+      expect(warnings).toEqual([]);
+      await swapper.close();
+      expect(log.filter((l) => l === 'v onFree')).toHaveLength(26);
+      expect(swapper.status().retiring).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+});
+
 describe('what a call holds', () => {
   it('a thenable that never settles, called through a kept handle function, holds v1 until maxFreeWait', async () => {
     ws.plugin('p', { 'index.ts': slow('v1') });
