@@ -3,8 +3,11 @@
 // throwing OnInit, SIGKILL, a blocked event loop, a release activated
 // mid-reload). Either every worker ends on the new release, or every worker
 // still serves the old one.
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { COMMITTED_FILE } from '@hotswap/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { activate, clusterHost, releaseDir, releaseRoot, restamp, type ClusterHost } from '../helpers/cluster.js';
+import { activate, clusterHost, releaseDir, releaseRoot, restamp, seal, type ClusterHost } from '../helpers/cluster.js';
 import { workspace, type Workspace } from '../helpers/workspace.js';
 
 const WORKERS = 3;
@@ -28,6 +31,7 @@ export default definePlugin({
 async function release(id: string, extra = ''): Promise<void> {
   ws.plugin('handler', { 'index.ts': handler(extra) });
   await ws.build({ outputDir: releaseDir(root.root, id), buildStamp: id, shared: ['cluster-test'] });
+  seal(root.root, id);
 }
 
 beforeAll(async () => {
@@ -48,7 +52,9 @@ afterEach(async () => {
   host = undefined;
 });
 
+/** A new deployment: release A active, nothing committed yet. */
 async function started(env: Record<string, string> = {}): Promise<ClusterHost> {
+  rmSync(join(root.root, COMMITTED_FILE), { force: true });
   activate(root.root, 'A');
   host = clusterHost(root.root, { WORKERS: String(WORKERS), ...env });
   await host.ready(WORKERS);
@@ -110,6 +116,24 @@ describe('cluster reloads under faults', () => {
     const [again] = await h.ready(1, later);
     expect(again?.release).toBe('K');
     expect(serving(await h.ask())).toEqual(['K/K', 'K/K', 'K/K']);
+  }, 60_000);
+
+  it('a primary that restarts keeps the committed release: its workers load it, not a release activated without a cluster reload', async () => {
+    const h = await started();
+    activate(root.root, 'F');
+    const outcome = await h.reload();
+    expect('committed' in outcome && outcome.committed.release).toBe('F');
+    // Activated, never reloaded: current points at S while F is the committed release.
+    activate(root.root, 'S');
+    await h.stop();
+    host = clusterHost(root.root, { WORKERS: String(WORKERS) });
+    const ready = await host.ready(WORKERS);
+    expect(ready.map((w) => w.release)).toEqual(['F', 'F', 'F']);
+    expect(serving(await host.ask())).toEqual(['F/F', 'F/F', 'F/F']);
+    // The next cluster reload takes what current names.
+    const next = await host.reload();
+    expect('committed' in next && next.committed.release).toBe('S');
+    expect(serving(await host.ask())).toEqual(['S/S', 'S/S', 'S/S']);
   }, 60_000);
 
   it('a release activated during a cluster reload: the reload uses the one it resolved, the next reload the new one', async () => {

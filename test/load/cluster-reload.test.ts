@@ -6,7 +6,7 @@
 // HOTSWAP_CLUSTER_LOAD_SECONDS=20 for the full run (the suite runs 4 s).
 import autocannon from 'autocannon';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { activate, clusterHost, releaseDir, releaseRoot } from '../helpers/cluster.js';
+import { activate, clusterHost, releaseDir, releaseRoot, seal } from '../helpers/cluster.js';
 import { workspace, type Workspace } from '../helpers/workspace.js';
 
 const SECONDS = Number(process.env['HOTSWAP_CLUSTER_LOAD_SECONDS'] ?? 4);
@@ -29,6 +29,7 @@ export default definePlugin({
 });`,
   });
   await ws.build({ outputDir: releaseDir(root.root, 'r00000'), buildStamp: 'r00000', shared: ['cluster-test'] });
+  seal(root.root, 'r00000');
   activate(root.root, 'r00000');
 }, 60_000);
 afterAll(() => {
