@@ -3,7 +3,7 @@
 // throwing OnInit, SIGKILL, a blocked event loop, a release activated
 // mid-reload). Either every worker ends on the new release, or every worker
 // still serves the old one.
-import { rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { COMMITTED_FILE } from '@hotswap/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -54,7 +54,7 @@ afterEach(async () => {
 
 /** A new deployment: release A active, nothing committed yet. */
 async function started(env: Record<string, string> = {}): Promise<ClusterHost> {
-  rmSync(join(root.root, COMMITTED_FILE), { force: true });
+  rmSync(join(root.root, COMMITTED_FILE), { recursive: true, force: true });
   activate(root.root, 'A');
   host = clusterHost(root.root, { WORKERS: String(WORKERS), ...env });
   await host.ready(WORKERS);
@@ -134,6 +134,20 @@ describe('cluster reloads under faults', () => {
     const next = await host.reload();
     expect('committed' in next && next.committed.release).toBe('S');
     expect(serving(await host.ask())).toEqual(['S/S', 'S/S', 'S/S']);
+  }, 60_000);
+
+  it('a decision that cannot be recorded: every worker aborts, the old release serves everywhere', async () => {
+    const h = await started();
+    // A directory where the record goes: renaming the new record over it fails.
+    rmSync(join(root.root, COMMITTED_FILE), { force: true });
+    mkdirSync(join(root.root, COMMITTED_FILE));
+    activate(root.root, 'F');
+    const outcome = await h.reload();
+    if (!('aborted' in outcome)) throw new Error(`expected an abort, got ${JSON.stringify(outcome)}`);
+    expect(outcome.aborted.code).toBe('HOTSWAP_CLUSTER_ABORTED');
+    expect(outcome.aborted.details.reason).toBe('unrecorded');
+    expect(outcome.aborted.details.workers.map((w) => w.outcome)).toEqual(['aborted', 'aborted', 'aborted']);
+    expect(serving(await h.ask())).toEqual(['A/A', 'A/A', 'A/A']);
   }, 60_000);
 
   it('a release activated during a cluster reload: the reload uses the one it resolved, the next reload the new one', async () => {
