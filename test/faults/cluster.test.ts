@@ -3,7 +3,7 @@
 // throwing OnInit, SIGKILL, a blocked event loop, a release activated
 // mid-reload). Either every worker ends on the new release, or every worker
 // still serves the old one.
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { COMMITTED_FILE } from '@hotswap/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -134,6 +134,15 @@ describe('cluster reloads under faults', () => {
     const next = await host.reload();
     expect('committed' in next && next.committed.release).toBe('S');
     expect(serving(await host.ask())).toEqual(['S/S', 'S/S', 'S/S']);
+  }, 60_000);
+
+  it('a primary whose recorded release is gone starts from current', async () => {
+    await started();
+    await host?.stop();
+    writeFileSync(join(root.root, COMMITTED_FILE), `${JSON.stringify({ release: 'pruned', at: new Date().toISOString() })}\n`);
+    host = clusterHost(root.root, { WORKERS: String(WORKERS) });
+    expect((await host.ready(WORKERS)).map((w) => w.release)).toEqual(['A', 'A', 'A']);
+    expect(serving(await host.ask())).toEqual(['A/A', 'A/A', 'A/A']);
   }, 60_000);
 
   it('a decision that cannot be recorded: every worker aborts, the old release serves everywhere', async () => {

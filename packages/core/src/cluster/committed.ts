@@ -3,7 +3,7 @@ import { open, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { asFailure, describe, ErrorCodes, HotswapError } from '../errors.js';
 import { RELEASE_ID_PATTERN, RELEASES_DIR } from '../release/manifest.js';
-import { resolveRelease } from '../release/resolve.js';
+import { resolveRelease, type ResolvedRelease } from '../release/resolve.js';
 import type { ReleaseRef } from './types.js';
 
 /** The file in a release root, beside `current`, that names the release the last cluster reload committed. */
@@ -23,7 +23,7 @@ interface CommittedRecord {
  */
 export async function resolveActive(root: string): Promise<ReleaseRef> {
   const link = join(root, 'current');
-  let found: Awaited<ReturnType<typeof resolveRelease>>;
+  let found: ResolvedRelease | undefined;
   try {
     found = await resolveRelease(root);
   } catch (error) {
@@ -67,7 +67,7 @@ export async function readCommitted(root: string): Promise<ReleaseRef | undefine
   const path = join(root, COMMITTED_FILE);
   const id = await committedReleaseId(root);
   if (id === undefined) return undefined;
-  let found: Awaited<ReturnType<typeof resolveRelease>>;
+  let found: ResolvedRelease | undefined;
   try {
     found = await resolveRelease(join(root, RELEASES_DIR, id));
   } catch (error) {
