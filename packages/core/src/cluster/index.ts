@@ -2,12 +2,11 @@
 export { Coordinator, createCoordinator } from './coordinator.js';
 export { joinCluster } from './participant.js';
 export type { Participant } from './participant.js';
-export { resolveReleaseRef } from './release-ref.js';
-export type { ReleaseRef } from './release-ref.js';
 export { clusterPrimaryTransport, clusterWorkerTransport } from './transport.js';
 export type { CoordinatorTransport, ParticipantTransport } from './transport.js';
 export { CLUSTER_TAG } from './messages.js';
 export type { ClusterMessage, CoordinatorMessage, WireError, WorkerMessage } from './messages.js';
 export { reloadOnActivate } from './watch-release.js';
 export type { ActivateWatchOptions } from './watch-release.js';
-export type { ClusterReloadResult, ClusterStatus, CoordinatorOptions, JoinOptions, WorkerOutcome, WorkerReport } from './types.js';
+export type { ClusterReloadResult, ClusterStatus, CoordinatorOptions, JoinOptions, ReleaseRef, WorkerOutcome, WorkerReport } from './types.js';
+export { COMMITTED_FILE, committedReleaseId } from './committed.js';

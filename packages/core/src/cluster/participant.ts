@@ -2,9 +2,8 @@ import { ErrorCodes, HotswapError } from '../errors.js';
 import type { HostTypes } from '../plugin.js';
 import type { LoadArgs, PreparedReload, Swapper } from '../swapper.js';
 import { CLUSTER_TAG, wireError, type CoordinatorMessage } from './messages.js';
-import type { ReleaseRef } from './release-ref.js';
 import { clusterWorkerTransport } from './transport.js';
-import type { JoinOptions } from './types.js';
+import type { JoinOptions, ReleaseRef } from './types.js';
 
 /** A worker's part in cluster reloads, joined to its swapper: {@link joinCluster}. */
 export interface Participant {
