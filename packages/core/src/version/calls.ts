@@ -58,6 +58,13 @@ export function mapped(error: unknown): unknown {
   return error;
 }
 
+/** The arguments of a call path from `skip` on, as an array: only for a call with more arguments than the paths take as parameters. */
+export function argsFrom(args: IArguments, skip: number): unknown[] {
+  const out: unknown[] = [];
+  for (let i = skip; i < args.length; i++) out.push(args[i]);
+  return out;
+}
+
 /**
  * Calls `binding` with the arguments in `params`: the path of
  * `version.invoke` and `invokeEach`, and of calls with more arguments than
