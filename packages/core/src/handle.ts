@@ -68,7 +68,6 @@ export function makeHandle<T extends Contract>(name: string, current: () => Gene
   // version alive, and the next call binds again on the version serving then.
   const slots = new Map<string, Slot>();
   const fns = new Map<string, (...params: unknown[]) => unknown>();
-  let last: Slot | undefined;
   const slotOf = (fn: string): Slot => {
     let slot = slots.get(fn);
     if (slot === undefined) {
@@ -77,6 +76,9 @@ export function makeHandle<T extends Contract>(name: string, current: () => Gene
     }
     return slot;
   };
+  // The slot handle.invoke named last; at first the slot of the empty name, a slot like any other, so that
+  // the check on the path is one comparison.
+  let last = slotOf('');
   let routed = false;
   const bindNow = (slot: Slot): Binding => {
     const now = current();
@@ -122,7 +124,7 @@ export function makeHandle<T extends Contract>(name: string, current: () => Gene
     const n = arguments.length - 1;
     // The function named last time, compared by identity first: a call site passes the same string each time.
     let slot = last;
-    if (slot === undefined || slot.fn !== fn) last = slot = slotOf(fn);
+    if (slot.fn !== fn) last = slot = slotOf(fn);
     const binding = slot.binding;
     // eslint-disable-next-line prefer-rest-params -- an array only for more than four arguments: a rest parameter would be one per call
     if (binding === undefined) return miss(slot, n, a, b, c, d, n > 4 ? argsFrom(arguments, 1) : undefined);
