@@ -2,7 +2,7 @@ import { ErrorCodes, HotswapError } from './errors.js';
 import type { Generation } from './generation.js';
 import type { Contract } from './plugin.js';
 import { keyOf, type PluginKey } from './names.js';
-import { argsFrom, callWith, isThenable, mapped, type Binding } from './version/calls.js';
+import { argsFrom, callWith, mapped, settled, type Binding } from './version/calls.js';
 
 /** The parameters of one function of a plugin's functions. */
 export type Params<F> = F extends (...params: infer P) => unknown ? P : never;
@@ -143,7 +143,7 @@ export function makeHandle<T extends Contract>(name: string, current: () => Gene
     } catch (error) {
       throw mapped(error);
     }
-    return isThenable(result) ? binding.version.track(result) : result;
+    return (typeof result === 'object' && result !== null) || typeof result === 'function' ? settled(binding, result) : result;
   };
   const handle: UntypedHandle = {
     name,
@@ -173,7 +173,7 @@ export function makeHandle<T extends Contract>(name: string, current: () => Gene
         } catch (error) {
           throw mapped(error);
         }
-        return isThenable(result) ? binding.version.track(result) : result;
+        return (typeof result === 'object' && result !== null) || typeof result === 'function' ? settled(binding, result) : result;
       };
       Object.defineProperty(bound, 'name', { value: fn });
       fns.set(fn, bound);
