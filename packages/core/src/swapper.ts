@@ -77,6 +77,8 @@ export class Swapper<T extends HostTypes = HostTypes> extends SafeEmitter<Swappe
   #closed = false;
   #prepared: Transaction | undefined;
   #canary: CanaryRun<T> | undefined;
+  /** The generation serving when no canary runs, else undefined: the one check `current` makes on every call's path. */
+  #serving: Generation<T> | undefined = undefined;
   /** The release the serving generation was read from, when its directory was a release. */
   #release: string | undefined;
 
@@ -141,6 +143,8 @@ export class Swapper<T extends HostTypes = HostTypes> extends SafeEmitter<Swappe
    * canary's generation with the canary's weight, else the baseline's.
    */
   get current(): Generation<T> {
+    const serving = this.#serving;
+    if (serving !== undefined) return serving;
     if (this.#canary !== undefined) return this.#canary.pick(undefined);
     if (this.#current === undefined && this.#closed) {
       throw new HotswapError(ErrorCodes.NOT_LOADED, 'the swapper is closed: its plugins were freed by close().');
@@ -149,6 +153,11 @@ export class Swapper<T extends HostTypes = HostTypes> extends SafeEmitter<Swappe
       throw new HotswapError(ErrorCodes.NOT_LOADED, 'no plugins are loaded yet. Call swapper.load(data) first.');
     }
     return this.#current;
+  }
+
+  /** After every change of `#current` or `#canary`. */
+  #serve(): void {
+    this.#serving = this.#canary === undefined ? this.#current : undefined;
   }
 
   /**
@@ -288,6 +297,7 @@ export class Swapper<T extends HostTypes = HostTypes> extends SafeEmitter<Swappe
       this.#retirement.hurry();
       const last = this.#current;
       this.#current = undefined;
+      this.#serve();
       this.#handles.invalidate();
       if (last !== undefined) this.#retirement.retire(last.versions, { ...this.#timing(), freeDelay: 0 });
     });
@@ -369,6 +379,7 @@ export class Swapper<T extends HostTypes = HostTypes> extends SafeEmitter<Swappe
       promote: () => {
         this.#canary = undefined;
         this.#current = generation;
+        this.#serve();
         this.#handles.route(false);
         const details = this.#committed(id, data, staged, started, release);
         this.notify('canary:end', run.status());
@@ -376,6 +387,7 @@ export class Swapper<T extends HostTypes = HostTypes> extends SafeEmitter<Swappe
       },
       rollback: (reasons) => {
         this.#canary = undefined;
+        this.#serve();
         this.#handles.route(false);
         for (const version of generation.versions) if (kept.has(version)) version.join(previous.vault);
         this.#retirement.retire(own, this.#timing());
@@ -387,6 +399,7 @@ export class Swapper<T extends HostTypes = HostTypes> extends SafeEmitter<Swappe
     });
     staged.commit(() => {
       this.#canary = run;
+      this.#serve();
       this.#handles.route(true);
     });
     this.#settings.log.info({ generation: id, stage: 'canary', baseline: previous.id, weight: options.weight }, `generation ${id} serving as a canary for ${Math.round(options.weight * 100)}% of the work beside generation ${previous.id}`);
@@ -402,6 +415,7 @@ export class Swapper<T extends HostTypes = HostTypes> extends SafeEmitter<Swappe
           // The swap, in the same tick as the handoff: from here on every new call reaches the new generation.
           staged.commit((generation) => {
             this.#current = generation;
+            this.#serve();
             this.#handles.invalidate();
           });
         } catch (error) {
