@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { build } from '@hotswap/cli';
 import type { ClusterConfig, ClusterRun } from '../procs/cluster.js';
 import { count, fmt, type CaseContext, type CaseResult } from '../lib/report.js';
+import { sealRelease } from '../lib/restamp.js';
 import { runProc } from '../lib/spawn.js';
 import { quantile } from '../lib/stats.js';
 
@@ -31,6 +32,7 @@ async function releaseRoot(): Promise<string> {
   writeFileSync(join(src, 'package.json'), JSON.stringify({ name: 'counter', version: '1.0.0', private: true, type: 'module' }));
   writeFileSync(join(src, 'index.ts'), COUNTER);
   await build({ pluginDir: join(root, 'src'), outputDir: join(root, 'releases', 'v0'), buildStamp: 'v0' });
+  sealRelease(join(root, 'releases', 'v0'), 'v0');
   symlinkSync(join('releases', 'v0'), join(root, '.current'));
   renameSync(join(root, '.current'), join(root, 'current'));
   return root;

@@ -1,5 +1,5 @@
 // Writes new versions of a built artifact without bundling again.
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ARTIFACT_SUFFIX, decodeArtifact, encodeArtifact, type Manifest } from '@hotswap/core';
@@ -54,4 +54,16 @@ export function copyAs(path: string, dir: string, name: string): string {
   const out = join(dir, `${name}${ARTIFACT_SUFFIX}`);
   writeFileSync(out, encodeArtifact({ ...manifest, name }, built.code).text);
   return out;
+}
+
+/** Writes `<dir>/release.json` for the artifacts in `dir`, as `hotswap release create` would: release `id` of a release root. */
+export function sealRelease(dir: string, id: string): void {
+  const plugins = readdirSync(dir)
+    .filter((file) => file.endsWith(ARTIFACT_SUFFIX))
+    .sort()
+    .map((file) => {
+      const artifact = decodeArtifact(readFileSync(join(dir, file), 'utf8'), join(dir, file));
+      return { name: artifact.manifest.name, version: artifact.manifest.version, file, digest: artifact.digest };
+    });
+  writeFileSync(join(dir, 'release.json'), `${JSON.stringify({ id, createdAt: new Date().toISOString(), plugins })}\n`);
 }

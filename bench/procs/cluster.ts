@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { createCoordinator, decodeArtifact, encodeArtifact, joinCluster, Swapper } from '@hotswap/core';
 import { config, runChild } from '../lib/proc.js';
+import { sealRelease } from '../lib/restamp.js';
 
 export interface ClusterConfig {
   mode: 'transaction' | 'rolling';
@@ -62,6 +63,7 @@ function release(root: string, id: string): string {
     const { hash: _hash, format: _format, ...manifest } = artifact.manifest;
     writeFileSync(join(dir, name), encodeArtifact({ ...manifest, buildStamp: id }, artifact.code).text);
   }
+  sealRelease(dir, id);
   const temp = join(root, `.current.${process.pid}`);
   symlinkSync(join('releases', id), temp);
   renameSync(temp, join(root, 'current'));

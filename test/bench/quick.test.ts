@@ -2,7 +2,6 @@
 // child process, exits 0, and writes its JSON with every case and every
 // contender present. Nothing is asserted about times.
 import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,13 +26,13 @@ interface Results {
 }
 
 // Asynchronous, so the test worker's event loop keeps answering vitest during the minute and a half the run takes.
-async function run(args: string[]): Promise<void> {
-  try {
-    await promisify(execFile)(process.execPath, args, { cwd: root, encoding: 'utf8', timeout: 240_000, maxBuffer: 64 * 1024 * 1024 });
-  } catch (error) {
-    const e = error as { code?: unknown; stdout?: string; stderr?: string };
-    throw new Error(`${args.join(' ')} exited with ${String(e.code)}:\n${e.stdout ?? ''}\n${e.stderr ?? ''}`);
-  }
+function run(args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, args, { cwd: root, encoding: 'utf8', timeout: 240_000, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+      if (error === null) resolve();
+      else reject(new Error(`${args.join(' ')} exited with ${String(error.code ?? error.signal)}:\n${stdout}\n${stderr}`));
+    });
+  });
 }
 
 it('runs the benchmarks in quick mode and writes every case to JSON', async () => {

@@ -284,7 +284,7 @@ describe('the getting-started contract', () => {
   test('a host that never reloads fails at the reload step', async () => {
     const text = readFileSync(FIXTURE, 'utf8');
     const noSignal = page(text.replace('kill -USR1 $(cat host.pid)\n', 'echo "forgot to reload"\n'), 'no-signal.md');
-    await expect(follow(noSignal, { printTimeoutMs: 3000, installs: 'link' })).rejects.toThrow(
+    await expect(follow(noSignal, { reloadTimeoutMs: 3000, installs: 'link' })).rejects.toThrow(
       /^step 14 \(.*no-signal\.md:96, `npm run build:plugins`\): after the change at .*no-signal\.md:88 and the reload step \(step 14\), the host never printed "Good morning"/,
     );
   }, 120_000);

@@ -3,10 +3,12 @@
 // worker serves the canary beside the release before and reports its
 // counts; the coordinator judges them added up and tells every worker to
 // promote it or roll it back.
-import type { ClusterCanaryStatus, ClusterReloadResult, WorkerCanaryReport } from '@hotswap/core';
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { COMMITTED_FILE, committedReleaseId, type ClusterCanaryStatus, type ClusterReloadResult, type WorkerCanaryReport } from '@hotswap/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
-import { activate, clusterHost, releaseDir, releaseRoot, restamp, type ClusterHost } from '../helpers/cluster.js';
+import { activate, clusterHost, releaseDir, releaseRoot, restamp, seal, type ClusterHost } from '../helpers/cluster.js';
 import { workspace, type Workspace } from '../helpers/workspace.js';
 
 const WORKERS = 3;
@@ -28,6 +30,7 @@ export default definePlugin({
 async function release(id: string, body: string): Promise<void> {
   ws.plugin('handler', { 'index.ts': handler(body) });
   await ws.build({ outputDir: releaseDir(root.root, id), buildStamp: id, shared: ['cluster-test'] });
+  seal(root.root, id);
 }
 
 beforeAll(async () => {
@@ -47,7 +50,9 @@ afterEach(async () => {
   host = undefined;
 });
 
+/** A new deployment: release A active, nothing committed yet. */
 async function started(env: Record<string, string> = {}): Promise<ClusterHost> {
+  rmSync(join(root.root, COMMITTED_FILE), { recursive: true, force: true });
   activate(root.root, 'A');
   host = clusterHost(root.root, { WORKERS: String(WORKERS), TRAFFIC: '5', ...env });
   await host.ready(WORKERS);
@@ -99,6 +104,8 @@ describe('a canary across a cluster', () => {
     expect(status.committed.id).toBe('A');
     expect(status.canary).toBeUndefined();
     expect(status.lastReload).toMatchObject({ ok: false, code: 'HOTSWAP_CANARY_ROLLED_BACK' });
+    // The record in the release root never named the canary.
+    expect(await committedReleaseId(root.root)).toBe('A');
     // A worker that starts after the rollback loads the release before.
     const killed = h.child.lines.length;
     h.send('kill 1');
@@ -122,6 +129,8 @@ describe('a canary across a cluster', () => {
     expect(verdict?.status.counts.canary.calls).toBe(sum(workers, 'canary', 'calls'));
     expect(verdict?.status.counts.canary.errors).toBe(0);
     expect(serving(await h.ask())).toEqual(['H/H', 'H/H', 'H/H']);
+    // The promotion is recorded in the release root: a restarted primary names it.
+    expect(await committedReleaseId(root.root)).toBe('H');
     // The baseline's versions retire and get OnFree in every worker.
     for (;;) {
       const from = h.child.lines.length;
@@ -229,5 +238,64 @@ describe('a canary across a cluster', () => {
     const [respawn] = await h.ready(1, from);
     expect(respawn?.release).toBe('H');
     expect(serving(await h.ask())).toEqual(['H/H', 'H/H', 'H/H']);
+  }, 120_000);
+
+  it('the committed record changes only on a promote: a primary restarted during a canary, or after a rollback, starts from the release before; after a promote, from the canary', async () => {
+    let h = await started({ TRAFFIC: '0' });
+    activate(root.root, 'H');
+    let from = h.child.lines.length;
+    h.send(`canary ${JSON.stringify({ weight: 0.5, rules: { auto: false } })}`);
+    await h.next('primary', 'canary-started', from);
+    expect(await committedReleaseId(root.root)).toBe('A');
+    // The primary goes during the canary, current still naming the canary's release.
+    await h.stop();
+    h = host = clusterHost(root.root, { WORKERS: String(WORKERS), TRAFFIC: '0' });
+    expect((await h.ready(WORKERS)).map((w) => w.release)).toEqual(['A', 'A', 'A']);
+    expect(serving(await h.ask())).toEqual(['A/A', 'A/A', 'A/A']);
+    // Rolled back by hand: the record keeps A, and so does the next primary.
+    from = h.child.lines.length;
+    h.send(`canary ${JSON.stringify({ weight: 0.5, rules: { auto: false } })}`);
+    await h.next('primary', 'canary-started', from);
+    h.send('rollback');
+    await h.child.waitFor(/^primary canary-rolled-back (.*)$/, 30_000, from);
+    expect(await committedReleaseId(root.root)).toBe('A');
+    await h.stop();
+    h = host = clusterHost(root.root, { WORKERS: String(WORKERS), TRAFFIC: '0' });
+    expect((await h.ready(WORKERS)).map((w) => w.release)).toEqual(['A', 'A', 'A']);
+    // Promoted by hand: the record names H, and the next primary starts from it.
+    from = h.child.lines.length;
+    h.send(`canary ${JSON.stringify({ weight: 0.5, rules: { auto: false } })}`);
+    await h.next('primary', 'canary-started', from);
+    h.send('promote');
+    await h.child.waitFor(/^primary canary-promoted (.*)$/, 30_000, from);
+    expect(await committedReleaseId(root.root)).toBe('H');
+    activate(root.root, 'A');
+    await h.stop();
+    h = host = clusterHost(root.root, { WORKERS: String(WORKERS), TRAFFIC: '0' });
+    expect((await h.ready(WORKERS)).map((w) => w.release)).toEqual(['H', 'H', 'H']);
+    expect(serving(await h.ask())).toEqual(['H/H', 'H/H', 'H/H']);
+  }, 120_000);
+
+  it('a promotion that cannot be recorded is not made: every worker rolls back, the release before serves everywhere', async () => {
+    const h = await started({ TRAFFIC: '0' });
+    activate(root.root, 'H');
+    let from = h.child.lines.length;
+    h.send(`canary ${JSON.stringify({ weight: 0.5, rules: { auto: false } })}`);
+    await h.next('primary', 'canary-started', from);
+    // A directory where the record goes: renaming the new record over it fails.
+    rmSync(join(root.root, COMMITTED_FILE), { force: true });
+    mkdirSync(join(root.root, COMMITTED_FILE));
+    from = h.child.lines.length;
+    h.send('promote');
+    const end = await h.child.waitFor(/^primary canary-rolled-back (.*)$/, 30_000, from);
+    const rolledBack = JSON.parse(end[1]!) as RolledBack;
+    expect(rolledBack.code).toBe('HOTSWAP_CANARY_ROLLED_BACK');
+    expect(rolledBack.details.decidedBy).toBe('manual');
+    expect(rolledBack.details.reasons).toEqual(['promoted by the host', expect.stringMatching(/^the promotion could not be recorded in the release root \(.+\), so the canary was rolled back$/)]);
+    expect(rolledBack.details.workers.map((w) => w.state)).toEqual(['rolled-back', 'rolled-back', 'rolled-back']);
+    expect(serving(await h.ask())).toEqual(['A/A', 'A/A', 'A/A']);
+    from = h.child.lines.length;
+    h.send('status');
+    expect((await h.next<{ committed: { id: string } }>('primary', 'status', from)).committed.id).toBe('A');
   }, 120_000);
 });

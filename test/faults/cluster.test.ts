@@ -3,8 +3,11 @@
 // throwing OnInit, SIGKILL, a blocked event loop, a release activated
 // mid-reload). Either every worker ends on the new release, or every worker
 // still serves the old one.
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { COMMITTED_FILE } from '@hotswap/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { activate, clusterHost, releaseDir, releaseRoot, restamp, type ClusterHost } from '../helpers/cluster.js';
+import { activate, clusterHost, releaseDir, releaseRoot, restamp, seal, type ClusterHost } from '../helpers/cluster.js';
 import { workspace, type Workspace } from '../helpers/workspace.js';
 
 const WORKERS = 3;
@@ -28,6 +31,7 @@ export default definePlugin({
 async function release(id: string, extra = ''): Promise<void> {
   ws.plugin('handler', { 'index.ts': handler(extra) });
   await ws.build({ outputDir: releaseDir(root.root, id), buildStamp: id, shared: ['cluster-test'] });
+  seal(root.root, id);
 }
 
 beforeAll(async () => {
@@ -48,7 +52,9 @@ afterEach(async () => {
   host = undefined;
 });
 
+/** A new deployment: release A active, nothing committed yet. */
 async function started(env: Record<string, string> = {}): Promise<ClusterHost> {
+  rmSync(join(root.root, COMMITTED_FILE), { recursive: true, force: true });
   activate(root.root, 'A');
   host = clusterHost(root.root, { WORKERS: String(WORKERS), ...env });
   await host.ready(WORKERS);
@@ -110,6 +116,47 @@ describe('cluster reloads under faults', () => {
     const [again] = await h.ready(1, later);
     expect(again?.release).toBe('K');
     expect(serving(await h.ask())).toEqual(['K/K', 'K/K', 'K/K']);
+  }, 60_000);
+
+  it('a primary that restarts keeps the committed release: its workers load it, not a release activated without a cluster reload', async () => {
+    const h = await started();
+    activate(root.root, 'F');
+    const outcome = await h.reload();
+    expect('committed' in outcome && outcome.committed.release).toBe('F');
+    // Activated, never reloaded: current points at S while F is the committed release.
+    activate(root.root, 'S');
+    await h.stop();
+    host = clusterHost(root.root, { WORKERS: String(WORKERS) });
+    const ready = await host.ready(WORKERS);
+    expect(ready.map((w) => w.release)).toEqual(['F', 'F', 'F']);
+    expect(serving(await host.ask())).toEqual(['F/F', 'F/F', 'F/F']);
+    // The next cluster reload takes what current names.
+    const next = await host.reload();
+    expect('committed' in next && next.committed.release).toBe('S');
+    expect(serving(await host.ask())).toEqual(['S/S', 'S/S', 'S/S']);
+  }, 60_000);
+
+  it('a primary whose recorded release is gone starts from current', async () => {
+    await started();
+    await host?.stop();
+    writeFileSync(join(root.root, COMMITTED_FILE), `${JSON.stringify({ release: 'pruned', at: new Date().toISOString() })}\n`);
+    host = clusterHost(root.root, { WORKERS: String(WORKERS) });
+    expect((await host.ready(WORKERS)).map((w) => w.release)).toEqual(['A', 'A', 'A']);
+    expect(serving(await host.ask())).toEqual(['A/A', 'A/A', 'A/A']);
+  }, 60_000);
+
+  it('a decision that cannot be recorded: every worker aborts, the old release serves everywhere', async () => {
+    const h = await started();
+    // A directory where the record goes: renaming the new record over it fails.
+    rmSync(join(root.root, COMMITTED_FILE), { force: true });
+    mkdirSync(join(root.root, COMMITTED_FILE));
+    activate(root.root, 'F');
+    const outcome = await h.reload();
+    if (!('aborted' in outcome)) throw new Error(`expected an abort, got ${JSON.stringify(outcome)}`);
+    expect(outcome.aborted.code).toBe('HOTSWAP_CLUSTER_ABORTED');
+    expect(outcome.aborted.details.reason).toBe('unrecorded');
+    expect(outcome.aborted.details.workers.map((w) => w.outcome)).toEqual(['aborted', 'aborted', 'aborted']);
+    expect(serving(await h.ask())).toEqual(['A/A', 'A/A', 'A/A']);
   }, 60_000);
 
   it('a release activated during a cluster reload: the reload uses the one it resolved, the next reload the new one', async () => {

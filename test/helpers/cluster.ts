@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { ClusterReloadResult } from '@hotswap/core';
 import { start, type Child } from './child.js';
 
-export { activate, releaseDir, restamp } from '../fixtures/cluster/releases.js';
+export { activate, releaseDir, restamp, seal } from '../fixtures/cluster/releases.js';
 
 /** What a worker answers to `ask`. */
 export interface Answer {

@@ -82,6 +82,46 @@ describe('canary', () => {
     expect(thrown(() => canary.promote()).code).toBe(ErrorCodes.CANARY_DECIDED);
   });
 
+  it('splits the calls of handles bound before it, through invoke and fn, with every count of arguments; after promote() they reach the canary alone', async () => {
+    const echo = (label: string): string =>
+      recordingPlugin(label, `functions: { whoami: () => label, args: (...xs: unknown[]) => label + ':' + xs.length + ':' + xs.join(',') },`).replace(
+        'functions: { whoami: () => label },',
+        '',
+      );
+    const s = await loadedWithEdit(echo('a2'));
+    suite.ws.plugin('alpha', { 'index.ts': echo('a1') });
+    await suite.ws.build({ shared: ['test-log'], include: /^alpha$/ });
+    await s.reload();
+    suite.ws.plugin('alpha', { 'index.ts': echo('a2') }, '1.1.0');
+    await suite.ws.build({ shared: ['test-log'], include: /^alpha$/ });
+    const alpha = s.handle('alpha');
+    const args = alpha.fn('args');
+    // Both paths bound on the serving version before the canary starts.
+    expect([alpha.invoke('args', 1), args(1, 2)]).toEqual(['a1:1:1', 'a1:2:1,2']);
+    const canary = await s.canary({ weight: 0.5, rules: { auto: false } });
+    const answers: string[] = [];
+    for (let i = 0; i < 200; i++) {
+      const xs = Array.from({ length: i % 7 }, (_, k) => k + i);
+      const viaInvoke = alpha.invoke('args', ...xs) as string;
+      const viaFn = args(...xs) as string;
+      for (const answer of [viaInvoke, viaFn]) {
+        expect(answer.slice(3)).toBe(`${xs.length}:${xs.join(',')}`);
+        answers.push(answer.slice(0, 2));
+      }
+    }
+    const counts = tally(answers);
+    expect(counts.a1).toBeGreaterThan(120);
+    expect(counts.a2).toBeGreaterThan(120);
+    const status = canary.status();
+    expect(status.counts.canary.calls + status.counts.baseline.calls).toBe(400);
+    expect(status.counts.canary.calls).toBe(counts.a2);
+    canary.promote();
+    expect(new Set(Array.from({ length: 50 }, (_, i) => [alpha.invoke('args', i), args(i, i, i, i, i)]).flat())).toEqual(
+      new Set(Array.from({ length: 50 }, (_, i) => [`a2:1:${i}`, `a2:5:${[i, i, i, i, i].join(',')}`]).flat()),
+    );
+    expect(canary.status().counts.canary.calls).toBe(counts.a2);
+  });
+
   it('by key: every key reaches one generation for the whole canary, and the share of keys is its weight', async () => {
     const s = await loadedWithEdit(worker('a2'));
     await s.canary({ weight: 0.2, by: 'key', rules: { auto: false } });

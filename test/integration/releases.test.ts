@@ -5,7 +5,7 @@ import { chmodSync, copyFileSync, lstatSync, readdirSync, readFileSync, rmSync, 
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { activateRelease, createRelease, listReleases, pruneReleases, rollbackRelease, type CreatedRelease } from '@hotswap/cli';
-import { ErrorCodes, resolveRelease, Swapper, type SwapperOptions } from '@hotswap/core';
+import { COMMITTED_FILE, createCoordinator, ErrorCodes, resolveRelease, Swapper, type SwapperOptions } from '@hotswap/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { start } from '../helpers/child.js';
 import { runCli } from '../helpers/cli.js';
@@ -178,6 +178,20 @@ describe('the release store', () => {
     expect(cli.code).toBe(0);
     expect((await listReleases(root)).map((e) => e.id)).toEqual([r2.id, r3.id]);
     expect((await runCli('release', 'prune', '--keep', 'many', '--root', root)).code).toBe(2);
+  });
+  it('prune keeps the release a cluster coordinator recorded as committed, which a restarted primary names to its workers', async () => {
+    const r1 = await release('1', { activate: true });
+    // A cluster with no worker yet: the reload commits at once, and records its release.
+    const quiet = { send: () => undefined, onMessage: () => () => undefined, onExit: () => () => undefined };
+    const coordinator = createCoordinator({ releaseRoot: root, logger: false, transport: quiet });
+    expect((await coordinator.reload()).release).toBe(r1.id);
+    coordinator.close();
+    await release('2', { activate: true });
+    const r3 = await release('3', { activate: true });
+    const r4 = await release('4', { activate: true });
+    await pruneReleases(root, 0);
+    expect((await listReleases(root)).map((e) => e.id)).toEqual([r1.id, r3.id, r4.id]);
+    expect(readFileSync(join(root, COMMITTED_FILE), 'utf8')).toContain(r1.id);
   });
 });
 

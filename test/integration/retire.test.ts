@@ -4,21 +4,25 @@
 import { ErrorCodes, Swapper, type LeakEvent, type SwapperOptions, type VersionEvent } from '@hotswap/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { thrown } from '../helpers/errors.js';
+import { gate } from '../helpers/quotes.js';
 import { workspace, type Workspace } from '../helpers/workspace.js';
 
 let ws: Workspace;
 let swapper: Swapper;
 let log: string[];
+/** Holds the plugin's `held` calls until the test opens it. */
+let held: ReturnType<typeof gate>;
 const gc = (globalThis as { gc?: () => void }).gc!;
 
 function make(options: Partial<SwapperOptions> = {}): Swapper {
-  swapper = new Swapper({ pluginDir: ws.bin, shared: { 'test-log': { log } }, logger: false, freeDelay: 0, ...options });
+  swapper = new Swapper({ pluginDir: ws.bin, shared: { 'test-log': { log, held: () => held.promise } }, logger: false, freeDelay: 0, ...options });
   return swapper;
 }
 
 beforeEach(() => {
   ws = workspace();
   log = [];
+  held = gate();
 });
 afterEach(async () => {
   await swapper.close().catch(() => undefined);
@@ -26,13 +30,14 @@ afterEach(async () => {
 });
 
 const slow = (label: string, extra = ''): string => `import { definePlugin } from '@hotswap/core/plugin';
-import { log } from 'test-log';
+import { log, held } from 'test-log';
 const label = ${JSON.stringify(label)};
 export default definePlugin({
   onFree() { log.push(label + ' onFree'); },
   functions: {
     whoami: () => label,
     slow: async (ms: number) => { log.push(label + ' slow start'); await new Promise((r) => setTimeout(r, ms)); log.push(label + ' slow end'); return label; },
+    held: async () => { log.push(label + ' held start'); await held(); log.push(label + ' held end'); return label; },
     never: () => new Promise(() => {}),
     neverThenable: () => ({ then() {} }),
     fails: () => { throw new Error(label + ' failed'); },
@@ -55,7 +60,7 @@ describe('drain', () => {
     await ws.build({ shared: ['test-log'] });
     make();
     await swapper.load(undefined);
-    const inFlight = swapper.current.invoke('p', 'slow', 150) as Promise<string>;
+    const inFlight = swapper.current.invoke('p', 'held') as Promise<string>;
 
     ws.plugin('p', { 'index.ts': slow('v2') });
     await ws.build({ shared: ['test-log'] });
@@ -67,11 +72,12 @@ describe('drain', () => {
     expect(status.retiring).toEqual([expect.objectContaining({ plugin: 'p', state: 'retiring', inflight: 1 })]);
     expect(status.serving).toEqual([expect.objectContaining({ plugin: 'p', state: 'serving', inflight: 0 })]);
     await new Promise((r) => setTimeout(r, 50));
-    expect(log).not.toContain('v1 onFree');
+    expect(log).toEqual(['v1 held start']);
 
+    held.open();
     expect(await inFlight).toBe('v1');
     await swapper.settled();
-    expect(log).toEqual(['v1 slow start', 'v1 slow end', 'v1 onFree']);
+    expect(log).toEqual(['v1 held start', 'v1 held end', 'v1 onFree']);
     expect(drained).toHaveLength(1);
   });
 
@@ -89,6 +95,34 @@ describe('drain', () => {
     await swapper.settled();
     expect(stuck).toEqual([{ plugin: 'p', version: '1.0.0', buildStamp: 's1', inflight: 1 }]);
     expect(log).toEqual(['v1 onFree']);
+  });
+});
+
+describe('free delay', () => {
+  it('any number of versions waiting out their free delay at once: no process warning, and close ends every wait', async () => {
+    const warnings: string[] = [];
+    const onWarning = (warning: Error): void => {
+      warnings.push(`${warning.name}: ${warning.message}`);
+    };
+    process.on('warning', onWarning);
+    try {
+      ws.plugin('p', { 'index.ts': slow('v') });
+      await ws.build({ shared: ['test-log'], buildStamp: 's0' });
+      make({ freeDelay: 60_000 });
+      await swapper.load(undefined);
+      for (let n = 1; n <= 25; n++) {
+        await ws.build({ shared: ['test-log'], buildStamp: `s${n}` });
+        await swapper.reload();
+      }
+      expect(swapper.status().retiring).toHaveLength(25);
+      await new Promise((r) => setImmediate(r));
+      expect(warnings).toEqual([]);
+      await swapper.close();
+      expect(log.filter((l) => l === 'v onFree')).toHaveLength(26);
+      expect(swapper.status().retiring).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+    }
   });
 });
 

@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
-# ./pm2/try-pm2.sh: runs demo/cluster under the real PM2 (7.0.4, installed
-# into a temporary directory, with PM2_HOME there too), fork mode: PM2
+# ./pm2/try-pm2.sh: runs demo/cluster under the real PM2 (the workspace's
+# pm2 devDependency, with PM2_HOME in a temporary directory), fork mode: PM2
 # supervises the primary, the primary runs its four workers. Then a cluster
 # reload through PM2 (pm2 sendSignal SIGUSR2), and PM2's own reload for
 # comparison. The PM2 daemon is killed and the directory removed at the end.
+# test/e2e/pm2.test.ts takes the same steps up to the cluster reload.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 work="$(mktemp -d)"
 export PM2_HOME="$work/pm2-home"
 export DEMO_BIN="$work/release" DEMO_PID_FILE="$work/primary.pid" DEMO_PORT="${DEMO_PORT:-18090}" DEMO_INTERVAL_MS=1000
-pm2="$work/pm2/node_modules/.bin/pm2"
 cleanup() {
   if [[ -x "$pm2" ]]; then "$pm2" kill >/dev/null 2>&1 || true; fi
   rm -rf "$work"
@@ -17,6 +17,11 @@ cleanup() {
 trap cleanup EXIT
 source ../lib.sh
 source ./release.sh
+pm2="$root/node_modules/.bin/pm2"
+if [[ ! -x "$pm2" ]]; then
+  echo "no pm2 in $root/node_modules: run pnpm install in the workspace first" >&2
+  exit 1
+fi
 
 step() { printf '\n== %s\n' "$*"; }
 # Waits until the app's log has $2 lines matching $1 (at most 120 s).
@@ -45,9 +50,7 @@ ask() {
   for _ in $(seq 8); do curl -fsS "http://127.0.0.1:$DEMO_PORT/"; done | sort | uniq -c | sed 's/^/   /'
 }
 
-step "npm install pm2@7.0.4 into $work/pm2"
-npm install --prefix "$work/pm2" --no-save --no-audit --no-fund --loglevel=error pm2@7.0.4 >/dev/null
-"$pm2" --version 2>&1 | tail -n 1
+step "pm2 $("$pm2" --version 2>&1 | tail -n 1), PM2_HOME=$PM2_HOME"
 
 step "first release, pm2 start (fork mode)"
 build_framework
@@ -70,7 +73,7 @@ probed "$work/probe1"
 grep -E 'cluster reload 1:' "$PM2_HOME"/logs/hotswap-cluster-out*.log | sed 's/^/   /'
 ask
 
-step "PM2's own reload of the same app: pm2 reload hotswap-cluster"
+step "PM2's own reload of the same app: pm2 reload hotswap-cluster (a restart of the primary, which names the committed release again)"
 new_release
 probe "$work/stop2" "$work/probe2" &
 sleep 1

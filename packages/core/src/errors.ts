@@ -145,8 +145,8 @@ export interface ErrorDetailsMap {
   HOTSWAP_PLUGIN_NOT_FOUND: { /** The plugins of the generation. */ available: readonly string[] };
   HOTSWAP_FUNC_NOT_FOUND: { /** The function asked for. */ fn: string; /** The functions the plugin offers. */ offered: readonly string[] };
   HOTSWAP_CLUSTER_ABORTED: {
-    /** Why: a worker `refused` (could not prepare), `died`, or gave `no-answer` within the deadline. */
-    reason: 'refused' | 'died' | 'no-answer';
+    /** Why: a worker `refused` (could not prepare), `died`, or gave `no-answer` within the deadline; or every worker prepared and the decision could not be recorded (`unrecorded`). */
+    reason: 'refused' | 'died' | 'no-answer' | 'unrecorded';
     /** The id of the release that was given up. */
     release: string;
     /** Each worker's line: what became of it. */

@@ -1,6 +1,6 @@
 import { ErrorCodes, HotswapError } from './errors.js';
 import { isPromiseLike } from './hooks.js';
-import { callWith, isThenable, mapped, type Binding } from './version/calls.js';
+import { callWith, mapped, settled, type Binding } from './version/calls.js';
 import { makeHandle, typed, type FunctionName, type Params, type PluginHandle, type Result } from './handle.js';
 import type { Contract, FunctionsOf, PluginName } from './plugin.js';
 import { keyOf, type PluginKey } from './names.js';
@@ -85,7 +85,7 @@ export class Generation<T extends Contract = Contract> {
     } catch (error) {
       throw mapped(error);
     }
-    return isThenable(result) ? binding.version.track(result) : result;
+    return (typeof result === 'object' && result !== null) || typeof result === 'function' ? settled(binding, result) : result;
   }
 
   /**

@@ -2,7 +2,7 @@ import { ErrorCodes, HotswapError } from './errors.js';
 import type { Generation } from './generation.js';
 import type { Contract } from './plugin.js';
 import { keyOf, type PluginKey } from './names.js';
-import { Binding, callWith, isThenable, mapped } from './version/calls.js';
+import { argsFrom, callWith, mapped, settled, type Binding } from './version/calls.js';
 
 /** The parameters of one function of a plugin's functions. */
 export type Params<F> = F extends (...params: infer P) => unknown ? P : never;
@@ -53,9 +53,10 @@ class Slot {
 export interface HandleCache {
   clear(): void;
   /**
-   * While on (a canary runs), every binding the handle makes picks its
-   * generation at each call, through `current()`, instead of reaching one
-   * version: the call paths stay the same code, only the binding differs.
+   * While on (a canary runs), no slot is bound: every call takes the unbound
+   * branch of its path and picks its generation there, through `current()`.
+   * The bound branch never sees a routing function, so once the canary is
+   * decided a call site that ran during it is the same code as any other.
    */
   route(on: boolean): void;
 }
@@ -67,7 +68,6 @@ export function makeHandle<T extends Contract>(name: string, current: () => Gene
   // version alive, and the next call binds again on the version serving then.
   const slots = new Map<string, Slot>();
   const fns = new Map<string, (...params: unknown[]) => unknown>();
-  let last: Slot | undefined;
   const slotOf = (fn: string): Slot => {
     let slot = slots.get(fn);
     if (slot === undefined) {
@@ -76,6 +76,9 @@ export function makeHandle<T extends Contract>(name: string, current: () => Gene
     }
     return slot;
   };
+  // The slot handle.invoke named last; at first the slot of the empty name, a slot like any other, so that
+  // the check on the path is one comparison.
+  let last = slotOf('');
   let routed = false;
   const bindNow = (slot: Slot): Binding => {
     const now = current();
@@ -88,12 +91,18 @@ export function makeHandle<T extends Contract>(name: string, current: () => Gene
         available,
       });
     }
-    const fn = slot.fn;
-    // Routed, the binding's version only counts the call's promise in flight; the pick and the call happen in `target`.
-    const binding = routed ? new Binding((...args) => current().invokeByName(name, fn, args), found, fn) : found.binding(fn);
+    const binding = found.binding(slot.fn);
     slot.binding = binding;
     return binding;
   };
+  // A call that found its slot empty: the first after a swap, or any while a canary runs (no slot is bound
+  // then, and the generation picked now meters the call and counts its promise in flight). Every path
+  // reaches it the same way, canary or not, through a proxy, which V8 never inlines: the code a path is
+  // optimized to is the same whether a canary ran through it or not, and the bound branch stays small.
+  const miss = new Proxy((slot: Slot, n: number, a: unknown, b: unknown, c: unknown, d: unknown, more: unknown[] | undefined): unknown => {
+    const params = more ?? (n === 0 ? [] : n === 1 ? [a] : n === 2 ? [a, b] : n === 3 ? [a, b, c] : [a, b, c, d]);
+    return routed ? current().invokeByName(name, slot.fn, params) : callWith(bindNow(slot), params);
+  }, {});
   const cache: HandleCache = {
     clear() {
       for (const slot of slots.values()) slot.binding = undefined;
@@ -101,37 +110,40 @@ export function makeHandle<T extends Contract>(name: string, current: () => Gene
     route(on) {
       routed = on;
       this.clear();
-      // handle.invoke is swapped whole while routed, so that its own call site never sees a routing target:
-      // once the canary is decided it is the same optimized code as before it.
-      handle.invoke = on ? routedInvoke : directInvoke;
     },
   };
-  const routedInvoke = (fn: string, ...params: unknown[]): unknown => current().invokeByName(name, fn, params);
   // Each call path below is written out on its own, so that each has its own
-  // call site: it takes the arguments out of `params` one by one (the array
-  // then never escapes, and optimized code makes none), calls the bound
-  // function without `this` (a plain call, which V8 inlines; `fn.call` with a
-  // target read from a field it does not), and counts only a promise in flight.
-  const directInvoke = (fn: string, ...params: unknown[]): unknown => {
+  // call site. It takes up to four arguments as parameters and counts them
+  // with `arguments.length` (which makes no object in optimized code), where
+  // a rest parameter would be an array per call once any branch let it
+  // escape. It calls the bound function without `this` (a plain call, which
+  // V8 inlines; `fn.call` with a target read from a field it does not), and
+  // counts only a promise in flight. Each stays small enough to be inlined
+  // into its caller.
+  const directInvoke = function (fn: string, a?: unknown, b?: unknown, c?: unknown, d?: unknown): unknown {
+    const n = arguments.length - 1;
     // The function named last time, compared by identity first: a call site passes the same string each time.
     let slot = last;
-    if (slot === undefined || slot.fn !== fn) last = slot = slotOf(fn);
-    const binding = slot.binding ?? bindNow(slot);
+    if (slot.fn !== fn) last = slot = slotOf(fn);
+    const binding = slot.binding;
+    // eslint-disable-next-line prefer-rest-params -- an array only for more than four arguments: a rest parameter would be one per call
+    if (binding === undefined) return miss(slot, n, a, b, c, d, n > 4 ? argsFrom(arguments, 1) : undefined);
     const target = binding.target;
     let result: unknown;
     try {
-      switch (params.length) {
+      switch (n) {
         case 0: result = target(); break;
-        case 1: result = target(params[0]); break;
-        case 2: result = target(params[0], params[1]); break;
-        case 3: result = target(params[0], params[1], params[2]); break;
-        case 4: result = target(params[0], params[1], params[2], params[3]); break;
-        default: return callWith(binding, params);
+        case 1: result = target(a); break;
+        case 2: result = target(a, b); break;
+        case 3: result = target(a, b, c); break;
+        case 4: result = target(a, b, c, d); break;
+        // eslint-disable-next-line prefer-rest-params -- an array only for more than four arguments: a rest parameter would be one per call
+        default: return callWith(binding, argsFrom(arguments, 1));
       }
     } catch (error) {
       throw mapped(error);
     }
-    return isThenable(result) ? binding.version.track(result) : result;
+    return (typeof result === 'object' && result !== null) || typeof result === 'function' ? settled(binding, result) : result;
   };
   const handle: UntypedHandle = {
     name,
@@ -141,23 +153,27 @@ export function makeHandle<T extends Contract>(name: string, current: () => Gene
       const known = fns.get(fn);
       if (known !== undefined) return known;
       const slot = slotOf(fn);
-      const bound = (...params: unknown[]): unknown => {
-        const binding = slot.binding ?? bindNow(slot);
+      const bound = function (a?: unknown, b?: unknown, c?: unknown, d?: unknown): unknown {
+        const n = arguments.length;
+        const binding = slot.binding;
+        // eslint-disable-next-line prefer-rest-params -- an array only for more than four arguments: a rest parameter would be one per call
+        if (binding === undefined) return miss(slot, n, a, b, c, d, n > 4 ? argsFrom(arguments, 0) : undefined);
         const target = binding.target;
         let result: unknown;
         try {
-          switch (params.length) {
+          switch (n) {
             case 0: result = target(); break;
-            case 1: result = target(params[0]); break;
-            case 2: result = target(params[0], params[1]); break;
-            case 3: result = target(params[0], params[1], params[2]); break;
-            case 4: result = target(params[0], params[1], params[2], params[3]); break;
-            default: return callWith(binding, params);
+            case 1: result = target(a); break;
+            case 2: result = target(a, b); break;
+            case 3: result = target(a, b, c); break;
+            case 4: result = target(a, b, c, d); break;
+            // eslint-disable-next-line prefer-rest-params -- an array only for more than four arguments: a rest parameter would be one per call
+            default: return callWith(binding, argsFrom(arguments, 0));
           }
         } catch (error) {
           throw mapped(error);
         }
-        return isThenable(result) ? binding.version.track(result) : result;
+        return (typeof result === 'object' && result !== null) || typeof result === 'function' ? settled(binding, result) : result;
       };
       Object.defineProperty(bound, 'name', { value: fn });
       fns.set(fn, bound);

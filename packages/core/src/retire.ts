@@ -37,7 +37,9 @@ export interface RetireListener {
  */
 export class Retirement {
   readonly #running = new Set<Promise<void>>();
-  readonly #hurry = new AbortController();
+  /** The free delays under way, each ended early by `hurry()`. A set, not abort listeners: any number may wait at once. */
+  readonly #delays = new Set<() => void>();
+  #hurried = false;
   readonly #runner: HookRunner;
   readonly #listener: RetireListener;
 
@@ -55,7 +57,8 @@ export class Retirement {
 
   /** From now on free delays end at once: the swapper is closing. */
   hurry(): void {
-    this.#hurry.abort();
+    this.#hurried = true;
+    for (const end of [...this.#delays]) end();
   }
 
   /** Resolves when every version retired so far has had its OnFree. */
@@ -82,7 +85,7 @@ export class Retirement {
       timer.unref();
     });
     const [, outcome] = await Promise.all([
-      delay(timing.freeDelay, this.#hurry.signal),
+      this.#delay(timing.freeDelay),
       Promise.race([drained.then(() => 'drained' as const), outOfTime]),
     ]);
     clearTimeout(timer);
@@ -94,6 +97,20 @@ export class Retirement {
       version.free();
       this.#listener.freed(version);
     }
+  }
+
+  /** Waits `ms`, or less if `hurry()` is called meanwhile. */
+  #delay(ms: number): Promise<void> {
+    if (ms <= 0 || this.#hurried) return Promise.resolve();
+    return new Promise((resolve) => {
+      const end = (): void => {
+        clearTimeout(timer);
+        this.#delays.delete(end);
+        resolve();
+      };
+      const timer = setTimeout(end, ms).unref();
+      this.#delays.add(end);
+    });
   }
 }
 
@@ -124,15 +141,3 @@ export function eventOf(version: PluginVersion): VersionEvent {
   return { plugin: version.name, version: version.version, buildStamp: version.buildStamp };
 }
 
-function delay(ms: number, hurry: AbortSignal): Promise<void> {
-  if (ms <= 0 || hurry.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      hurry.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms).unref();
-    hurry.addEventListener('abort', done, { once: true });
-  });
-}

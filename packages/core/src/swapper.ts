@@ -71,6 +71,8 @@ export class Swapper<T extends HostTypes = HostTypes> extends SafeEmitter<Swappe
   #closed = false;
   #prepared: Transaction | undefined;
   #canary: CanaryRun<T> | undefined;
+  /** The generation serving when no canary runs, else undefined: the one check `current` makes on every call's path. */
+  #serving: Generation<T> | undefined = undefined;
   /** The release the serving generation was read from, when its directory was a release. */
   #release: string | undefined;
 
@@ -113,6 +115,8 @@ export class Swapper<T extends HostTypes = HostTypes> extends SafeEmitter<Swappe
    * canary's generation with the canary's weight, else the baseline's.
    */
   get current(): Generation<T> {
+    const serving = this.#serving;
+    if (serving !== undefined) return serving;
     if (this.#canary !== undefined) return this.#canary.pick(undefined);
     if (this.#current === undefined && this.#closed) {
       throw new HotswapError(ErrorCodes.NOT_LOADED, 'the swapper is closed: its plugins were freed by close().');
@@ -121,6 +125,11 @@ export class Swapper<T extends HostTypes = HostTypes> extends SafeEmitter<Swappe
       throw new HotswapError(ErrorCodes.NOT_LOADED, 'no plugins are loaded yet. Call swapper.load(data) first.');
     }
     return this.#current;
+  }
+
+  /** After every change of `#current` or `#canary`. */
+  #serve(): void {
+    this.#serving = this.#canary === undefined ? this.#current : undefined;
   }
 
   /**
@@ -281,6 +290,7 @@ export class Swapper<T extends HostTypes = HostTypes> extends SafeEmitter<Swappe
       this.#retirement.hurry();
       const last = this.#current;
       this.#current = undefined;
+      this.#serve();
       this.#handles.invalidate();
       if (last !== undefined) this.#retirement.retire(last.versions, { ...this.#timing(), freeDelay: 0 });
     });
@@ -354,6 +364,7 @@ export class Swapper<T extends HostTypes = HostTypes> extends SafeEmitter<Swappe
       install: (run, serving) => {
         this.#canary = run;
         if (serving !== undefined) this.#current = serving;
+        this.#serve();
       },
       committed: ({ id, staged, started, release }, data) => this.#committed(id, data, staged, started, release),
       failed: (error, { previous, id, started }) => this.#failed(error, previous, id, started),
@@ -368,6 +379,7 @@ export class Swapper<T extends HostTypes = HostTypes> extends SafeEmitter<Swappe
           // The swap, in the same tick as the handoff: from here on every new call reaches the new generation.
           staged.commit((generation) => {
             this.#current = generation;
+            this.#serve();
             this.#handles.invalidate();
           });
         } catch (error) {

@@ -182,8 +182,10 @@ async function pack(packs: string): Promise<void> {
 
 /** How `follow` runs a page. */
 export interface FollowOptions {
-  /** How long the host has to print what the page says it prints. */
-  printTimeoutMs?: number;
+  /** How long the host has, once started, to print what the plugin says before the change. */
+  startTimeoutMs?: number;
+  /** How long the host has, after the reload step, to print what the plugin says after the change. */
+  reloadTimeoutMs?: number;
   /**
    * `npm` (the default): pack and install the tarballs for real, as the page
    * says. `link`: link the workspace's packages instead, for tests of the
@@ -197,7 +199,7 @@ export interface FollowOptions {
  * host served the plugin and then the changed plugin; rejects with the step
  * that broke.
  */
-export async function follow(page: string, { printTimeoutMs = PRINT_TIMEOUT_MS, installs = 'npm' }: FollowOptions = {}): Promise<void> {
+export async function follow(page: string, { startTimeoutMs = PRINT_TIMEOUT_MS, reloadTimeoutMs = PRINT_TIMEOUT_MS, installs = 'npm' }: FollowOptions = {}): Promise<void> {
   assertBuilt();
   const { steps, problems, before, after } = plan(page);
   if (problems.length > 0) {
@@ -237,11 +239,11 @@ export async function follow(page: string, { printTimeoutMs = PRINT_TIMEOUT_MS, 
       } else if (action.kind === 'start') {
         host = start(process.execPath, action.nodeArgs, { cwd: dir, env: childEnv() });
         try {
-          await host.waitFor(anyOf(removed), printTimeoutMs);
+          await host.waitFor(anyOf(removed), startTimeoutMs);
         } catch (error) {
           throw new Error(
             `${label(page, step)}: the host did not serve the plugin: it never printed ${removed.map((r) => JSON.stringify(r)).join(' or ')} ` +
-              `(what ${PLUGIN} says before the change) within ${printTimeoutMs / 1000} s.\n${String((error as Error).message)}`,
+              `(what ${PLUGIN} says before the change) within ${startTimeoutMs / 1000} s.\n${String((error as Error).message)}`,
           );
         }
       } else if (action.kind === 'signal') {
@@ -260,13 +262,13 @@ export async function follow(page: string, { printTimeoutMs = PRINT_TIMEOUT_MS, 
     }
     if (host === undefined) throw new Error('the host was never started.');
     try {
-      await host.waitFor(anyOf(added), printTimeoutMs, changeMark);
+      await host.waitFor(anyOf(added), reloadTimeoutMs, changeMark);
     } catch (error) {
       const reload = steps.filter((s) => s.line > after!.block.fence.line && s.action.kind !== 'skip' && s.action.kind !== 'file');
       throw new Error(
         `${label(page, reload.at(-1) ?? steps.at(-1)!)}: after the change at ${rel(page)}:${after!.block.fence.line} and the reload step ` +
           `(${reload.map((s) => `step ${s.n}`).join(', ')}), the host never printed ${added.map((a) => JSON.stringify(a)).join(' or ')} ` +
-          `within ${printTimeoutMs / 1000} s.\n${String((error as Error).message)}`,
+          `within ${reloadTimeoutMs / 1000} s.\n${String((error as Error).message)}`,
       );
     }
     if (host.process.exitCode !== null || host.process.signalCode !== null) {

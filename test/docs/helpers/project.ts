@@ -208,11 +208,18 @@ export function applyDiff(text: string, diff: string): string | { error: string 
 
 // --- the project on disk ---------------------------------------------------
 
-/** The workspace packages (and tsx, and Express with its types for the HTTP guide) a project's node_modules links to. */
+/**
+ * The workspace packages, and what the samples import besides them (tsx,
+ * Express with its types, Fastify), that a project's node_modules links to.
+ */
 export function linkTargets(): Record<string, string> {
   return {
     '@hotswap/core': join(ROOT, 'packages', 'core'),
     '@hotswap/cli': join(ROOT, 'packages', 'cli'),
+    '@hotswap/fastify': join(ROOT, 'packages', 'fastify'),
+    '@hotswap/express': join(ROOT, 'packages', 'express'),
+    // Fastify is a dependency of @hotswap/fastify only, not of the workspace root.
+    fastify: realpathSync(join(ROOT, 'packages', 'fastify', 'node_modules', 'fastify')),
     tsx: realpathSync(join(ROOT, 'node_modules', 'tsx')),
     express: realpathSync(join(ROOT, 'node_modules', 'express')),
     '@types/express': realpathSync(join(ROOT, 'node_modules', '@types', 'express')),
@@ -236,7 +243,7 @@ export function tempDir(prefix: string): string {
 /**
  * Writes a state into `dir`: a package.json with "type": "module" unless the
  * page gives its own, every file, and node_modules links to the workspace's
- * @hotswap/core, @hotswap/cli and tsx.
+ * packages and the samples' other imports (see linkTargets).
  */
 export function writeProject(dir: string, state: ProjectState): void {
   rmSync(dir, { recursive: true, force: true });
@@ -255,7 +262,7 @@ export function writeFile(dir: string, path: string, text: string): void {
   writeFileSync(target, text);
 }
 
-/** node_modules/@hotswap/core, @hotswap/cli and tsx in `dir`, linked to the workspace's. */
+/** The links of linkTargets in `dir`'s node_modules. */
 export function linkNodeModules(dir: string): void {
   for (const [name, target] of Object.entries(linkTargets())) {
     const link = join(dir, 'node_modules', ...name.split('/'));
@@ -303,6 +310,8 @@ export function sampleCompilerOptions(): ts.CompilerOptions {
       '@hotswap/core/plugin': [join(ROOT, 'packages', 'core', 'src', 'plugin-api.ts')],
       '@hotswap/core': [join(ROOT, 'packages', 'core', 'src', 'index.ts')],
       '@hotswap/cli': [join(ROOT, 'packages', 'cli', 'src', 'index.ts')],
+      '@hotswap/fastify': [join(ROOT, 'packages', 'fastify', 'src', 'index.ts')],
+      '@hotswap/express': [join(ROOT, 'packages', 'express', 'src', 'index.ts')],
     },
   };
 }

@@ -1,5 +1,5 @@
 import { readdir, rm } from 'node:fs/promises';
-import { RELEASE_ID_PATTERN, resolveRelease, type ReleaseManifest } from '@hotswap/core';
+import { committedReleaseId, RELEASE_ID_PATTERN, resolveRelease, type ReleaseManifest } from '@hotswap/core';
 import { CliError, CliErrorCodes } from '../errors.js';
 import { currentId, findRelease, objectPath, objectsDir, releaseDir, releasesDir, switchCurrent } from './layout.js';
 
@@ -70,6 +70,9 @@ export async function pruneReleases(root: string, keep: number): Promise<PruneRe
   const current = entries.find((e) => e.current);
   if (current !== undefined) protect.add(current.id);
   if (current?.manifest.previous !== undefined) protect.add(current.manifest.previous);
+  // The release a cluster's coordinator recorded as committed: what its primary names to workers after a restart.
+  const committed = await committedReleaseId(root).catch(() => undefined);
+  if (committed !== undefined) protect.add(committed);
   const removed: string[] = [];
   const kept: ReleaseEntry[] = [];
   for (const entry of entries) {

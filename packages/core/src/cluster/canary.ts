@@ -1,7 +1,7 @@
 import { combine, snapshotOf, type MeterCounts, type MeterSnapshot } from '../canary/meter.js';
 import { judge, settleRules, type CanaryVerdict, type SettledRules } from '../canary/rules.js';
 import type { CanaryDecider, CanaryOptions, CanaryState } from '../canary/run.js';
-import { ErrorCodes, HotswapError } from '../errors.js';
+import { describe, ErrorCodes, HotswapError } from '../errors.js';
 import { CLUSTER_TAG, type CoordinatorMessage, type WorkerMessage } from './messages.js';
 import type { ClusterReloadResult } from './types.js';
 
@@ -93,8 +93,12 @@ export interface ClusterCanaryConfig {
   options: CanaryOptions;
   commitTimeoutMs: number;
   send(worker: number, message: CoordinatorMessage): void;
-  /** Called with the verdict before it is sent: a promoted release is committed from here on. */
-  decided(verdict: 'promote' | 'rollback'): void;
+  /**
+   * Called with the verdict before it is sent: a promoted release is
+   * committed once it resolves (recorded in the release root). If it rejects
+   * for a promotion, every worker rolls back instead.
+   */
+  decided(verdict: 'promote' | 'rollback'): Promise<void>;
 }
 
 interface Member {
@@ -178,7 +182,16 @@ export class ClusterCanaryRun implements ClusterCanary {
 
   promote(): Promise<ClusterReloadResult> {
     this.#running('promote');
-    return this.#decide('promote', 'manual', ['promoted by the host']).then((outcome) => ({ ...this.#config.result, canary: outcome }));
+    return this.#decide('promote', 'manual', ['promoted by the host']).then((outcome) => {
+      if (outcome.state === 'promoted') return { ...this.#config.result, canary: outcome };
+      // The promotion could not be recorded: every worker rolled back.
+      const { decidedBy, reasons, status } = outcome;
+      throw new HotswapError(
+        ErrorCodes.CANARY_ROLLED_BACK,
+        `the cluster canary of release ${this.release} was rolled back: ${reasons.join('; ')}. Every worker serves release ${this.#config.baseline ?? 'before'} again.`,
+        { decidedBy, reasons, release: this.release, counts: status.counts, workers: status.workers },
+      );
+    });
   }
 
   rollback(reason = 'rolled back by the host'): void {
@@ -206,11 +219,21 @@ export class ClusterCanaryRun implements ClusterCanary {
   }
 
   /** Sends the verdict to every worker still running the canary and waits for each to carry it out. */
-  async #decide(verdict: 'promote' | 'rollback', by: CanaryDecider, reasons: string[]): Promise<ClusterCanaryOutcome> {
-    const state = verdict === 'promote' ? 'promoted' : 'rolled-back';
-    this.#state = state;
+  async #decide(wanted: 'promote' | 'rollback', by: CanaryDecider, wantedReasons: string[]): Promise<ClusterCanaryOutcome> {
+    let verdict = wanted;
+    let reasons = wantedReasons;
+    // Decided from here on, while a promotion is recorded: a second verdict is refused.
+    this.#state = verdict === 'promote' ? 'promoted' : 'rolled-back';
     clearInterval(this.#timer);
-    this.#config.decided(verdict);
+    try {
+      await this.#config.decided(verdict);
+    } catch (error) {
+      // A promotion that cannot be recorded is not made: a restarted primary would name the release before, so every worker serves it again.
+      verdict = 'rollback';
+      reasons = [...reasons, `the promotion could not be recorded in the release root (${describe(error)}), so the canary was rolled back`];
+      this.#state = 'rolled-back';
+    }
+    const state = verdict === 'promote' ? 'promoted' : 'rolled-back';
     const running = [...this.#members].filter(([, m]) => m.state === 'running');
     for (const [worker] of running) this.#config.send(worker, { tag: CLUSTER_TAG, type: 'canary-decide', txn: this.generation, verdict, decidedBy: by, reasons });
     await this.#until(() => running.every(([, m]) => m.state !== 'running'), this.#config.commitTimeoutMs);

@@ -1,14 +1,14 @@
 import cluster from 'node:cluster';
-import { asFailure, ErrorCodes, HotswapError } from '../errors.js';
+import { asFailure, describe, ErrorCodes, HotswapError } from '../errors.js';
 import { consoleLogger, silentLogger, type Logger } from '../logger.js';
 import { checkSplit, type CanaryOptions } from '../canary/run.js';
 import { settleRules } from '../canary/rules.js';
 import { ClusterCanaryRun, type ClusterCanary } from './canary.js';
 import { CLUSTER_TAG, wireError, type WorkerMessage } from './messages.js';
-import { resolveReleaseRef, type ReleaseRef } from './release-ref.js';
+import { readCommitted, recordCommitted, resolveActive } from './committed.js';
 import { ClusterTransaction } from './transaction.js';
 import { clusterPrimaryTransport, type CoordinatorTransport } from './transport.js';
-import type { ClusterReloadOptions, ClusterReloadResult, ClusterStatus, CoordinatorOptions } from './types.js';
+import type { ClusterReloadOptions, ClusterReloadResult, ClusterStatus, CoordinatorOptions, ReleaseRef } from './types.js';
 
 /** A worker between its `hello` and its `ready`. */
 interface Join {
@@ -35,6 +35,8 @@ export class Coordinator {
   /** Workers that exited: node:cluster never reuses an id, so a late greeting from one is ignored. */
   readonly #gone = new Set<number>();
   #committed: ReleaseRef | undefined;
+  /** The release the first worker is named: the recorded committed one, else `current`. */
+  #starting: Promise<ReleaseRef> | undefined;
   #txn: ClusterTransaction | undefined;
   #canary: ClusterCanaryRun | undefined;
   /** Settles when the transaction under way ends; joins wait for it. */
@@ -160,12 +162,25 @@ export class Coordinator {
   }
 
   #transact(rollback: boolean, canary?: CanaryOptions, serving?: (run: ClusterCanary) => void): Promise<ClusterReloadResult> {
-    let release: ReleaseRef;
-    try {
-      release = resolveReleaseRef(this.#root);
-    } catch (error) {
-      return Promise.reject(this.#failed(error));
-    }
+    // Under way from here, while `current` is resolved too: a worker greeting meanwhile waits for the end.
+    const run = resolveActive(this.#root).then(
+      (release) => this.#run(release, rollback, canary, serving),
+      (error: unknown) => {
+        throw this.#failed(error);
+      },
+    );
+    this.#active = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    void this.#active.then(() => {
+      this.#active = undefined;
+      this.#txn = undefined;
+    });
+    return run;
+  }
+
+  #run(release: ReleaseRef, rollback: boolean, canary?: CanaryOptions, serving?: (run: ClusterCanary) => void): Promise<ClusterReloadResult> {
     const members = [...this.#members];
     const baseline = this.#committed?.id;
     const txn = new ClusterTransaction({
@@ -177,10 +192,14 @@ export class Coordinator {
       deadlineMs: this.#deadlineMs,
       commitTimeoutMs: this.#commitTimeoutMs,
       send: (worker, message) => this.#transport.send(worker, message),
-      decided: (r) => (this.#committed = r),
+      // Recorded in the release root before any worker commits: a restarted primary names the same release.
+      decided: async (r) => {
+        await recordCommitted(this.#root, r);
+        this.#committed = r;
+      },
     });
     this.#txn = txn;
-    const run = txn.run().then(
+    return txn.run().then(
       (result) => (canary === undefined ? result : this.#judge(result, release, baseline, canary, serving)),
     ).then(
       (result) => {
@@ -198,15 +217,6 @@ export class Coordinator {
         throw this.#failed(error);
       },
     );
-    this.#active = run.then(
-      () => undefined,
-      () => undefined,
-    );
-    void this.#active.then(() => {
-      this.#active = undefined;
-      this.#txn = undefined;
-    });
-    return run;
   }
 
   /** The canary phase: every worker that committed reports its counts until the verdict, judged here on all of them together. */
@@ -219,9 +229,12 @@ export class Coordinator {
       options,
       commitTimeoutMs: this.#commitTimeoutMs,
       send: (worker, message) => this.#transport.send(worker, message),
-      decided: (verdict) => {
-        // From here on a worker that starts loads the release the verdict leaves serving.
-        if (verdict === 'promote') this.#committed = release;
+      // A promotion is recorded in the release root before any worker promotes, as a plain reload's commit is: a restarted primary names
+      // the promoted release, and a worker that starts from here on loads it. A rolled-back canary leaves the record, and the committed release, as they were.
+      decided: async (verdict) => {
+        if (verdict !== 'promote') return;
+        await recordCommitted(this.#root, release);
+        this.#committed = release;
       },
     });
     this.#canary = run;
@@ -281,25 +294,48 @@ export class Coordinator {
 
   /** Names the committed release to a starting worker, once no transaction is under way, and waits for it to load. */
   async #join(worker: number): Promise<void> {
+    let first: ReleaseRef;
+    try {
+      first = await this.#start();
+    } catch (error) {
+      this.#transport.send(worker, { tag: CLUSTER_TAG, type: 'no-release', error: wireError(error) });
+      return;
+    }
     while (this.#active !== undefined) await this.#active;
     // It exited while it waited: nothing to name, and no reload must wait for it.
     if (this.#gone.has(worker)) return;
-    if (this.#committed === undefined) {
-      try {
-        this.#committed = resolveReleaseRef(this.#root);
-      } catch (error) {
-        this.#transport.send(worker, { tag: CLUSTER_TAG, type: 'no-release', error: wireError(error) });
-        return;
-      }
-    }
+    const committed = (this.#committed ??= first);
     let done = (): void => {};
     const promise = new Promise<void>((resolve) => (done = resolve));
     const timer = setTimeout(done, this.#joinTimeoutMs);
     this.#joins.set(worker, { promise, done });
-    this.#transport.send(worker, { tag: CLUSTER_TAG, type: 'welcome', release: this.#committed });
+    this.#transport.send(worker, { tag: CLUSTER_TAG, type: 'welcome', release: committed });
     await promise;
     clearTimeout(timer);
     if (this.#joins.get(worker)?.promise === promise) this.#joins.delete(worker);
+  }
+
+  /**
+   * The committed release this coordinator starts from, resolved once for
+   * every worker that greets it: the one the release root records as
+   * committed (a primary that restarted), else the one `current` names.
+   */
+  #start(): Promise<ReleaseRef> {
+    if (this.#committed !== undefined) return Promise.resolve(this.#committed);
+    this.#starting ??= (async () => {
+      const recorded = await readCommitted(this.#root).catch((error: unknown) => {
+        this.#log.warn({ stage: 'join', code: asFailure(error).code }, `${asFailure(error).message} Starting from the release current names.`);
+        return undefined;
+      });
+      if (recorded !== undefined) return recorded;
+      const active = await resolveActive(this.#root);
+      // Recorded at once: a primary restarted before the first cluster reload names it too, whatever current says by then.
+      await recordCommitted(this.#root, active).catch((error: unknown) => this.#log.warn({ stage: 'join' }, `the committed release cannot be recorded under ${this.#root} (${describe(error)}); a restarted primary starts from current.`));
+      return active;
+    })();
+    // A failure is tried again by the next worker that greets.
+    this.#starting.catch(() => (this.#starting = undefined));
+    return this.#starting;
   }
 }
 

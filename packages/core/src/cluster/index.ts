@@ -2,13 +2,12 @@
 export { Coordinator, createCoordinator } from './coordinator.js';
 export { joinCluster } from './participant.js';
 export type { Participant } from './participant.js';
-export { resolveReleaseRef } from './release-ref.js';
-export type { ReleaseRef } from './release-ref.js';
 export { clusterPrimaryTransport, clusterWorkerTransport } from './transport.js';
 export type { CoordinatorTransport, ParticipantTransport } from './transport.js';
 export { CLUSTER_TAG } from './messages.js';
 export type { ClusterMessage, CoordinatorMessage, WireCanary, WireError, WorkerMessage } from './messages.js';
 export { reloadOnActivate } from './watch-release.js';
 export type { ActivateWatchOptions } from './watch-release.js';
-export type { ClusterReloadOptions, ClusterReloadResult, ClusterStatus, CoordinatorOptions, JoinOptions, WorkerOutcome, WorkerReport } from './types.js';
+export type { ClusterReloadOptions, ClusterReloadResult, ClusterStatus, CoordinatorOptions, JoinOptions, ReleaseRef, WorkerOutcome, WorkerReport } from './types.js';
 export type { ClusterCanary, ClusterCanaryOutcome, ClusterCanaryStatus, WorkerCanaryReport, WorkerCanaryState } from './canary.js';
+export { COMMITTED_FILE, committedReleaseId } from './committed.js';

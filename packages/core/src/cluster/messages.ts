@@ -2,7 +2,7 @@ import { asFailure } from '../errors.js';
 import type { MeterCounts } from '../canary/meter.js';
 import type { CanaryDecider, CanarySplit } from '../canary/run.js';
 import type { PluginDetail } from '../reload/details.js';
-import type { ReleaseRef } from './release-ref.js';
+import type { ReleaseRef } from './types.js';
 
 /** The tag every cluster message carries, so it never collides with the host's own IPC messages. */
 export const CLUSTER_TAG = 'hotswap/cluster@1';

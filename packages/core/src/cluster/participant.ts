@@ -4,9 +4,8 @@ import type { LoadArgs, PreparedReload, Swapper } from '../swapper.js';
 import type { CanaryRun } from '../canary/run.js';
 import type { PreparedCanary } from '../swapper/canary-start.js';
 import { CLUSTER_TAG, wireError, type CoordinatorMessage, type WireCanary } from './messages.js';
-import type { ReleaseRef } from './release-ref.js';
 import { clusterWorkerTransport } from './transport.js';
-import type { JoinOptions } from './types.js';
+import type { JoinOptions, ReleaseRef } from './types.js';
 
 /** A worker's part in cluster reloads, joined to its swapper: {@link joinCluster}. */
 export interface Participant {

@@ -1,8 +1,7 @@
-import { ErrorCodes, HotswapError } from '../errors.js';
+import { describe, ErrorCodes, HotswapError } from '../errors.js';
 import type { PluginDetail } from '../reload/details.js';
 import { CLUSTER_TAG, type CoordinatorMessage, type WireCanary, type WireError, type WorkerMessage } from './messages.js';
-import type { ReleaseRef } from './release-ref.js';
-import type { ClusterReloadResult, WorkerOutcome, WorkerReport } from './types.js';
+import type { ClusterReloadResult, ReleaseRef, WorkerOutcome, WorkerReport } from './types.js';
 
 /** What one cluster reload needs from the coordinator. @internal */
 export interface TransactionConfig {
@@ -15,8 +14,13 @@ export interface TransactionConfig {
   deadlineMs: number;
   commitTimeoutMs: number;
   send(worker: number, message: CoordinatorMessage): void;
-  /** Called once every vote is yes, before the first commit is sent: the release is committed from here on (not for a canary). */
-  decided(release: ReleaseRef): void;
+  /**
+   * Called once every vote is yes, before the first commit is sent: the
+   * release is committed once it resolves. If it rejects, every worker
+   * aborts. Not for a canary: its release is committed (and recorded) only
+   * once the coordinator promotes it.
+   */
+  decided(release: ReleaseRef): Promise<void>;
 }
 
 /** What is known of one worker during the transaction. */
@@ -71,13 +75,19 @@ export class ClusterTransaction {
     this.#broadcast({ tag: CLUSTER_TAG, type: 'prepare', txn, release, rollback, timeoutMs: deadlineMs + commitTimeoutMs, ...(canary === undefined ? {} : { canary }) });
     const all = [...this.#members.values()];
     await this.#until(() => all.every((m) => m.vote !== undefined || m.died === true) || all.some((m) => m.died === true || m.vote?.ok === false), deadlineMs);
-    if (all.every((m) => m.vote?.ok === true && m.died !== true)) return this.#commit();
-    return this.#abort();
+    if (!all.every((m) => m.vote?.ok === true && m.died !== true)) return this.#abort();
+    if (canary === undefined) {
+      try {
+        await this.#config.decided(release);
+      } catch (error) {
+        return this.#abort(error);
+      }
+    }
+    return this.#commit();
   }
 
   async #commit(): Promise<ClusterReloadResult> {
     const { txn, release, commitTimeoutMs } = this.#config;
-    if (this.#config.canary === undefined) this.#config.decided(release);
     this.#broadcast({ tag: CLUSTER_TAG, type: 'commit', txn });
     const all = [...this.#members.values()];
     await this.#until(() => all.every((m) => m.swap !== undefined || m.died === true), commitTimeoutMs);
@@ -98,10 +108,12 @@ export class ClusterTransaction {
     };
   }
 
-  async #abort(): Promise<never> {
+  /** Aborts everywhere; `unrecorded` is why a decision to commit could not be recorded. */
+  async #abort(unrecorded?: unknown): Promise<never> {
     const { txn, release, commitTimeoutMs } = this.#config;
     const all = [...this.#members.values()];
-    const reason = all.some((m) => m.vote?.ok === false) ? 'refused' : all.some((m) => m.died === true) ? 'died' : 'no-answer';
+    const reason =
+      unrecorded !== undefined ? 'unrecorded' : all.some((m) => m.vote?.ok === false) ? 'refused' : all.some((m) => m.died === true) ? 'died' : 'no-answer';
     this.#broadcast({ tag: CLUSTER_TAG, type: 'abort', txn });
     // Wait until the workers that prepared have unwound, so the old release is what serves once this rejects.
     await this.#until(() => all.every((m) => m.aborted === true || m.died === true || m.vote === undefined || m.vote.ok === false), commitTimeoutMs);
@@ -112,10 +124,13 @@ export class ClusterTransaction {
       return m.vote.ok ? 'aborted' : 'refused';
     });
     const culprits = workers.filter((w) => w.outcome === reason).map((w) => `worker ${w.worker}${w.error === undefined ? '' : ` (${w.error.code}: ${w.error.message})`}`);
-    const why = reason === 'refused' ? 'could not prepare it' : reason === 'died' ? 'exited during phase 1' : `did not vote within ${this.#config.deadlineMs} ms`;
+    const why =
+      reason === 'unrecorded'
+        ? `every worker prepared it, but the decision could not be recorded in the release root (${describe(unrecorded)})`
+        : `${culprits.join(', ')} ${reason === 'refused' ? 'could not prepare it' : reason === 'died' ? 'exited during phase 1' : `did not vote within ${this.#config.deadlineMs} ms`}`;
     throw new HotswapError(
       ErrorCodes.CLUSTER_ABORTED,
-      `the cluster reload to release ${release.id} was aborted: ${culprits.join(', ')} ${why}. Every worker keeps serving the release it served before; fix the cause and reload again.`,
+      `the cluster reload to release ${release.id} was aborted: ${why}. Every worker keeps serving the release it served before; fix the cause and reload again.`,
       {
         reason,
         release: release.id,

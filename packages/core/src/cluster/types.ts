@@ -3,8 +3,11 @@ import type { Logger } from '../logger.js';
 import type { ClusterCanaryOutcome, ClusterCanaryStatus } from './canary.js';
 import type { PluginDetail, ReloadDetails } from '../reload/details.js';
 import type { WireError } from './messages.js';
-import type { ReleaseRef } from './release-ref.js';
+import type { ResolvedRelease } from '../release/resolve.js';
 import type { CoordinatorTransport, ParticipantTransport } from './transport.js';
+
+/** One release, as a cluster reload names it: its id and its own directory (never the `current` link), as {@link ResolvedRelease} has them. */
+export type ReleaseRef = Readonly<Pick<ResolvedRelease, 'id' | 'dir'>>;
 
 /** How a {@link Coordinator} is set up. Only `releaseRoot` is required. */
 export interface CoordinatorOptions {

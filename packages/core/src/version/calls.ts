@@ -52,10 +52,28 @@ export function isThenable(value: unknown): value is PromiseLike<unknown> {
   return ((typeof value === 'object' && value !== null) || typeof value === 'function') && typeof (value as { then?: unknown }).then === 'function';
 }
 
+/**
+ * The result of a call whose value is an object or a function: counted in
+ * flight until it settles when it is a thenable, else returned as it is.
+ * The paths test `typeof` themselves before calling it, so a call that
+ * returns a primitive (which optimized code often knows) skips it, and the
+ * load of the imported function with it.
+ */
+export function settled(binding: Binding, result: object): unknown {
+  return isThenable(result) ? binding.version.track(result) : result;
+}
+
 /** A plugin's own error, its stack mapped to the plugin's source, to rethrow unchanged otherwise. */
 export function mapped(error: unknown): unknown {
   mapErrorStack(error);
   return error;
+}
+
+/** The arguments of a call path from `skip` on, as an array: only for a call with more arguments than the paths take as parameters. */
+export function argsFrom(args: IArguments, skip: number): unknown[] {
+  const out: unknown[] = [];
+  for (let i = skip; i < args.length; i++) out.push(args[i]);
+  return out;
 }
 
 /**
@@ -79,7 +97,7 @@ export function callWith(binding: Binding, params: unknown[]): unknown {
   } catch (error) {
     throw mapped(error);
   }
-  return isThenable(result) ? binding.version.track(result) : result;
+  return (typeof result === 'object' && result !== null) || typeof result === 'function' ? settled(binding, result) : result;
 }
 
 /** The function a live function's callers get: calls `binding`, its arguments written out. */
@@ -100,6 +118,6 @@ export function liveCall(binding: Binding): (...params: never[]) => unknown {
     } catch (error) {
       throw mapped(error);
     }
-    return isThenable(result) ? binding.version.track(result) : result;
+    return (typeof result === 'object' && result !== null) || typeof result === 'function' ? settled(binding, result) : result;
   };
 }

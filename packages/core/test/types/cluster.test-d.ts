@@ -66,6 +66,6 @@ describe('cluster types', () => {
       onExit: () => () => undefined,
     };
     expectTypeOf(createCoordinator({ releaseRoot: 'r', transport })).toEqualTypeOf<Coordinator>();
-    expectTypeOf<HotswapError<'HOTSWAP_CLUSTER_ABORTED'>['details']['reason']>().toEqualTypeOf<'refused' | 'died' | 'no-answer'>();
+    expectTypeOf<HotswapError<'HOTSWAP_CLUSTER_ABORTED'>['details']['reason']>().toEqualTypeOf<'refused' | 'died' | 'no-answer' | 'unrecorded'>();
   });
 });
