@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { COMMITTED_FILE, committedReleaseId, type ClusterCanaryStatus, type ClusterReloadResult, type WorkerCanaryReport } from '@hotswap/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
-import { activate, clusterHost, releaseDir, releaseRoot, restamp, seal, type ClusterHost } from '../helpers/cluster.js';
+import { activate, clusterHost, freshDeployment, releaseDir, releaseRoot, restamp, seal, type ClusterHost } from '../helpers/cluster.js';
 import { workspace, type Workspace } from '../helpers/workspace.js';
 
 const WORKERS = 3;
@@ -52,10 +52,7 @@ afterEach(async () => {
 
 /** A new deployment: release A active, nothing committed yet. */
 async function started(env: Record<string, string> = {}): Promise<ClusterHost> {
-  rmSync(join(root.root, COMMITTED_FILE), { recursive: true, force: true });
-  activate(root.root, 'A');
-  host = clusterHost(root.root, { WORKERS: String(WORKERS), TRAFFIC: '5', ...env });
-  await host.ready(WORKERS);
+  host = await freshDeployment(root.root, WORKERS, { TRAFFIC: '5', ...env });
   return host;
 }
 

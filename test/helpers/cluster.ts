@@ -4,8 +4,10 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ClusterReloadResult } from '@hotswap/core';
+import { COMMITTED_FILE, type ClusterReloadResult } from '@hotswap/core';
 import { start, type Child } from './child.js';
+
+import { activate } from '../fixtures/cluster/releases.js';
 
 export { activate, releaseDir, restamp, seal } from '../fixtures/cluster/releases.js';
 
@@ -89,4 +91,16 @@ export function clusterHost(root: string, env: Record<string, string> = {}): Clu
       await child.exited;
     },
   };
+}
+
+/**
+ * A new deployment in `root`: no committed release recorded, release A
+ * active, a primary with `workers` workers started and every one ready.
+ */
+export async function freshDeployment(root: string, workers: number, env: Record<string, string> = {}): Promise<ClusterHost> {
+  rmSync(join(root, COMMITTED_FILE), { recursive: true, force: true });
+  activate(root, 'A');
+  const host = clusterHost(root, { WORKERS: String(workers), ...env });
+  await host.ready(workers);
+  return host;
 }

@@ -4,6 +4,7 @@ import type { CanaryDecider, CanaryOptions, CanaryState } from '../canary/run.js
 import { describe, ErrorCodes, HotswapError } from '../errors.js';
 import { CLUSTER_TAG, type CoordinatorMessage, type WorkerMessage } from './messages.js';
 import type { ClusterReloadResult } from './types.js';
+import { Until } from './until.js';
 
 /**
  * Where one worker stands in a cluster canary: `running` (it reports its
@@ -122,7 +123,7 @@ export class ClusterCanaryRun implements ClusterCanary {
   readonly #timer: NodeJS.Timeout;
   #state: CanaryState = 'running';
   #final: ClusterCanaryStatus | undefined;
-  #wake: (() => void) | undefined;
+  readonly #waiting = new Until();
   #settle: (outcome: ClusterCanaryOutcome) => void = () => undefined;
 
   constructor(config: ClusterCanaryConfig) {
@@ -148,7 +149,7 @@ export class ClusterCanaryRun implements ClusterCanary {
     member.canary = message.canary;
     member.baseline = message.baseline;
     if (message.type === 'canary-decided') member.state = message.state;
-    this.#wake?.();
+    this.#waiting.check();
   }
 
   /** A worker exited or lost its channel: the others carry on; its last counts still count. */
@@ -156,7 +157,7 @@ export class ClusterCanaryRun implements ClusterCanary {
     const member = this.#members.get(worker);
     if (member === undefined || member.state !== 'running') return;
     member.state = 'died';
-    this.#wake?.();
+    this.#waiting.check();
   }
 
   status(): ClusterCanaryStatus {
@@ -236,7 +237,7 @@ export class ClusterCanaryRun implements ClusterCanary {
     const state = verdict === 'promote' ? 'promoted' : 'rolled-back';
     const running = [...this.#members].filter(([, m]) => m.state === 'running');
     for (const [worker] of running) this.#config.send(worker, { tag: CLUSTER_TAG, type: 'canary-decide', txn: this.generation, verdict, decidedBy: by, reasons });
-    await this.#until(() => running.every(([, m]) => m.state !== 'running'), this.#config.commitTimeoutMs);
+    await this.#waiting.until(() => running.every(([, m]) => m.state !== 'running'), this.#config.commitTimeoutMs);
     for (const [, m] of running) if (m.state === 'running') m.state = 'no-answer';
     const last = this.status();
     this.#final = { ...last, state, decidedBy: by };
@@ -249,21 +250,5 @@ export class ClusterCanaryRun implements ClusterCanary {
     if (this.#state !== 'running') {
       throw new HotswapError(ErrorCodes.CANARY_DECIDED, `the cluster canary of release ${this.release} was already ${this.#state}; it cannot ${what} now.`, { state: this.#state });
     }
-  }
-
-  /** Resolves once `done()` holds (checked after every message and exit) or after `timeoutMs`. */
-  #until(done: () => boolean, timeoutMs: number): Promise<void> {
-    if (done()) return Promise.resolve();
-    return new Promise((resolve) => {
-      const finish = (): void => {
-        clearTimeout(timer);
-        this.#wake = undefined;
-        resolve();
-      };
-      const timer = setTimeout(finish, timeoutMs);
-      this.#wake = () => {
-        if (done()) finish();
-      };
-    });
   }
 }

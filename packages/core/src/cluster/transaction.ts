@@ -2,6 +2,7 @@ import { describe, ErrorCodes, HotswapError } from '../errors.js';
 import type { PluginDetail } from '../reload/details.js';
 import { CLUSTER_TAG, type CoordinatorMessage, type WireCanary, type WireError, type WorkerMessage } from './messages.js';
 import type { ClusterReloadResult, ReleaseRef, WorkerOutcome, WorkerReport } from './types.js';
+import { Until } from './until.js';
 
 /** What one cluster reload needs from the coordinator. @internal */
 export interface TransactionConfig {
@@ -42,7 +43,7 @@ export class ClusterTransaction {
   readonly #config: TransactionConfig;
   readonly #members = new Map<number, Member>();
   readonly #started = performance.now();
-  #wake: (() => void) | undefined;
+  readonly #waiting = new Until();
 
   constructor(config: TransactionConfig) {
     this.#config = config;
@@ -57,7 +58,7 @@ export class ClusterTransaction {
     else if (message.type === 'committed') member.swap = { generation: message.generation, at: message.at };
     else if (message.type === 'commit-failed') member.swap = { error: message.error };
     else if (message.type === 'aborted') member.aborted = true;
-    this.#wake?.();
+    this.#waiting.check();
   }
 
   /** A worker exited or lost its channel. */
@@ -65,7 +66,7 @@ export class ClusterTransaction {
     const member = this.#members.get(worker);
     if (member === undefined) return;
     member.died = true;
-    this.#wake?.();
+    this.#waiting.check();
   }
 
   async run(): Promise<ClusterReloadResult> {
@@ -74,7 +75,7 @@ export class ClusterTransaction {
     const canary = this.#config.canary;
     this.#broadcast({ tag: CLUSTER_TAG, type: 'prepare', txn, release, rollback, timeoutMs: deadlineMs + commitTimeoutMs, ...(canary === undefined ? {} : { canary }) });
     const all = [...this.#members.values()];
-    await this.#until(() => all.every((m) => m.vote !== undefined || m.died === true) || all.some((m) => m.died === true || m.vote?.ok === false), deadlineMs);
+    await this.#waiting.until(() => all.every((m) => m.vote !== undefined || m.died === true) || all.some((m) => m.died === true || m.vote?.ok === false), deadlineMs);
     if (!all.every((m) => m.vote?.ok === true && m.died !== true)) return this.#abort();
     if (canary === undefined) {
       try {
@@ -90,7 +91,7 @@ export class ClusterTransaction {
     const { txn, release, commitTimeoutMs } = this.#config;
     this.#broadcast({ tag: CLUSTER_TAG, type: 'commit', txn });
     const all = [...this.#members.values()];
-    await this.#until(() => all.every((m) => m.swap !== undefined || m.died === true), commitTimeoutMs);
+    await this.#waiting.until(() => all.every((m) => m.swap !== undefined || m.died === true), commitTimeoutMs);
     const workers = this.#reports((m): WorkerOutcome => {
       if (m.swap !== undefined) return 'error' in m.swap ? 'commit-failed' : 'committed';
       return m.died === true ? 'died' : 'no-answer';
@@ -116,7 +117,7 @@ export class ClusterTransaction {
       unrecorded !== undefined ? 'unrecorded' : all.some((m) => m.vote?.ok === false) ? 'refused' : all.some((m) => m.died === true) ? 'died' : 'no-answer';
     this.#broadcast({ tag: CLUSTER_TAG, type: 'abort', txn });
     // Wait until the workers that prepared have unwound, so the old release is what serves once this rejects.
-    await this.#until(() => all.every((m) => m.aborted === true || m.died === true || m.vote === undefined || m.vote.ok === false), commitTimeoutMs);
+    await this.#waiting.until(() => all.every((m) => m.aborted === true || m.died === true || m.vote === undefined || m.vote.ok === false), commitTimeoutMs);
     const workers = this.#reports((m): WorkerOutcome => {
       if (m.died === true) return 'died';
       // Still preparing when another worker refused or died: it gets the abort like the others.
@@ -155,21 +156,5 @@ export class ClusterTransaction {
 
   #broadcast(message: CoordinatorMessage): void {
     for (const [worker, member] of this.#members) if (member.died !== true) this.#config.send(worker, message);
-  }
-
-  /** Resolves once `done()` holds (checked after every message and exit) or after `timeoutMs`. */
-  #until(done: () => boolean, timeoutMs: number): Promise<void> {
-    if (done()) return Promise.resolve();
-    return new Promise((resolve) => {
-      const finish = (): void => {
-        clearTimeout(timer);
-        this.#wake = undefined;
-        resolve();
-      };
-      const timer = setTimeout(finish, timeoutMs);
-      this.#wake = () => {
-        if (done()) finish();
-      };
-    });
   }
 }
