@@ -128,8 +128,9 @@ async function primary(cfg: ClusterConfig): Promise<ClusterRun> {
   const before = responses.filter((r) => r.at < started && r.stamp === 'v0');
   const firstNew = new Map<string, number>();
   for (const r of responses) if (r.stamp === 'v1' && !firstNew.has(r.worker)) firstNew.set(r.worker, r.count);
-  const lastOld = Math.max(started, ...responses.filter((r) => r.stamp === 'v0').map((r) => r.at));
-  const countBefore = Math.max(0, ...before.map((r) => r.count));
+  // Folds, not Math.max(...): a run keeps a response record per request, far more than a spread may pass.
+  const lastOld = responses.reduce((last, r) => (r.stamp === 'v0' && r.at > last ? r.at : last), started);
+  const countBefore = before.reduce((most, r) => (r.count > most ? r.count : most), 0);
   for (let i = 0; coordinator !== undefined && i < cfg.skewReloads; i++) {
     release(cfg.root, `v${i + 2}`);
     skewMs.push((await coordinator.reload()).skewMs);
