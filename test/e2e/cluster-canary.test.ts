@@ -72,6 +72,16 @@ interface RolledBack {
 }
 
 const serving = (answers: Array<{ release: string; stamp: string }>): string[] => answers.map((a) => `${a.release}/${a.stamp}`);
+
+/** What every worker serves, asked again until all serve `expected` (a cluster reload bringing a late worker level) or 30 s pass. */
+async function servingEverywhere(h: ClusterHost, expected: string): Promise<string[]> {
+  let answers = serving(await h.ask());
+  for (let i = 0; i < 150 && !(answers.length === WORKERS && answers.every((a) => a === expected)); i++) {
+    await new Promise((r) => setTimeout(r, 200));
+    answers = serving(await h.ask());
+  }
+  return answers;
+}
 const sum = (workers: WorkerCanaryReport[], side: 'canary' | 'baseline', what: 'calls' | 'errors'): number => workers.reduce((n, w) => n + w.counts[side][what], 0);
 
 describe('a canary across a cluster', () => {
@@ -218,7 +228,7 @@ describe('a canary across a cluster', () => {
     expect(again.err).toContain('HOTSWAP_CANARY_DECIDED');
   }, 120_000);
 
-  it('a worker killed during the canary does not stop the verdict for the others; its respawn loads the promoted release', async () => {
+  it('a worker killed during the canary does not stop the verdict for the others; its respawn is brought to the promoted release', async () => {
     const h = await started();
     activate(root.root, 'H');
     let from = h.child.lines.length;
@@ -231,10 +241,32 @@ describe('a canary across a cluster', () => {
     const result = JSON.parse(end[1]!) as ClusterReloadResult;
     const states = Object.fromEntries((result.canary?.status.workers ?? []).map((w) => [w.worker, w.state]));
     expect(states).toEqual({ 1: 'promoted', 2: 'died', 3: 'promoted' });
-    // The respawn joins once the verdict is in, and loads the release it committed.
+    // The respawn joined (during the canary, on the release before, or after it, on the promoted one); either way it ends on H.
+    await h.ready(1, from);
+    expect(await servingEverywhere(h, 'H/H')).toEqual(['H/H', 'H/H', 'H/H']);
+  }, 120_000);
+
+  it('a worker that starts while a canary waits for a manual verdict joins at once on the release before, and a promote brings it level', async () => {
+    const h = await started();
+    activate(root.root, 'H');
+    let from = h.child.lines.length;
+    h.send(`canary ${JSON.stringify({ weight: 0.5, rules: { auto: false } })}`);
+    await h.next('primary', 'canary-started', from);
+    from = h.child.lines.length;
+    h.send('kill 1');
+    await h.next('primary', 'exit', from);
+    // Joins while the canary runs: before, it waited for the verdict and gave up after its join timeout.
     const [respawn] = await h.ready(1, from);
-    expect(respawn?.release).toBe('H');
-    expect(serving(await h.ask())).toEqual(['H/H', 'H/H', 'H/H']);
+    expect(respawn?.release).toBe('A');
+    from = h.child.lines.length;
+    h.send('status');
+    const status = await h.next<{ canary?: { state: string; workers: Array<{ worker: number; state: string }> } }>('primary', 'status', from);
+    expect(status.canary?.state).toBe('running');
+    expect(status.canary?.workers.map((w) => w.state).sort()).toEqual(['died', 'running', 'running']);
+    from = h.child.lines.length;
+    h.send('promote');
+    await h.child.waitFor(/^primary canary-promoted /, 30_000, from);
+    expect(await servingEverywhere(h, 'H/H')).toEqual(['H/H', 'H/H', 'H/H']);
   }, 120_000);
 
   it('the committed record changes only on a promote: a primary restarted during a canary, or after a rollback, starts from the release before; after a promote, from the canary', async () => {

@@ -89,7 +89,7 @@ export interface ClusterCanaryConfig {
   result: ClusterReloadResult;
   release: string;
   baseline: string | undefined;
-  /** The workers that committed the canary. */
+  /** The workers told to commit the canary: those that acknowledged it, and those that did not in time but may still commit it. */
   workers: readonly number[];
   options: CanaryOptions;
   commitTimeoutMs: number;
@@ -210,13 +210,16 @@ export class ClusterCanaryRun implements ClusterCanary {
     const status = this.status();
     const { verdict, reasons } = status.verdict;
     const max = this.#rules.maxDurationMs;
+    // No counts can come any more, and nobody serves it: waiting, even for a manual verdict, would hold every later reload back.
+    if (status.workers.every((w) => w.state !== 'running')) {
+      void this.#decide('rollback', 'rules', ['no worker serves the canary (none committed it, or every one exited) before a verdict']);
+      return;
+    }
     if (!this.#rules.auto) {
       if (max !== undefined && status.elapsedMs >= max) void this.#decide('rollback', 'rules', [`not decided within maxDurationMs (${max} ms)`]);
       return;
     }
     if (verdict !== 'pending') void this.#decide(verdict, 'rules', reasons);
-    // No counts can come any more: waiting would hold every later reload back.
-    else if (status.workers.every((w) => w.state !== 'running')) void this.#decide('rollback', 'rules', ['no worker serves the canary (none committed it, or every one exited) before a verdict']);
   }
 
   /** Sends the verdict to every worker still running the canary and waits for each to carry it out. */

@@ -32,6 +32,8 @@ export class Coordinator {
   readonly #stop: Array<() => void>;
   readonly #members = new Set<number>();
   readonly #joins = new Map<number, Join>();
+  /** Joins waiting for a transaction to end, woken when it turns into a running canary. */
+  readonly #joinWaits = new Set<() => void>();
   /** Workers that exited: node:cluster never reuses an id, so a late greeting from one is ignored. */
   readonly #gone = new Set<number>();
   #committed: ReleaseRef | undefined;
@@ -225,7 +227,8 @@ export class Coordinator {
       result,
       release: release.id,
       baseline,
-      workers: result.workers.filter((w) => w.outcome === 'committed').map((w) => w.worker),
+      // A worker that did not acknowledge its commit in time may still commit it (its event loop was busy): it hears the verdict too.
+      workers: result.workers.filter((w) => w.outcome === 'committed' || w.outcome === 'no-answer').map((w) => w.worker),
       options,
       commitTimeoutMs: this.#commitTimeoutMs,
       send: (worker, message) => this.#transport.send(worker, message),
@@ -238,10 +241,18 @@ export class Coordinator {
       },
     });
     this.#canary = run;
+    // Workers that start from here on are welcomed at once, with the baseline, instead of waiting out the canary.
+    for (const wake of this.#joinWaits) wake();
     this.#log.info({ generation: result.generation, stage: 'canary', release: release.id, baseline, weight: options.weight }, `cluster canary ${result.generation}: release ${release.id} serving ${Math.round(options.weight * 100)}% of the work in ${run.status().workers.length} worker(s) beside release ${baseline ?? 'none'}`);
     serving?.(run);
     const outcome = await run.settled;
     this.#canary = undefined;
+    // A worker that joined during the canary loaded the baseline and is no member of it: after a promote, bring it level.
+    const joined = [...this.#members].filter((w) => !run.status().workers.some((m) => m.worker === w));
+    if (outcome.state === 'promoted' && joined.length > 0) {
+      this.#log.info({ stage: 'canary', release: release.id, workers: joined }, `worker(s) ${joined.join(', ')} joined during the canary on release ${baseline ?? 'none'}; reloading the cluster to the promoted release ${release.id}`);
+      queueMicrotask(() => void this.reload().catch(() => undefined));
+    }
     const { canary, baseline: base } = outcome.status.counts;
     this.#log.info(
       { generation: result.generation, stage: 'canary', release: release.id, decidedBy: outcome.decidedBy, workers: outcome.status.workers.map((w) => ({ worker: w.worker, state: w.state, calls: w.counts.canary.calls, errors: w.counts.canary.errors })) },
@@ -301,7 +312,14 @@ export class Coordinator {
       this.#transport.send(worker, { tag: CLUSTER_TAG, type: 'no-release', error: wireError(error) });
       return;
     }
-    while (this.#active !== undefined) await this.#active;
+    // Not during a transaction: the worker would load a release about to change. During a canary it loads the baseline at once.
+    while (this.#active !== undefined && this.#canary === undefined) {
+      let wake = (): void => {};
+      const woken = new Promise<void>((resolve) => (wake = resolve));
+      this.#joinWaits.add(wake);
+      await Promise.race([this.#active, woken]);
+      this.#joinWaits.delete(wake);
+    }
     // It exited while it waited: nothing to name, and no reload must wait for it.
     if (this.#gone.has(worker)) return;
     const committed = (this.#committed ??= first);
