@@ -59,6 +59,7 @@ const PLANS: ServerPlan[] = [
       { key: 'plugin, reload every 10 ms', mode: { handler: 'plugin', reloadEveryMs: 10 } },
       { key: 'plugin, reload every 100 ms, leak check on, --expose-gc', mode: { handler: 'plugin', reloadEveryMs: 100, leakCheck: 'gc' } },
       { key: 'plugin, reload every 100 ms, leak check on, no gc', mode: { handler: 'plugin', reloadEveryMs: 100, leakCheck: 'no-gc' } },
+      { key: 'plugin, reload every 100 ms, boundSync: false', mode: { handler: 'plugin', reloadEveryMs: 100, boundSync: false } },
     ],
   },
   {
@@ -72,6 +73,7 @@ const PLANS: ServerPlan[] = [
       { key: 'plugins, reload every 100 ms', mode: { handler: 'plugin', reloadEveryMs: 100 } },
       { key: 'plugins, reload every 100 ms, leak check on, --expose-gc', mode: { handler: 'plugin', reloadEveryMs: 100, leakCheck: 'gc' } },
       { key: 'plugins, reload every 100 ms, leak check on, no gc', mode: { handler: 'plugin', reloadEveryMs: 100, leakCheck: 'no-gc' } },
+      { key: 'plugins, reload every 100 ms, boundSync: false', mode: { handler: 'plugin', reloadEveryMs: 100, boundSync: false } },
     ],
   },
 ];
@@ -168,7 +170,7 @@ const pct = (x: number): string => `${fmt(x * 100, 1)}%`;
 function targetsOf(server: ServerKind, rows: HttpScenario[], quick: boolean): TargetCheck[] {
   const find = (f: (m: HttpMode) => boolean): HttpScenario | undefined => rows.find((r) => r.mode.handler === 'plugin' && f(r.mode));
   const still = find((m) => m.reloadEveryMs === 0);
-  const reload = find((m) => m.reloadEveryMs === 100 && (m.leakCheck ?? 'off') === 'off');
+  const reload = find((m) => m.reloadEveryMs === 100 && (m.leakCheck ?? 'off') === 'off' && m.boundSync !== false);
   const judge = (ok: boolean): boolean | null => (quick ? null : ok);
   const out: TargetCheck[] = [];
   if (still !== undefined && reload !== undefined) {
@@ -186,6 +188,14 @@ function targetsOf(server: ServerKind, rows: HttpScenario[], quick: boolean): Ta
         met: judge(p99 <= 2),
       },
     );
+  }
+  const unbound = find((m) => m.reloadEveryMs === 100 && m.boundSync === false);
+  if (still !== undefined && unbound !== undefined) {
+    out.push({
+      target: `${server}: the same with boundSync: false (not a target: the bound's share)`,
+      measured: `${fmt(unbound.rps, 0)} vs ${fmt(still.rps, 0)} req/s without reloads: ${pct(1 - unbound.rps / still.rps)} lost`,
+      met: null,
+    });
   }
   for (const [check, label] of [
     ['gc', 'with --expose-gc'],
@@ -230,6 +240,7 @@ function tableOf(plan: ServerPlan, rows: HttpScenario[], rounds: number, duratio
             'the handler answers on the next turn of the event loop (setImmediate), so calls are in flight across reloads.',
             'latency is each response’s own time as autocannon measured it, at sub-millisecond resolution.',
             'a reload tick that comes while the previous reload still runs is skipped (reloads never queue up).',
+            'boundSync: false: a third swapper that runs plugin code unbounded; every other reload row uses the default bound (a vm timeout, a watchdog thread per bounded run).',
           ],
   };
 }
@@ -242,7 +253,7 @@ export async function http(ctx: CaseContext): Promise<CaseResult & { scenarios: 
   const rounds = ctx.quick ? 1 : 2;
   // Quick mode keeps one row of each kind: the plain functions of node:http only, no 10 ms reloads, the leak check with gc.
   const quickRow = (p: ServerPlan, m: HttpMode): boolean =>
-    m.reloadEveryMs !== 10 && m.leakCheck !== 'no-gc' && (m.handler === 'plugin' || p.server === 'node:http');
+    m.reloadEveryMs !== 10 && m.leakCheck !== 'no-gc' && m.boundSync !== false && (m.handler === 'plugin' || p.server === 'node:http');
   const plans = ctx.quick ? PLANS.map((p) => ({ ...p, scenarios: p.scenarios.filter((s) => quickRow(p, s.mode)) })) : PLANS;
   const results: HttpScenario[] = [];
   const tables: Table[] = [];

@@ -20,6 +20,8 @@ export interface HttpMode {
   reloadEveryMs: number;
   /** Default 'off'. */
   leakCheck?: LeakCheck;
+  /** The swapper's `boundSync`; default true (the swapper's default). With false the leak check is off. */
+  boundSync?: boolean;
 }
 
 /** How long after its OnFree a version is checked in the leak-check rows: short, so that checks come due all through a row. */
@@ -75,25 +77,34 @@ export async function runHttpHost<T extends HostTypes, H>(setup: HostSetup<T, H>
   for (const [name, source] of Object.entries(setup.plugins)) dir.plugin(name, { 'index.ts': source });
   const sharedNames = Object.keys(setup.shared ?? {});
   await build({ pluginDir: dir.src, outputDir: dir.bin, buildStamp: 'v0', ...(sharedNames.length > 0 ? { shared: sharedNames } : {}) });
-  // The same artifacts in a second directory, for the swapper with the leak check on.
-  const leakDir = join(dir.root, 'bin-leak');
-  mkdirSync(leakDir, { recursive: true });
+  // The same artifacts in a second and a third directory, for the swapper with the leak check on and the one unbound.
   const names = Object.keys(setup.plugins);
-  for (const name of names) copyFileSync(join(dir.bin, `${name}${ARTIFACT_SUFFIX}`), join(leakDir, `${name}${ARTIFACT_SUFFIX}`));
+  const copyOfBin = (name: string): string => {
+    const copy = join(dir.root, name);
+    mkdirSync(copy, { recursive: true });
+    for (const plugin of names) copyFileSync(join(dir.bin, `${plugin}${ARTIFACT_SUFFIX}`), join(copy, `${plugin}${ARTIFACT_SUFFIX}`));
+    return copy;
+  };
+  const leakDir = copyOfBin('bin-leak');
+  const unboundDir = copyOfBin('bin-unbound');
   const common = { logger: false as const, ...(setup.shared === undefined ? {} : { shared: setup.shared }) };
   const off = new Swapper<T>({ pluginDir: dir.bin, leakTimeout: false, ...common });
   // The default leak check in its steady state: a check comes due for every version freed (after 1 s here, so
   // within the row, instead of 30 s), and the checks run, with a forced collection, at most once per 30 s.
   const on = new Swapper<T>({ pluginDir: leakDir, leakTimeout: LEAK_ROW_TIMEOUT_MS, leakCheckInterval: LEAK_ROW_INTERVAL_MS, ...common });
+  // As `off`, with plugin code run unbounded (boundSync: false): what the bound on synchronous code costs a busy server.
+  const unbound = new Swapper<T>({ pluginDir: unboundDir, leakTimeout: false, boundSync: false, ...common });
   let leaks = 0;
   on.on('version:leak', () => leaks++);
   await off.load(...setup.load);
   await on.load(...setup.load);
+  await unbound.load(...setup.load);
   const artifacts = new Map<Swapper<T>, Restamper[]>([
     [off, names.map((n) => restamper(join(dir.bin, `${n}${ARTIFACT_SUFFIX}`)))],
     [on, names.map((n) => restamper(join(leakDir, `${n}${ARTIFACT_SUFFIX}`)))],
+    [unbound, names.map((n) => restamper(join(unboundDir, `${n}${ARTIFACT_SUFFIX}`)))],
   ]);
-  const table = { direct: setup.handlers(undefined), off: setup.handlers(off), on: setup.handlers(on) };
+  const table = { direct: setup.handlers(undefined), off: setup.handlers(off), on: setup.handlers(on), unbound: setup.handlers(unbound) };
   const exposedGc = (globalThis as { gc?: () => void }).gc;
 
   let handlers: H = table.off;
@@ -112,8 +123,9 @@ export async function runHttpHost<T extends HostTypes, H>(setup: HostSetup<T, H>
   process.on('message', (message: ToServer) => {
     if (message.cmd === 'start') {
       const leakCheck = message.mode.leakCheck ?? 'off';
-      const swapper = leakCheck === 'off' ? off : on;
-      handlers = message.mode.handler === 'direct' ? table.direct : leakCheck === 'off' ? table.off : table.on;
+      const bound = message.mode.boundSync !== false;
+      const swapper = !bound ? unbound : leakCheck === 'off' ? off : on;
+      handlers = message.mode.handler === 'direct' ? table.direct : !bound ? table.unbound : leakCheck === 'off' ? table.off : table.on;
       // The census looks for gc when a check runs: hidden, the check works as without --expose-gc.
       (globalThis as { gc?: () => void }).gc = leakCheck === 'no-gc' ? undefined : exposedGc;
       stats = { reloads: 0, reloadFailures: 0, skippedTicks: 0, times: [] };
@@ -165,7 +177,7 @@ export async function runHttpHost<T extends HostTypes, H>(setup: HostSetup<T, H>
       })();
     } else if (message.cmd === 'exit') {
       server.close();
-      void Promise.all([off.close(), on.close()]).then(() => {
+      void Promise.all([off.close(), on.close(), unbound.close()]).then(() => {
         dir.cleanup();
         process.exit(0);
       });
