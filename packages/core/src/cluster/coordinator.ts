@@ -107,7 +107,7 @@ export class Coordinator {
    * is never shared with other calls.
    */
   reload(options: ClusterReloadOptions = {}): Promise<ClusterReloadResult> {
-    if (this.#closed) return Promise.reject(new HotswapError(ErrorCodes.CLUSTER_ROLE, 'the coordinator is closed: make a new one with createCoordinator().'));
+    if (this.#closed) return Promise.reject(closedError());
     if (options.canary !== undefined) return this.#canaryReload(options.canary, options.rollback === true);
     if (options.rollback === true) this.#pendingRollback = true;
     if (this.#pending !== undefined) return this.#pending;
@@ -117,6 +117,7 @@ export class Coordinator {
       const rollback = this.#pendingRollback;
       this.#pendingRollback = false;
       while (this.#joins.size > 0) await Promise.all([...this.#joins.values()].map((j) => j.promise));
+      if (this.#closed) throw closedError();
       return this.#transact(rollback);
     });
     this.#pending = promise;
@@ -141,7 +142,7 @@ export class Coordinator {
 
   /** A canary reload: its own place in the line, never shared. */
   #canaryReload(canary: CanaryOptions, rollback: boolean, serving?: (run: ClusterCanary) => void): Promise<ClusterReloadResult> {
-    if (this.#closed) return Promise.reject(new HotswapError(ErrorCodes.CLUSTER_ROLE, 'the coordinator is closed: make a new one with createCoordinator().'));
+    if (this.#closed) return Promise.reject(closedError());
     try {
       if (typeof canary !== 'object' || canary === null) throw new HotswapError(ErrorCodes.INVALID_OPTION, `\`canary\` must be an object such as { weight: 0.1 }; got ${String(canary)}.`);
       checkSplit(canary);
@@ -150,6 +151,8 @@ export class Coordinator {
     }
     const promise = this.#tail.then(async () => {
       while (this.#joins.size > 0) await Promise.all([...this.#joins.values()].map((j) => j.promise));
+      // Closed while it waited in line: no worker is asked to prepare what nobody will hear the votes of.
+      if (this.#closed) throw closedError();
       return this.#transact(rollback, canary, serving);
     });
     this.#tail = promise.catch(() => undefined);
@@ -247,12 +250,8 @@ export class Coordinator {
     serving?.(run);
     const outcome = await run.settled;
     this.#canary = undefined;
-    // A worker that joined during the canary loaded the baseline and is no member of it: after a promote, bring it level.
-    const joined = [...this.#members].filter((w) => !run.status().workers.some((m) => m.worker === w));
-    if (outcome.state === 'promoted' && joined.length > 0) {
-      this.#log.info({ stage: 'canary', release: release.id, workers: joined }, `worker(s) ${joined.join(', ')} joined during the canary on release ${baseline ?? 'none'}; reloading the cluster to the promoted release ${release.id}`);
-      queueMicrotask(() => void this.reload().catch(() => undefined));
-    }
+    // A worker that joined during the canary loaded the baseline and is no member of it: its `ready`, compared once this
+    // transaction has ended (see #level), brings it level after a promote.
     const { canary, baseline: base } = outcome.status.counts;
     this.#log.info(
       { generation: result.generation, stage: 'canary', release: release.id, decidedBy: outcome.decidedBy, workers: outcome.status.workers.map((w) => ({ worker: w.worker, state: w.state, calls: w.counts.canary.calls, errors: w.counts.canary.errors })) },
@@ -280,11 +279,7 @@ export class Coordinator {
       this.#joins.get(worker)?.done();
       if (this.#gone.has(worker)) return;
       this.#members.add(worker);
-      if (message.release !== this.#committed?.id) {
-        // It loaded while no join was waited for (past joinTimeoutMs): bring every worker to the committed release.
-        this.#log.warn({ stage: 'join', worker, release: message.release }, `worker ${worker} loaded release ${message.release}, not the committed ${this.#committed?.id ?? 'none'}; reloading the cluster`);
-        this.reload().catch(() => undefined);
-      }
+      this.#level(worker, message.release);
     } else if (message.type === 'join-failed') {
       this.#joins.get(worker)?.done();
       this.#log.error({ stage: 'join', worker, release: message.release, code: message.error.code }, `worker ${worker} could not load release ${message.release}: ${message.error.message}`);
@@ -293,6 +288,24 @@ export class Coordinator {
     } else {
       this.#txn?.handle(worker, message);
     }
+  }
+
+  /**
+   * Brings the cluster to the committed release when `worker` loaded another
+   * (it loaded while no join was waited for, past joinTimeoutMs). While a
+   * transaction runs, the committed release may be about to change, and the
+   * worker is none of its members: compared again once it has ended.
+   */
+  #level(worker: number, loaded: string): void {
+    if (this.#active !== undefined) {
+      void this.#active.then(() => {
+        if (this.#members.has(worker)) this.#level(worker, loaded);
+      });
+      return;
+    }
+    if (loaded === this.#committed?.id || this.#closed) return;
+    this.#log.warn({ stage: 'join', worker, release: loaded }, `worker ${worker} loaded release ${loaded}, not the committed ${this.#committed?.id ?? 'none'}; reloading the cluster`);
+    this.reload().catch(() => undefined);
   }
 
   #exited(worker: number): void {
@@ -376,4 +389,8 @@ export function createCoordinator(options: CoordinatorOptions): Coordinator {
     throw new HotswapError(ErrorCodes.CLUSTER_ROLE, 'createCoordinator runs in the cluster primary, and this process is a worker. Call joinCluster(swapper) here instead.');
   }
   return new Coordinator(options, options.transport ?? clusterPrimaryTransport());
+}
+
+function closedError(): HotswapError {
+  return new HotswapError(ErrorCodes.CLUSTER_ROLE, 'the coordinator is closed: make a new one with createCoordinator().');
 }
