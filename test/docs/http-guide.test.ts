@@ -6,13 +6,13 @@
 // (the mounted admin routes with a token, the directory watcher without),
 // serves the new build from the same process, and exits 0 on SIGTERM.
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { start, type Child } from '../helpers/child.js';
 import { runCli } from '../helpers/cli.js';
 import { ROOT } from './helpers/markdown.js';
 import { assertBuilt, childEnv, readPage, tempDir, timeline, writeProject } from './helpers/project.js';
+import { freePort } from '../helpers/ports.js';
 
 const PAGE = join(ROOT, 'docs', 'guides', 'http-server.md');
 const TOKEN = 'guide-admin-token-0123456789abcdef';
@@ -40,17 +40,6 @@ beforeAll(() => {
 afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 interface Answer {
   status: number;

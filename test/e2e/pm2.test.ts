@@ -9,12 +9,12 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../helpers/ports.js';
 
 const run = promisify(execFile);
 const DEMO = fileURLToPath(new URL('../../demo/cluster/', import.meta.url));
@@ -24,18 +24,6 @@ const APP = 'hotswap-cluster';
 let work: string;
 let env: NodeJS.ProcessEnv;
 let port: number;
-
-/** A port nothing listens on now. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0));
-    });
-  });
-}
 
 /** Runs the pm2 command line with the private PM2_HOME; what it printed. */
 async function pm2(...args: string[]): Promise<string> {
