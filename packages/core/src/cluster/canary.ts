@@ -2,6 +2,7 @@ import { combine, snapshotOf, type MeterCounts, type MeterSnapshot } from '../ca
 import { judge, settleRules, type CanaryVerdict, type SettledRules } from '../canary/rules.js';
 import type { CanaryDecider, CanaryOptions, CanaryState } from '../canary/run.js';
 import { describe, ErrorCodes, HotswapError } from '../errors.js';
+import type { Logger } from '../logger.js';
 import { CLUSTER_TAG, type CoordinatorMessage, type WorkerMessage } from './messages.js';
 import type { ClusterReloadResult } from './types.js';
 import { Until } from './until.js';
@@ -254,4 +255,23 @@ export class ClusterCanaryRun implements ClusterCanary {
       throw new HotswapError(ErrorCodes.CANARY_DECIDED, `the cluster canary of release ${this.release} was already ${this.#state}; it cannot ${what} now.`, { state: this.#state });
     }
   }
+}
+
+/**
+ * Logs how a cluster canary ended, with each worker's counts, and turns the
+ * outcome into the reload's end: its result with the verdict after a
+ * promote, `HOTSWAP_CANARY_ROLLED_BACK` after a rollback. @internal
+ */
+export function canaryEnded(log: Logger, result: ClusterReloadResult, release: string, baseline: string | undefined, outcome: ClusterCanaryOutcome): ClusterReloadResult {
+  const { canary, baseline: base } = outcome.status.counts;
+  log.info(
+    { generation: result.generation, stage: 'canary', release, decidedBy: outcome.decidedBy, workers: outcome.status.workers.map((w) => ({ worker: w.worker, state: w.state, calls: w.counts.canary.calls, errors: w.counts.canary.errors })) },
+    `cluster canary ${result.generation} ${outcome.state} (${outcome.decidedBy}): ${outcome.reasons.join('; ')}; canary ${canary.calls} call(s), ${canary.errors} error(s), baseline ${base.calls} call(s), ${base.errors} error(s) in ${outcome.status.workers.length} worker(s)`,
+  );
+  if (outcome.state === 'promoted') return { ...result, canary: outcome };
+  throw new HotswapError(
+    ErrorCodes.CANARY_ROLLED_BACK,
+    `the cluster canary of release ${release} was rolled back: ${outcome.reasons.join('; ')}. Every worker serves release ${baseline ?? 'before'} again.`,
+    { decidedBy: outcome.decidedBy, reasons: outcome.reasons, release, counts: outcome.status.counts, workers: outcome.status.workers },
+  );
 }

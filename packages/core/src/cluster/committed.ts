@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { asFailure, describe, ErrorCodes, HotswapError } from '../errors.js';
 import { RELEASE_ID_PATTERN, RELEASES_DIR } from '../release/manifest.js';
 import { resolveRelease, type ResolvedRelease } from '../release/resolve.js';
+import type { Logger } from '../logger.js';
 import type { ReleaseRef } from './types.js';
 
 /** The file in a release root, beside `current`, that names the release the last cluster reload committed. */
@@ -105,4 +106,21 @@ export async function recordCommitted(root: string, release: ReleaseRef): Promis
   const dir = await open(root, 'r').catch(() => undefined);
   await dir?.sync().catch(() => undefined);
   await dir?.close();
+}
+
+/**
+ * The committed release a coordinator starts from: the one the release root
+ * records as committed (a primary that restarted), else the one `current`
+ * names, recorded at once.
+ */
+export async function startingRelease(root: string, log: Logger): Promise<ReleaseRef> {
+  const recorded = await readCommitted(root).catch((error: unknown) => {
+    log.warn({ stage: 'join', code: asFailure(error).code }, `${asFailure(error).message} Starting from the release current names.`);
+    return undefined;
+  });
+  if (recorded !== undefined) return recorded;
+  const active = await resolveActive(root);
+  // Recorded at once: a primary restarted before the first cluster reload names it too, whatever current says by then.
+  await recordCommitted(root, active).catch((error: unknown) => log.warn({ stage: 'join' }, `the committed release cannot be recorded under ${root} (${describe(error)}); a restarted primary starts from current.`));
+  return active;
 }

@@ -1,13 +1,12 @@
-import cluster from 'node:cluster';
-import { asFailure, describe, ErrorCodes, HotswapError } from '../errors.js';
+import { asFailure, ErrorCodes, HotswapError } from '../errors.js';
 import { consoleLogger, silentLogger, type Logger } from '../logger.js';
 import { checkSplit, type CanaryOptions } from '../canary/run.js';
 import { settleRules } from '../canary/rules.js';
-import { ClusterCanaryRun, type ClusterCanary } from './canary.js';
+import { canaryEnded, ClusterCanaryRun, type ClusterCanary } from './canary.js';
 import { CLUSTER_TAG, wireError, type WorkerMessage } from './messages.js';
-import { readCommitted, recordCommitted, resolveActive } from './committed.js';
+import { recordCommitted, resolveActive, startingRelease } from './committed.js';
 import { ClusterTransaction } from './transaction.js';
-import { clusterPrimaryTransport, type CoordinatorTransport } from './transport.js';
+import type { CoordinatorTransport } from './transport.js';
 import type { ClusterReloadOptions, ClusterReloadResult, ClusterStatus, CoordinatorOptions, ReleaseRef } from './types.js';
 
 /** A worker between its `hello` and its `ready`. */
@@ -20,7 +19,7 @@ interface Join {
  * The primary's side of cluster reloads: it names the committed release to
  * every worker that starts, and runs one cluster reload at a time (a
  * two-phase commit over the workers that serve). Make it with
- * {@link createCoordinator}; triggers take it where they take a swapper.
+ * `createCoordinator` (create.ts); triggers take it where they take a swapper.
  */
 export class Coordinator {
   readonly #root: string;
@@ -53,7 +52,7 @@ export class Coordinator {
   #last: ClusterStatus['lastReload'];
   #closed = false;
 
-  /** @internal Use {@link createCoordinator}. */
+  /** @internal Use `createCoordinator` (create.ts). */
   constructor(options: CoordinatorOptions, transport: CoordinatorTransport) {
     this.#root = options.releaseRoot;
     this.#deadlineMs = options.deadlineMs ?? 10_000;
@@ -252,17 +251,7 @@ export class Coordinator {
     this.#canary = undefined;
     // A worker that joined during the canary loaded the baseline and is no member of it: its `ready`, compared once this
     // transaction has ended (see #level), brings it level after a promote.
-    const { canary, baseline: base } = outcome.status.counts;
-    this.#log.info(
-      { generation: result.generation, stage: 'canary', release: release.id, decidedBy: outcome.decidedBy, workers: outcome.status.workers.map((w) => ({ worker: w.worker, state: w.state, calls: w.counts.canary.calls, errors: w.counts.canary.errors })) },
-      `cluster canary ${result.generation} ${outcome.state} (${outcome.decidedBy}): ${outcome.reasons.join('; ')}; canary ${canary.calls} call(s), ${canary.errors} error(s), baseline ${base.calls} call(s), ${base.errors} error(s) in ${outcome.status.workers.length} worker(s)`,
-    );
-    if (outcome.state === 'promoted') return { ...result, canary: outcome };
-    throw new HotswapError(
-      ErrorCodes.CANARY_ROLLED_BACK,
-      `the cluster canary of release ${release.id} was rolled back: ${outcome.reasons.join('; ')}. Every worker serves release ${baseline ?? 'before'} again.`,
-      { decidedBy: outcome.decidedBy, reasons: outcome.reasons, release: release.id, counts: outcome.status.counts, workers: outcome.status.workers },
-    );
+    return canaryEnded(this.#log, result, release.id, baseline, outcome);
   }
 
   #failed(error: unknown): HotswapError {
@@ -353,42 +342,11 @@ export class Coordinator {
    */
   #start(): Promise<ReleaseRef> {
     if (this.#committed !== undefined) return Promise.resolve(this.#committed);
-    this.#starting ??= (async () => {
-      const recorded = await readCommitted(this.#root).catch((error: unknown) => {
-        this.#log.warn({ stage: 'join', code: asFailure(error).code }, `${asFailure(error).message} Starting from the release current names.`);
-        return undefined;
-      });
-      if (recorded !== undefined) return recorded;
-      const active = await resolveActive(this.#root);
-      // Recorded at once: a primary restarted before the first cluster reload names it too, whatever current says by then.
-      await recordCommitted(this.#root, active).catch((error: unknown) => this.#log.warn({ stage: 'join' }, `the committed release cannot be recorded under ${this.#root} (${describe(error)}); a restarted primary starts from current.`));
-      return active;
-    })();
+    this.#starting ??= startingRelease(this.#root, this.#log);
     // A failure is tried again by the next worker that greets.
     this.#starting.catch(() => (this.#starting = undefined));
     return this.#starting;
   }
-}
-
-/**
- * Makes the coordinator of the primary process. With the default transport
- * it must run where `cluster.isPrimary`; throws `HOTSWAP_CLUSTER_ROLE`
- * otherwise, and `HOTSWAP_INVALID_OPTION` for a bad option.
- */
-export function createCoordinator(options: CoordinatorOptions): Coordinator {
-  if (typeof options !== 'object' || options === null || typeof options.releaseRoot !== 'string' || options.releaseRoot === '') {
-    throw new HotswapError(ErrorCodes.INVALID_OPTION, 'createCoordinator needs `releaseRoot`: the directory that holds releases/ and the current link.');
-  }
-  for (const key of ['deadlineMs', 'commitTimeoutMs', 'joinTimeoutMs'] as const) {
-    const value = options[key];
-    if (value !== undefined && (typeof value !== 'number' || !Number.isFinite(value) || value <= 0)) {
-      throw new HotswapError(ErrorCodes.INVALID_OPTION, `\`${key}\` must be a number of milliseconds above 0; got ${String(value)}.`);
-    }
-  }
-  if (options.transport === undefined && !cluster.isPrimary) {
-    throw new HotswapError(ErrorCodes.CLUSTER_ROLE, 'createCoordinator runs in the cluster primary, and this process is a worker. Call joinCluster(swapper) here instead.');
-  }
-  return new Coordinator(options, options.transport ?? clusterPrimaryTransport());
 }
 
 function closedError(): HotswapError {

@@ -1,5 +1,6 @@
 // One reload across the workers of a node:cluster: the primary's coordinator, the workers' participants.
-export { Coordinator, createCoordinator } from './coordinator.js';
+export { Coordinator } from './coordinator.js';
+export { createCoordinator } from './create.js';
 export { joinCluster } from './participant.js';
 export type { Participant } from './participant.js';
 export { clusterPrimaryTransport, clusterWorkerTransport } from './transport.js';
