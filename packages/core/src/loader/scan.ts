@@ -42,7 +42,7 @@ export async function scanPluginDir(
   // By inode, size and modification time (the identity without its ctime), for a release's hard links.
   const inodes =
     options.sharedInodes === true ? new Map([...(cache?.values() ?? [])].map((e) => [e.identity.slice(0, e.identity.lastIndexOf(':') + 1), e.artifact])) : undefined;
-  const fileOptions = { ...options, maxBytes, realDir, inodes };
+  const fileOptions = { ...options, maxBytes, realDir, inodes, uid: process.getuid?.() };
   const artifacts = await inOrder(files, (file) => scanFile(join(dir, file), file, fileOptions, cache));
   const seen = new Set(files.map((f) => join(dir, f)));
   for (const path of cache?.keys() ?? []) if (!seen.has(path)) cache?.delete(path);
@@ -114,6 +114,8 @@ async function scanFile(
     realDir: string | undefined;
     /** Artifacts of the cache by inode, size and modification time, with `sharedInodes`. */
     inodes: ReadonlyMap<string, Artifact> | undefined;
+    /** The host's user, for the owner checks. */
+    uid: number | undefined;
   },
   cache: ScanCache | undefined,
 ): Promise<Artifact> {
@@ -128,7 +130,7 @@ async function scanFile(
     info = fsCallSync(path, () => statSync(target));
   }
   checkArtifactFile(path, info, options.maxBytes);
-  if (options.realDir !== undefined) checkOwnerAndMode(path, info, 'artifact');
+  if (options.realDir !== undefined) checkOwnerAndMode(path, info, 'artifact', options.uid);
   // A file with the same inode, size and times as at the last scan is not read and hashed again.
   const cached = cache?.get(path);
   const linked = cached === undefined ? options.inodes?.get(inodeOf(info)) : undefined;
@@ -141,7 +143,7 @@ async function scanFile(
   } else {
     const read = await fsCall(path, () => readArtifactFile(target, options.maxBytes));
     // The descriptor's stats are those of the very file read, whatever happened to the path since the checks above.
-    if (options.realDir !== undefined) checkOwnerAndMode(path, read.info, 'artifact');
+    if (options.realDir !== undefined) checkOwnerAndMode(path, read.info, 'artifact', options.uid);
     artifact = decodeArtifact(read.text, path);
     if (options.publicKey !== undefined) verifySignature(artifact, options.publicKey);
     cache?.set(path, { identity: identity(read.info), artifact });

@@ -7,15 +7,17 @@ import { ErrorCodes, HotswapError } from '../errors.js';
  * than the host's user or root could change: writable by its group or by
  * every user, or owned by another user. Whoever can change it can run code in
  * the host. The rules of OpenSSH's `StrictModes`; not checked on Windows.
+ * `uid` is the host's user, asked once per scan by a caller that checks many
+ * files (the host may change its user with `process.setuid`, so never once for good).
  */
-export function checkOwnerAndMode(path: string, info: Stats, what: 'directory' | 'artifact'): void {
+export function checkOwnerAndMode(path: string, info: Stats, what: 'directory' | 'artifact', uid: number | undefined = process.getuid?.()): void {
   if (process.platform === 'win32') return;
-  const uid = process.getuid?.();
-  const mode = (info.mode & 0o777).toString(8).padStart(4, '0');
-  const writers = [(info.mode & 0o020) !== 0 ? 'its group' : undefined, (info.mode & 0o002) !== 0 ? 'every user' : undefined].filter(
-    (w) => w !== undefined,
-  );
-  if (writers.length > 0) {
+  // Checked on every artifact at every reload: the words of the error are made only when there is one.
+  if ((info.mode & 0o022) !== 0) {
+    const mode = (info.mode & 0o777).toString(8).padStart(4, '0');
+    const writers = [(info.mode & 0o020) !== 0 ? 'its group' : undefined, (info.mode & 0o002) !== 0 ? 'every user' : undefined].filter(
+      (w) => w !== undefined,
+    );
     throw insecure(
       `${path} is writable by ${writers.join(' and ')} (mode ${mode}), so other users could run code in this host. ` +
         `Make it writable by its owner only (chmod g-w,o-w ${path})`,

@@ -56,14 +56,15 @@ function dependenciesOf(version: PluginVersion, members: ReadonlyMap<PluginKey, 
         { plugin: version.name, stage: 'link', dependency: name },
       );
     }
-    if (semver.validRange(range) === null) {
+    const parsed = rangeOf(range);
+    if (parsed === undefined) {
       throw new HotswapError(
         ErrorCodes.DEP_RANGE_INVALID,
         `plugin "${version.name}" imports "${name}" with ${JSON.stringify(range)}, which is not a semver range. Use one such as "^1.2.0" or "*".`,
         { plugin: version.name, stage: 'link', dependency: name, range },
       );
     }
-    if (!semver.satisfies(target.version, range, { includePrerelease: true })) {
+    if (!parsed.test(target.version)) {
       throw new HotswapError(
         ErrorCodes.DEP_VERSION,
         `plugin "${version.name}" needs "${target.name}" ${range}, but "${target.name}" is ${target.version}. ` +
@@ -122,4 +123,29 @@ function cycle(path: readonly PluginVersion[]): HotswapError {
     `the plugins import each other in a cycle: ${text}. Break it: move what they share into one plugin, or into a shared module.`,
     { plugin: path[0]?.name, stage: 'link', cycle: path.map((v) => v.name) },
   );
+}
+
+/**
+ * Parsed ranges by their text. A reload re-links every plugin that imports a
+ * changed one, so a root change in a graph of a thousand plugins checks a
+ * thousand imports, each with one of a handful of ranges: parsing each once
+ * (a few microseconds apiece) keeps re-linking a walk, not a parse per import.
+ * Bounded: a host whose plugins use more ranges than this starts again.
+ */
+const ranges = new Map<string, semver.Range | null>();
+const RANGES_KEPT = 1024;
+
+/** `range` parsed, prereleases included (a plugin at 2.0.0-rc.1 satisfies ^2.0.0-0 and *), or undefined when it is not a range. */
+function rangeOf(range: string): semver.Range | undefined {
+  let parsed = ranges.get(range);
+  if (parsed === undefined) {
+    try {
+      parsed = new semver.Range(range, { includePrerelease: true });
+    } catch {
+      parsed = null;
+    }
+    if (ranges.size >= RANGES_KEPT) ranges.clear();
+    ranges.set(range, parsed);
+  }
+  return parsed ?? undefined;
 }
