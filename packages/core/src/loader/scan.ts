@@ -43,8 +43,12 @@ export async function scanPluginDir(
   const inodes =
     options.sharedInodes === true ? new Map([...(cache?.values() ?? [])].map((e) => [e.identity.slice(0, e.identity.lastIndexOf(':') + 1), e.artifact])) : undefined;
   const fileOptions = { ...options, maxBytes, realDir, inodes, uid: process.getuid?.() };
-  const artifacts = await inOrder(files, (file) => scanFile(join(dir, file), file, fileOptions, cache));
-  const seen = new Set(files.map((f) => join(dir, f)));
+  // The directory as `join` writes it, with its separator: each file's path is that and its name (a name from
+  // readdir has no separator in it), not a `join` of each, which a thousand plugins pay at every reload.
+  const prefix = join(dir, '_').slice(0, -1);
+  const paths = files.map((file) => prefix + file);
+  const artifacts = await inOrder(files, (file, i) => scanFile(paths[i]!, file, fileOptions, cache));
+  const seen = new Set(paths);
   for (const path of cache?.keys() ?? []) if (!seen.has(path)) cache?.delete(path);
   return artifacts.sort((a, b) => compareNames(a.manifest.name, b.manifest.name));
 }
@@ -57,14 +61,14 @@ const SCAN_CONCURRENCY = 16;
  * in order, or the error of the first item (in order) that failed, as a scan
  * one file after the other would have thrown.
  */
-async function inOrder<I, R>(items: readonly I[], each: (item: I) => Promise<R>): Promise<R[]> {
+async function inOrder<I, R>(items: readonly I[], each: (item: I, index: number) => Promise<R>): Promise<R[]> {
   const settled: Array<PromiseSettledResult<R>> = [];
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < items.length) {
       const i = next++;
       try {
-        settled[i] = { status: 'fulfilled', value: await each(items[i]!) };
+        settled[i] = { status: 'fulfilled', value: await each(items[i]!, i) };
       } catch (reason) {
         settled[i] = { status: 'rejected', reason };
       }
@@ -133,20 +137,22 @@ async function scanFile(
   if (options.realDir !== undefined) checkOwnerAndMode(path, info, 'artifact', options.uid);
   // A file with the same inode, size and times as at the last scan is not read and hashed again.
   const cached = cache?.get(path);
+  const known = identity(info);
+  // Checked below when it was first read, and nothing it was checked against has changed since.
+  if (cached !== undefined && cached.identity === known) return cached.artifact;
   const linked = cached === undefined ? options.inodes?.get(inodeOf(info)) : undefined;
   let artifact: Artifact;
-  if (cached !== undefined && cached.identity === identity(info)) {
-    artifact = cached.artifact;
-  } else if (linked !== undefined) {
+  let read: { identity: string; artifact: Artifact };
+  if (linked !== undefined) {
     artifact = { ...linked, path };
-    cache?.set(path, { identity: identity(info), artifact });
+    read = { identity: known, artifact };
   } else {
-    const read = await fsCall(path, () => readArtifactFile(target, options.maxBytes));
+    const file = await fsCall(path, () => readArtifactFile(target, options.maxBytes));
     // The descriptor's stats are those of the very file read, whatever happened to the path since the checks above.
-    if (options.realDir !== undefined) checkOwnerAndMode(path, read.info, 'artifact', options.uid);
-    artifact = decodeArtifact(read.text, path);
+    if (options.realDir !== undefined) checkOwnerAndMode(path, file.info, 'artifact', options.uid);
+    artifact = decodeArtifact(file.text, path);
     if (options.publicKey !== undefined) verifySignature(artifact, options.publicKey);
-    cache?.set(path, { identity: identity(read.info), artifact });
+    read = { identity: identity(file.info), artifact };
   }
   const { name, core } = artifact.manifest;
   if (`${name}${ARTIFACT_SUFFIX}` !== file) {
@@ -164,6 +170,8 @@ async function scanFile(
       { plugin: name, stage: 'verify', built: core, core: CORE_VERSION },
     );
   }
+  // Kept only once it passed every check, so a file refused once is refused again until it changes.
+  cache?.set(path, read);
   return artifact;
 }
 
