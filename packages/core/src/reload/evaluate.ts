@@ -145,13 +145,17 @@ async function runDeclarations<T extends HostTypes>(input: ReloadInput<T>, fresh
     },
     (v, result) => (v.exported = result),
   );
+  // An import given as an object runs no plugin code: checked here, without a bounded run (a watchdog thread) for it.
+  for (const v of fresh) {
+    const imports = v.definition.import;
+    if (imports !== undefined && typeof imports !== 'function') v.importSpec = checkImportSpec(v.name, imports);
+  }
   await runner.stage(
     fresh,
     'import',
     (v) => {
       const imports = v.definition.import;
-      if (imports === undefined) return undefined;
-      return typeof imports === 'function' ? () => imports(v.context) : () => imports;
+      return typeof imports === 'function' ? () => imports(v.context) : undefined;
     },
     (v, spec) => (v.importSpec = checkImportSpec(v.name, spec)),
   );
