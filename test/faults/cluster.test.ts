@@ -197,6 +197,26 @@ describe('cluster reloads under faults', () => {
     expect(status.workers).toEqual([1, 2, 3]);
   }, 60_000);
 
+  it('a worker that gets a second prepare before the abort of the first: it falls back to the committed release, so its own reloads load that', async () => {
+    const h = await started({ DEADLINE_MS: '1000' });
+    const from = h.child.lines.length;
+    // Blocked through two reloads: both prepares and both aborts reach it at once when it runs again.
+    h.send('hang 3 6000');
+    await h.next('w3', 'hanging', from);
+    activate(root.root, 'F');
+    const first = await h.reload();
+    if (!('aborted' in first)) throw new Error(`expected an abort, got ${JSON.stringify(first)}`);
+    expect(first.aborted.details.reason).toBe('no-answer');
+    activate(root.root, 'B');
+    const second = await h.reload();
+    if (!('aborted' in second)) throw new Error(`expected an abort, got ${JSON.stringify(second)}`);
+    expect(second.aborted.details.reason).toBe('refused');
+    // Neither F nor B was ever committed: a reload of worker 3's own swapper (a local trigger) reads the committed A.
+    expect(await h.local(3)).toMatchObject({ worker: 3, release: 'A', stamp: 'A' });
+    expect(await h.local(1)).toMatchObject({ worker: 1, release: 'A', stamp: 'A' });
+    expect(serving(await h.ask())).toEqual(['A/A', 'A/A', 'A/A']);
+  }, 60_000);
+
   it('reloadOnActivate in the primary: activating a release is enough to reload the cluster', async () => {
     const h = await started({ WATCH: '1' });
     const from = h.child.lines.length;
