@@ -3,9 +3,10 @@
 // throwing OnInit, SIGKILL, a blocked event loop, a release activated
 // mid-reload). Either every worker ends on the new release, or every worker
 // still serves the old one.
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { closeSync, mkdirSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { COMMITTED_FILE } from '@hotswap/core';
+import { COMMITTED_FILE, committedReleaseId } from '@hotswap/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { activate, clusterHost, freshDeployment, releaseDir, releaseRoot, restamp, seal, type ClusterHost } from '../helpers/cluster.js';
 import { workspace, type Workspace } from '../helpers/workspace.js';
@@ -215,6 +216,38 @@ describe('cluster reloads under faults', () => {
     expect(await h.local(3)).toMatchObject({ worker: 3, release: 'A', stamp: 'A' });
     expect(await h.local(1)).toMatchObject({ worker: 1, release: 'A', stamp: 'A' });
     expect(serving(await h.ask())).toEqual(['A/A', 'A/A', 'A/A']);
+  }, 60_000);
+
+  it('a reload decided while the first start-up is under way: the record names the release the workers serve, after a restart too', async () => {
+    const record = join(root.root, COMMITTED_FILE);
+    rmSync(record, { recursive: true, force: true });
+    // A FIFO where the record goes: the start-up's read of it waits until the test writes, so a reload can decide meanwhile.
+    execFileSync('mkfifo', [record]);
+    const fifo = openSync(record, 'r+');
+    try {
+      activate(root.root, 'A');
+      host = clusterHost(root.root, { WORKERS: String(WORKERS) });
+      const from = host.child.lines.length;
+      await host.next('primary', 'hello', from);
+      activate(root.root, 'F');
+      const outcome = await host.reload();
+      expect('committed' in outcome && outcome.committed.release).toBe('F');
+      // current changes again before the start-up resolves it.
+      activate(root.root, 'A');
+      writeSync(fifo, 'not a record\n');
+    } finally {
+      closeSync(fifo);
+    }
+    const served = (await host.ready(WORKERS)).map((w) => w.release);
+    const recorded = await committedReleaseId(root.root);
+    expect(served).toEqual([recorded, recorded, recorded]);
+    const at = host.child.lines.length;
+    host.send('status');
+    expect((await host.next<{ committed: { id: string } }>('primary', 'status', at)).committed.id).toBe(recorded);
+    // A restarted primary names the recorded release: the one the workers served.
+    await host.stop();
+    host = clusterHost(root.root, { WORKERS: String(WORKERS) });
+    expect((await host.ready(WORKERS)).map((w) => w.release)).toEqual(served);
   }, 60_000);
 
   it('reloadOnActivate in the primary: activating a release is enough to reload the cluster', async () => {
