@@ -8,7 +8,7 @@ import { closeSync, mkdirSync, openSync, rmSync, writeFileSync, writeSync } from
 import { join } from 'node:path';
 import { COMMITTED_FILE, committedReleaseId } from '@hotswap/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { activate, clusterHost, freshDeployment, releaseDir, releaseRoot, restamp, seal, type ClusterHost } from '../helpers/cluster.js';
+import { activate, clusterHost, freshDeployment, releaseDir, releaseRoot, restamp, seal, type Aborted, type ClusterHost } from '../helpers/cluster.js';
 import { workspace, type Workspace } from '../helpers/workspace.js';
 
 const WORKERS = 3;
@@ -248,6 +248,26 @@ describe('cluster reloads under faults', () => {
     await host.stop();
     host = clusterHost(root.root, { WORKERS: String(WORKERS) });
     expect((await host.ready(WORKERS)).map((w) => w.release)).toEqual(served);
+  }, 60_000);
+
+  it('close() during phase 1: the reload rejects at once with the closed error, and every worker that prepared aborts', async () => {
+    const h = await started({ DEADLINE_MS: '30000' });
+    const from = h.child.lines.length;
+    // Worker 3 never votes: without close(), phase 1 would last the whole 30 s deadline.
+    h.send('hang 3 10000');
+    await h.next('w3', 'hanging', from);
+    activate(root.root, 'F');
+    h.send('reload');
+    await h.next('w1', 'reload:start', from);
+    await h.next('w2', 'reload:start', from);
+    const at = h.child.lines.length;
+    h.send('close');
+    const rejected = await h.next<Aborted>('primary', 'aborted', at, 5_000);
+    expect(rejected.code).toBe('HOTSWAP_CLUSTER_ROLE');
+    expect(rejected.message).toMatch(/coordinator is closed/);
+    // Told to abort: their prepared reload no longer holds their swappers, and they stay on the release before.
+    expect(await h.local(1, 5_000)).toMatchObject({ worker: 1, release: 'A', stamp: 'A' });
+    expect(await h.local(2, 5_000)).toMatchObject({ worker: 2, release: 'A', stamp: 'A' });
   }, 60_000);
 
   it('reloadOnActivate in the primary: activating a release is enough to reload the cluster', async () => {

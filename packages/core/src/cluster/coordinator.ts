@@ -161,17 +161,27 @@ export class Coordinator {
     return promise;
   }
 
-  /** Stops listening to the workers; a cluster canary running is rolled back. A transaction under way runs to its end. */
+  /**
+   * Stops listening to the workers. A cluster canary running is rolled back;
+   * a reload still in phase 1 is aborted in every worker at once and rejects
+   * with `HOTSWAP_CLUSTER_ROLE`, as the reloads queued behind it do; one
+   * already decided runs to its end.
+   */
   close(): void {
     this.#canary?.close();
     this.#closed = true;
+    this.#txn?.close(closedError());
     for (const stop of this.#stop.splice(0)) stop();
   }
 
   #transact(rollback: boolean, canary?: CanaryOptions, serving?: (run: ClusterCanary) => void): Promise<ClusterReloadResult> {
     // Under way from here, while `current` is resolved too: a worker greeting meanwhile waits for the end.
     const run = resolveActive(this.#root).then(
-      (release) => this.#run(release, rollback, canary, serving),
+      (release) => {
+        // Closed while `current` was resolved: nothing is sent.
+        if (this.#closed) throw closedError();
+        return this.#run(release, rollback, canary, serving);
+      },
       (error: unknown) => {
         throw this.#failed(error);
       },
@@ -221,6 +231,8 @@ export class Coordinator {
         return result;
       },
       (error: unknown) => {
+        // Ended by close(): nothing failed.
+        if (error === txn.closedWith) throw error;
         throw this.#failed(error);
       },
     );
