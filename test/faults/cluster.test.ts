@@ -3,11 +3,12 @@
 // throwing OnInit, SIGKILL, a blocked event loop, a release activated
 // mid-reload). Either every worker ends on the new release, or every worker
 // still serves the old one.
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { closeSync, mkdirSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { COMMITTED_FILE } from '@hotswap/core';
+import { COMMITTED_FILE, committedReleaseId } from '@hotswap/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { activate, clusterHost, freshDeployment, releaseDir, releaseRoot, restamp, seal, type ClusterHost } from '../helpers/cluster.js';
+import { activate, clusterHost, freshDeployment, releaseDir, releaseRoot, restamp, seal, type Aborted, type ClusterHost } from '../helpers/cluster.js';
 import { workspace, type Workspace } from '../helpers/workspace.js';
 
 const WORKERS = 3;
@@ -195,6 +196,78 @@ describe('cluster reloads under faults', () => {
     })();
     expect(status.committed.id).toBe('A');
     expect(status.workers).toEqual([1, 2, 3]);
+  }, 60_000);
+
+  it('a worker that gets a second prepare before the abort of the first: it falls back to the committed release, so its own reloads load that', async () => {
+    const h = await started({ DEADLINE_MS: '1000' });
+    const from = h.child.lines.length;
+    // Blocked through two reloads: both prepares and both aborts reach it at once when it runs again.
+    h.send('hang 3 6000');
+    await h.next('w3', 'hanging', from);
+    activate(root.root, 'F');
+    const first = await h.reload();
+    if (!('aborted' in first)) throw new Error(`expected an abort, got ${JSON.stringify(first)}`);
+    expect(first.aborted.details.reason).toBe('no-answer');
+    activate(root.root, 'B');
+    const second = await h.reload();
+    if (!('aborted' in second)) throw new Error(`expected an abort, got ${JSON.stringify(second)}`);
+    expect(second.aborted.details.reason).toBe('refused');
+    // Neither F nor B was ever committed: a reload of worker 3's own swapper (a local trigger) reads the committed A.
+    expect(await h.local(3)).toMatchObject({ worker: 3, release: 'A', stamp: 'A' });
+    expect(await h.local(1)).toMatchObject({ worker: 1, release: 'A', stamp: 'A' });
+    expect(serving(await h.ask())).toEqual(['A/A', 'A/A', 'A/A']);
+  }, 60_000);
+
+  it('a reload decided while the first start-up is under way: the record names the release the workers serve, after a restart too', async () => {
+    const record = join(root.root, COMMITTED_FILE);
+    rmSync(record, { recursive: true, force: true });
+    // A FIFO where the record goes: the start-up's read of it waits until the test writes, so a reload can decide meanwhile.
+    execFileSync('mkfifo', [record]);
+    const fifo = openSync(record, 'r+');
+    try {
+      activate(root.root, 'A');
+      host = clusterHost(root.root, { WORKERS: String(WORKERS) });
+      const from = host.child.lines.length;
+      await host.next('primary', 'hello', from);
+      activate(root.root, 'F');
+      const outcome = await host.reload();
+      expect('committed' in outcome && outcome.committed.release).toBe('F');
+      // current changes again before the start-up resolves it.
+      activate(root.root, 'A');
+      writeSync(fifo, 'not a record\n');
+    } finally {
+      closeSync(fifo);
+    }
+    const served = (await host.ready(WORKERS)).map((w) => w.release);
+    const recorded = await committedReleaseId(root.root);
+    expect(served).toEqual([recorded, recorded, recorded]);
+    const at = host.child.lines.length;
+    host.send('status');
+    expect((await host.next<{ committed: { id: string } }>('primary', 'status', at)).committed.id).toBe(recorded);
+    // A restarted primary names the recorded release: the one the workers served.
+    await host.stop();
+    host = clusterHost(root.root, { WORKERS: String(WORKERS) });
+    expect((await host.ready(WORKERS)).map((w) => w.release)).toEqual(served);
+  }, 60_000);
+
+  it('close() during phase 1: the reload rejects at once with the closed error, and every worker that prepared aborts', async () => {
+    const h = await started({ DEADLINE_MS: '30000' });
+    const from = h.child.lines.length;
+    // Worker 3 never votes: without close(), phase 1 would last the whole 30 s deadline.
+    h.send('hang 3 10000');
+    await h.next('w3', 'hanging', from);
+    activate(root.root, 'F');
+    h.send('reload');
+    await h.next('w1', 'reload:start', from);
+    await h.next('w2', 'reload:start', from);
+    const at = h.child.lines.length;
+    h.send('close');
+    const rejected = await h.next<Aborted>('primary', 'aborted', at, 5_000);
+    expect(rejected.code).toBe('HOTSWAP_CLUSTER_ROLE');
+    expect(rejected.message).toMatch(/coordinator is closed/);
+    // Told to abort: their prepared reload no longer holds their swappers, and they stay on the release before.
+    expect(await h.local(1, 5_000)).toMatchObject({ worker: 1, release: 'A', stamp: 'A' });
+    expect(await h.local(2, 5_000)).toMatchObject({ worker: 2, release: 'A', stamp: 'A' });
   }, 60_000);
 
   it('reloadOnActivate in the primary: activating a release is enough to reload the cluster', async () => {

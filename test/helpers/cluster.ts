@@ -19,6 +19,9 @@ export interface Answer {
   generation: number;
 }
 
+/** What a worker's local reload ended with: what it serves then, or the reload's error. */
+export type Local = Answer | { worker: number; error: { code?: string; message: string } };
+
 /** An aborted cluster reload as the host prints it. */
 export interface Aborted {
   code: string;
@@ -35,6 +38,8 @@ export interface ClusterHost {
   reload(): Promise<{ committed: ClusterReloadResult } | { aborted: Aborted }>;
   /** What every live worker serves now. */
   ask(): Promise<Answer[]>;
+  /** Has `worker` reload its own swapper, as a local trigger would, and waits up to `timeoutMs` for the outcome. */
+  local(worker: number, timeoutMs?: number): Promise<Local>;
   /** Waits until `count` workers are ready (from line `from` on). */
   ready(count: number, from?: number): Promise<Answer[]>;
   stop(): Promise<void>;
@@ -75,6 +80,11 @@ export function clusterHost(root: string, env: Record<string, string> = {}): Clu
       const from = child.lines.length;
       send('ask');
       return next<Answer[]>('primary', 'answers', from);
+    },
+    async local(worker, timeoutMs = 30_000) {
+      const from = child.lines.length;
+      send(`local ${worker}`);
+      return next<Local>('primary', 'local', from, timeoutMs);
     },
     async ready(count, from = 0) {
       const seen = new Map<string, Answer>();

@@ -109,11 +109,53 @@ export async function recordCommitted(root: string, release: ReleaseRef): Promis
 }
 
 /**
+ * The writes of one release root's committed record, made one at a time in
+ * the order they are asked for: a start-up's write already under way ends
+ * before a decision's begins. Once a decision is recorded the start-up's
+ * release is superseded, and a start-up write asked for after that is
+ * skipped, so it never overwrites the decision (a reload that decides while
+ * the first worker is being named a release, `current` changing meanwhile).
+ */
+export class CommittedRecorder {
+  readonly #root: string;
+  #tail: Promise<unknown> = Promise.resolve();
+  #decided = false;
+
+  constructor(root: string) {
+    this.#root = root;
+  }
+
+  /** Records a cluster reload's decision, or a canary's promotion. Throws the file system's error. */
+  decision(release: ReleaseRef): Promise<void> {
+    return this.#queue(async () => {
+      await recordCommitted(this.#root, release);
+      this.#decided = true;
+    });
+  }
+
+  /** Records the release a coordinator starts from, unless a decision was recorded first; resolves whether it was written. */
+  startUp(release: ReleaseRef): Promise<boolean> {
+    return this.#queue(async () => {
+      if (this.#decided) return false;
+      await recordCommitted(this.#root, release);
+      return true;
+    });
+  }
+
+  #queue<R>(write: () => Promise<R>): Promise<R> {
+    const next = this.#tail.then(write);
+    this.#tail = next.catch(() => undefined);
+    return next;
+  }
+}
+
+/**
  * The committed release a coordinator starts from: the one the release root
  * records as committed (a primary that restarted), else the one `current`
- * names, recorded at once.
+ * names, recorded at once through `recorder` (skipped when a decision was
+ * recorded meanwhile: the coordinator names that one).
  */
-export async function startingRelease(root: string, log: Logger): Promise<ReleaseRef> {
+export async function startingRelease(root: string, log: Logger, recorder: CommittedRecorder): Promise<ReleaseRef> {
   const recorded = await readCommitted(root).catch((error: unknown) => {
     log.warn({ stage: 'join', code: asFailure(error).code }, `${asFailure(error).message} Starting from the release current names.`);
     return undefined;
@@ -121,6 +163,6 @@ export async function startingRelease(root: string, log: Logger): Promise<Releas
   if (recorded !== undefined) return recorded;
   const active = await resolveActive(root);
   // Recorded at once: a primary restarted before the first cluster reload names it too, whatever current says by then.
-  await recordCommitted(root, active).catch((error: unknown) => log.warn({ stage: 'join' }, `the committed release cannot be recorded under ${root} (${describe(error)}); a restarted primary starts from current.`));
+  await recorder.startUp(active).catch((error: unknown) => log.warn({ stage: 'join' }, `the committed release cannot be recorded under ${root} (${describe(error)}); a restarted primary starts from current.`));
   return active;
 }

@@ -4,7 +4,7 @@ import { checkSplit, type CanaryOptions } from '../canary/run.js';
 import { settleRules } from '../canary/rules.js';
 import { canaryEnded, ClusterCanaryRun, type ClusterCanary } from './canary.js';
 import { CLUSTER_TAG, wireError, type WorkerMessage } from './messages.js';
-import { recordCommitted, resolveActive, startingRelease } from './committed.js';
+import { CommittedRecorder, resolveActive, startingRelease } from './committed.js';
 import { ClusterTransaction } from './transaction.js';
 import type { CoordinatorTransport } from './transport.js';
 import type { ClusterReloadOptions, ClusterReloadResult, ClusterStatus, CoordinatorOptions, ReleaseRef } from './types.js';
@@ -36,6 +36,8 @@ export class Coordinator {
   /** Workers that exited: node:cluster never reuses an id, so a late greeting from one is ignored. */
   readonly #gone = new Set<number>();
   #committed: ReleaseRef | undefined;
+  /** Every write of `<root>/committed`, the start-up's and the decisions', in order. */
+  readonly #recorder: CommittedRecorder;
   /** The release the first worker is named: the recorded committed one, else `current`. */
   #starting: Promise<ReleaseRef> | undefined;
   #txn: ClusterTransaction | undefined;
@@ -55,6 +57,7 @@ export class Coordinator {
   /** @internal Use `createCoordinator` (create.ts). */
   constructor(options: CoordinatorOptions, transport: CoordinatorTransport) {
     this.#root = options.releaseRoot;
+    this.#recorder = new CommittedRecorder(options.releaseRoot);
     this.#deadlineMs = options.deadlineMs ?? 10_000;
     this.#commitTimeoutMs = options.commitTimeoutMs ?? 5_000;
     this.#joinTimeoutMs = options.joinTimeoutMs ?? 30_000;
@@ -158,17 +161,27 @@ export class Coordinator {
     return promise;
   }
 
-  /** Stops listening to the workers; a cluster canary running is rolled back. A transaction under way runs to its end. */
+  /**
+   * Stops listening to the workers. A cluster canary running is rolled back;
+   * a reload still in phase 1 is aborted in every worker at once and rejects
+   * with `HOTSWAP_CLUSTER_ROLE`, as the reloads queued behind it do; one
+   * already decided runs to its end.
+   */
   close(): void {
     this.#canary?.close();
     this.#closed = true;
+    this.#txn?.close(closedError());
     for (const stop of this.#stop.splice(0)) stop();
   }
 
   #transact(rollback: boolean, canary?: CanaryOptions, serving?: (run: ClusterCanary) => void): Promise<ClusterReloadResult> {
     // Under way from here, while `current` is resolved too: a worker greeting meanwhile waits for the end.
     const run = resolveActive(this.#root).then(
-      (release) => this.#run(release, rollback, canary, serving),
+      (release) => {
+        // Closed while `current` was resolved: nothing is sent.
+        if (this.#closed) throw closedError();
+        return this.#run(release, rollback, canary, serving);
+      },
       (error: unknown) => {
         throw this.#failed(error);
       },
@@ -198,7 +211,7 @@ export class Coordinator {
       send: (worker, message) => this.#transport.send(worker, message),
       // Recorded in the release root before any worker commits: a restarted primary names the same release.
       decided: async (r) => {
-        await recordCommitted(this.#root, r);
+        await this.#recorder.decision(r);
         this.#committed = r;
       },
     });
@@ -218,6 +231,8 @@ export class Coordinator {
         return result;
       },
       (error: unknown) => {
+        // Ended by close(): nothing failed.
+        if (error === txn.closedWith) throw error;
         throw this.#failed(error);
       },
     );
@@ -238,7 +253,7 @@ export class Coordinator {
       // the promoted release, and a worker that starts from here on loads it. A rolled-back canary leaves the record, and the committed release, as they were.
       decided: async (verdict) => {
         if (verdict !== 'promote') return;
-        await recordCommitted(this.#root, release);
+        await this.#recorder.decision(release);
         this.#committed = release;
       },
     });
@@ -342,7 +357,7 @@ export class Coordinator {
    */
   #start(): Promise<ReleaseRef> {
     if (this.#committed !== undefined) return Promise.resolve(this.#committed);
-    this.#starting ??= startingRelease(this.#root, this.#log);
+    this.#starting ??= startingRelease(this.#root, this.#log, this.#recorder);
     // A failure is tried again by the next worker that greets.
     this.#starting.catch(() => (this.#starting = undefined));
     return this.#starting;

@@ -18,8 +18,6 @@ export interface Participant {
 /** One transaction as this worker sees it. */
 interface Entry {
   release: ReleaseRef;
-  /** The plugin directory before the prepare, put back if the reload is given up. */
-  before: string;
   prepared?: PreparedReload;
   /** A cluster canary: how it splits, and how often its counts are reported. */
   canary?: WireCanary;
@@ -45,15 +43,27 @@ export async function joinCluster<T extends HostTypes>(swapper: Swapper<T>, opti
   /** Cluster canaries serving here, until the coordinator's verdict. */
   const canaries = new Map<number, CanaryRun<HostTypes>>();
   let release: ReleaseRef | undefined;
+  /**
+   * The directory of the release this worker last committed (or joined on):
+   * where a reload given up points the swapper back. Never a directory only a
+   * prepare set, since that one may be aborted too.
+   */
+  let committedDir = '';
+  /** The transaction whose prepare pointed the swapper's directory last; an older one's end leaves the directory alone. */
+  let pointing: Entry | undefined;
   let welcome: ((message: CoordinatorMessage) => void) | undefined;
 
   const send = transport.send.bind(transport);
   const restore = (entry: Entry): void => {
-    if (swapper.pluginDir === entry.release.dir) swapper.resetPluginDir(entry.before);
+    if (pointing !== entry) return;
+    pointing = undefined;
+    // Unless the host itself pointed it elsewhere meanwhile.
+    if (swapper.pluginDir === entry.release.dir) swapper.resetPluginDir(committedDir);
   };
   const abort = async (txn: number, entry: Entry): Promise<void> => {
-    if (entry.prepared !== undefined) await entry.prepared.abort();
+    // Before the abort frees the swapper's queue: a reload queued behind it reads the committed directory.
     restore(entry);
+    if (entry.prepared !== undefined) await entry.prepared.abort();
     entries.delete(txn);
     send({ tag: CLUSTER_TAG, type: 'aborted', txn });
   };
@@ -74,13 +84,16 @@ export async function joinCluster<T extends HostTypes>(swapper: Swapper<T>, opti
     void run.settled.then((outcome) => {
       clearInterval(timer);
       canaries.delete(txn);
-      if (outcome.state === 'promoted') release = entry.release;
-      else restore(entry);
+      if (outcome.state === 'promoted') {
+        release = entry.release;
+        committedDir = entry.release.dir;
+      } else restore(entry);
       const generation = outcome.state === 'promoted' ? run.generation : run.baseline;
       send({ tag: CLUSTER_TAG, type: 'canary-decided', txn, state: outcome.state, generation, ...run.counts() });
     });
   };
   const prepare = (txn: number, entry: Entry, rollback: boolean, timeout: number): void => {
+    pointing = entry;
     swapper.resetPluginDir(entry.release.dir);
     hold(entry, rollback, timeout).then(
       (prepared) => {
@@ -110,7 +123,10 @@ export async function joinCluster<T extends HostTypes>(swapper: Swapper<T>, opti
       const at = performance.timeOrigin + performance.now();
       const run = entry.held?.run();
       // A canary serves beside the release before: this worker serves the new one only once it is promoted.
-      if (run === undefined || entry.canary === undefined) release = entry.release;
+      if (run === undefined || entry.canary === undefined) {
+        release = entry.release;
+        committedDir = entry.release.dir;
+      }
       send({ tag: CLUSTER_TAG, type: 'committed', txn, generation: details.generation, at });
       if (run !== undefined && entry.canary !== undefined) watch(txn, entry, run, entry.canary.reportMs);
     } catch (error) {
@@ -129,7 +145,7 @@ export async function joinCluster<T extends HostTypes>(swapper: Swapper<T>, opti
       return;
     }
     if (message.type === 'prepare') {
-      const entry: Entry = { release: message.release, before: swapper.pluginDir, ...(message.canary === undefined ? {} : { canary: message.canary }) };
+      const entry: Entry = { release: message.release, ...(message.canary === undefined ? {} : { canary: message.canary }) };
       entries.set(message.txn, entry);
       prepare(message.txn, entry, message.rollback, message.timeoutMs);
       return;
@@ -160,6 +176,7 @@ export async function joinCluster<T extends HostTypes>(swapper: Swapper<T>, opti
   } finally {
     welcome = undefined;
   }
+  committedDir = joined.dir;
   swapper.resetPluginDir(joined.dir);
   try {
     const details = await swapper.load(...loadArgs);

@@ -44,6 +44,7 @@ export class ClusterTransaction {
   readonly #members = new Map<number, Member>();
   readonly #started = performance.now();
   readonly #waiting = new Until();
+  #closedWith: HotswapError | undefined;
 
   constructor(config: TransactionConfig) {
     this.#config = config;
@@ -61,6 +62,21 @@ export class ClusterTransaction {
     this.#waiting.check();
   }
 
+  /** The error `close()` ended the transaction with, if it did. */
+  get closedWith(): HotswapError | undefined {
+    return this.#closedWith;
+  }
+
+  /**
+   * The coordinator closes: in phase 1, every member is told to abort at once
+   * and `run()` rejects with `error`, since no vote will be heard any more. A
+   * decided transaction runs to its end.
+   */
+  close(error: HotswapError): void {
+    this.#closedWith ??= error;
+    this.#waiting.check();
+  }
+
   /** A worker exited or lost its channel. */
   exited(worker: number): void {
     const member = this.#members.get(worker);
@@ -75,7 +91,15 @@ export class ClusterTransaction {
     const canary = this.#config.canary;
     this.#broadcast({ tag: CLUSTER_TAG, type: 'prepare', txn, release, rollback, timeoutMs: deadlineMs + commitTimeoutMs, ...(canary === undefined ? {} : { canary }) });
     const all = [...this.#members.values()];
-    await this.#waiting.until(() => all.every((m) => m.vote !== undefined || m.died === true) || all.some((m) => m.died === true || m.vote?.ok === false), deadlineMs);
+    await this.#waiting.until(
+      () => this.#closedWith !== undefined || all.every((m) => m.vote !== undefined || m.died === true) || all.some((m) => m.died === true || m.vote?.ok === false),
+      deadlineMs,
+    );
+    if (this.#closedWith !== undefined) {
+      // No acknowledgement can reach a closed coordinator: the workers unwind on their own.
+      this.#broadcast({ tag: CLUSTER_TAG, type: 'abort', txn });
+      throw this.#closedWith;
+    }
     if (!all.every((m) => m.vote?.ok === true && m.died !== true)) return this.#abort();
     if (canary === undefined) {
       try {
@@ -116,8 +140,11 @@ export class ClusterTransaction {
     const reason =
       unrecorded !== undefined ? 'unrecorded' : all.some((m) => m.vote?.ok === false) ? 'refused' : all.some((m) => m.died === true) ? 'died' : 'no-answer';
     this.#broadcast({ tag: CLUSTER_TAG, type: 'abort', txn });
-    // Wait until the workers that prepared have unwound, so the old release is what serves once this rejects.
-    await this.#waiting.until(() => all.every((m) => m.aborted === true || m.died === true || m.vote === undefined || m.vote.ok === false), commitTimeoutMs);
+    // Wait until the workers that prepared have unwound, so the old release is what serves once this rejects; not once closed, since no acknowledgement is heard then.
+    await this.#waiting.until(
+      () => this.#closedWith !== undefined || all.every((m) => m.aborted === true || m.died === true || m.vote === undefined || m.vote.ok === false),
+      commitTimeoutMs,
+    );
     const workers = this.#reports((m): WorkerOutcome => {
       if (m.died === true) return 'died';
       // Still preparing when another worker refused or died: it gets the abort like the others.
