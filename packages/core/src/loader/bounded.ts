@@ -3,7 +3,7 @@ import { Script } from 'node:vm';
 // V8 can interrupt only code run by a vm script with a `timeout`, but that
 // covers every function the script calls, wherever it was compiled: the
 // script below calls whatever the slot holds. Each bounded run starts a
-// watchdog thread (about 0.07 ms), so callers bound a batch of work, not
+// watchdog thread (0.015–0.2 ms, more on a busy machine), so callers bound a batch of work, not
 // each call.
 const SLOT = Symbol.for('hotswap.bounded');
 const script = new Script('globalThis[Symbol.for("hotswap.bounded")]()', { filename: 'hotswap:bounded' });
