@@ -10,6 +10,8 @@ export const AFTER_RELOAD = 'handle.invoke, after a plain reload';
 export const AFTER_CANARY = 'handle.invoke, after a promoted canary';
 /** Each canary row runs this many times, the two interleaved; the best of each counts. */
 const CANARY_REPEATS = 3;
+/** Each timing row runs in this many fresh processes, the rows interleaved; the best of each counts. */
+const TIMING_REPEATS = 3;
 
 /** One row: ns per call from a timing process, bytes per call from an allocation process. */
 interface Measured {
@@ -31,11 +33,19 @@ export async function calls(ctx: CaseContext): Promise<CaseResult> {
   const rows: Measured[] = [];
   const run = (row: string, what: CallsConfig['what']): Promise<CallRow> =>
     runProc<CallRow>('calls', { ...base, row, what }, { timeoutMs: 10 * 60_000, ...(what === 'ns' ? {} : { exposeGc: true, execArgv: ALLOC_FLAGS }) });
-  for (const key of ROWS) {
+  // Timing: every row in TIMING_REPEATS fresh processes, the rows interleaved (pass k runs each row once), the
+  // best of each: one process's figure moves with how V8 laid out its code, by a nanosecond either way on some
+  // machines, and load from other work lands on every row alike.
+  const timings = new Map<string, CallRow[]>(ROWS.map((key) => [key, []]));
+  for (let k = 0; k < (ctx.quick ? 1 : TIMING_REPEATS); k++) {
     // Quick mode measures both in one process: its figures are not comparable anyway.
-    const timed = await run(key, ctx.quick ? 'both' : 'ns');
-    const allocated = ctx.quick ? timed : await run(key, 'bytes');
-    rows.push({ key, ns: timed.ns!, bytes: allocated.bytes! });
+    for (const key of ROWS) timings.get(key)!.push(await run(key, ctx.quick ? 'both' : 'ns'));
+  }
+  for (const key of ROWS) {
+    const series = timings.get(key)!.map((r) => r.ns!);
+    const ns: CallFigure = { fresh: Math.min(...series.map((f) => f.fresh)), reloaded: Math.min(...series.map((f) => f.reloaded)) };
+    const bytes = ctx.quick ? timings.get(key)![0]!.bytes! : (await run(key, 'bytes')).bytes!;
+    rows.push({ key, ns, bytes });
   }
   // After a canary: the same call site, having run through the canary's routing, against one after a plain
   // reload. The two rows alternate, in fresh processes, so that load from other work lands on both alike.
@@ -61,7 +71,7 @@ export async function calls(ctx: CaseContext): Promise<CaseResult> {
     targets: [...targets(rows, cfg.reloads), canaryTarget(afterCanary.canary, afterCanary.reload)],
     tables: [
       {
-        title: `4. Call overhead: ns and bytes per call of add(a, b), in-flight tracking on (best of ${cfg.rounds} rounds of ${cfg.calls.toLocaleString('en-US')} calls, ${cfg.eachCalls.toLocaleString('en-US')} for the awaited rows; each row in fresh processes)`,
+        title: `4. Call overhead: ns and bytes per call of add(a, b), in-flight tracking on (best of ${cfg.rounds} rounds of ${cfg.calls.toLocaleString('en-US')} calls, ${cfg.eachCalls.toLocaleString('en-US')} for the awaited rows; ns: the best of ${ctx.quick ? 1 : TIMING_REPEATS} fresh processes per row, the rows interleaved; bytes: one more process per row)`,
         columns: [
           'call',
           'ns/call, first version',

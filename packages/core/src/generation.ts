@@ -26,8 +26,10 @@ export class Generation<T extends Contract = Contract> {
   readonly #plugins: readonly PluginVersion[];
   readonly #byName: ReadonlyMap<PluginKey, PluginVersion>;
   readonly #handles = new Map<PluginKey, ReturnType<typeof makeHandle>['handle']>();
-  #last: Binding | undefined = undefined;
+  // The pair `invoke` was asked for last and its binding. '' is no plugin's name, so the first call looks up.
   #lastPlugin = '';
+  #lastFn = '';
+  #last: Binding | undefined = undefined;
 
   /** @internal Made by the swapper. `plugins` is in dependency order. */
   constructor(id: number, plugins: readonly PluginVersion[], vault: Vault<T>) {
@@ -64,11 +66,13 @@ export class Generation<T extends Contract = Contract> {
   ): Result<FunctionsOf<T, N>[K]>;
   invoke(plugin: string, fn: string, ...params: unknown[]): unknown {
     // The pair named last time, compared by identity first: a call site passes the same strings each time.
+    // Two compares of fields of this generation, then one load: no read through the binding before the call.
     let binding = this.#last;
-    if (binding === undefined || plugin !== this.#lastPlugin || fn !== binding.fn) {
+    if (plugin !== this.#lastPlugin || fn !== this.#lastFn || binding === undefined) {
       binding = this.#version(plugin).binding(fn);
       this.#last = binding;
       this.#lastPlugin = plugin;
+      this.#lastFn = fn;
     }
     const target = binding.target;
     let result: unknown;
