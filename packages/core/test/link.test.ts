@@ -75,6 +75,8 @@ describe('linkOrder', () => {
     const error = linkError(members);
     expect(error).toMatchObject({ code: ErrorCodes.DEP_RANGE_INVALID, plugin: 'app', stage: 'link' });
     expect(error.message).toContain('"not a range"');
+    // Parsed ranges are kept between reloads: the same text is refused again, not taken as checked.
+    expect(linkError(members)).toMatchObject({ code: ErrorCodes.DEP_RANGE_INVALID, plugin: 'app' });
   });
 
   it('refuses a version outside the range, and accepts one inside it (prereleases included)', () => {

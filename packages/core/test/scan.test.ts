@@ -138,6 +138,18 @@ describe('what a scan returns', () => {
     artifact('world', { file: 'copy.hotswap.js' });
     expect(await scanFails()).toMatchObject({ code: ErrorCodes.ARTIFACT_INVALID, plugin: 'world', stage: 'verify' });
   });
+
+  it('with a cache, refuses an unchanged refused file again at every scan, and accepts it once it is fixed', async () => {
+    const cache: ScanCache = new Map();
+    const path = artifact('world', { file: 'copy.hotswap.js' });
+    const scan = (): Promise<unknown> => scanPluginDir(dir, undefined, {}, cache).then(() => undefined, (e: unknown) => e);
+    for (let i = 0; i < 3; i++) expect(await scan()).toMatchObject({ code: ErrorCodes.ARTIFACT_INVALID, plugin: 'world', stage: 'verify' });
+    expect(cache.size).toBe(0);
+    rmSync(path);
+    artifact('copy');
+    expect(await scan()).toBeUndefined();
+    expect([...cache.keys()]).toEqual([join(dir, 'copy.hotswap.js')]);
+  });
 });
 
 describe('entries refused before they are opened', () => {
