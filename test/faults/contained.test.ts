@@ -251,6 +251,12 @@ describe('synchronous endless loops are interrupted', () => {
     ['OnInit', 'onInit() { while (Date.now() > 0) {} },', '', 'onInit'],
     ['reloadable', 'reloadable() { while (Date.now() > 0) {} return true; },', '', 'reloadable'],
     ['takeState', 'takeState() { while (Date.now() > 0) {} },', '', 'takeState'],
+    // The declarations' synchronous start runs in the top level's bounded run: each is named for its own stage.
+    ['Export', 'export() { while (Date.now() > 0) {} return {}; },', '', 'export'],
+    ['Import', 'import() { while (Date.now() > 0) {} return {}; },', '', 'import'],
+    ['a getter of an import object', 'import: { get steady() { while (Date.now() > 0) {} return "*"; } },', '', 'import'],
+    ['a proxy given as the import object', 'import: new Proxy({}, { ownKeys() { while (Date.now() > 0) {} return []; } }),', '', 'import'],
+    ['Export, after an async reloadable', 'async reloadable() { await null; return true; }, export() { while (Date.now() > 0) {} return {}; },', '', 'export'],
   ];
   it.each(loops)('in %s: the reload rolls back with HOOK_TIMEOUT and the old generation serves', async (_what, extra, top, stage) => {
     await build({ target: source('t1') });

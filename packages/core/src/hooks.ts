@@ -79,97 +79,145 @@ export class HookRunner {
     errors: StageErrors<V> = defaultErrors(stage),
     isolate?: (target: V, error: HotswapError) => void,
   ): Promise<void> {
-    let at = 0;
-    while (at < targets.length) {
-      // Targets without this hook run no plugin code: skip them without starting a watchdog.
-      while (at < targets.length && pick(targets[at]!) === undefined) at++;
-      if (at >= targets.length) break;
-      let batch: Batch<V, R>;
-      try {
-        batch = this.#batch(targets, at, stage, pick, done, errors);
-      } catch (error) {
-        // Isolated: the failing target is reported and the stage goes on with the next one.
-        if (isolate === undefined || !(error instanceof StageFailure)) throw unwrap(error);
-        isolate(error.target as V, error.error);
-        at = error.index + 1;
-        continue;
-      }
-      at = batch.next;
-      if (batch.pending !== undefined) {
-        const { target, result, started } = batch.pending;
-        let value: R;
-        try {
-          value = await this.#settle(target, stage, result, started, errors);
-        } catch (error) {
-          if (isolate === undefined || !isHotswapError(error)) throw error;
-          isolate(target, error);
-          continue;
-        }
-        done?.(target, value);
-      }
+    await this.#stageFrom(targets, { stage, pick, done, errors }, 0, undefined, isolate);
+  }
+
+  /**
+   * A run of `steps` (stages over the same targets, one after the other)
+   * whose synchronous start can be made by a caller that is inside a bounded
+   * run already, so that the plugins' top levels and the stages after them
+   * share one watchdog: see {@link Lead.run}. Go on with {@link finish}.
+   */
+  lead<V extends HookTarget>(steps: ReadonlyArray<StageStep<V>>): Lead<V> {
+    return new Lead<V>(this, steps, (targets, start, step, state, deadline) => this.#runSync(targets, start, step, state, deadline, false));
+  }
+
+  /** Runs what `lead` left of its steps, as {@link stage} runs each: a hook that failed in it fails the stage now. */
+  async finish<V extends HookTarget>(targets: readonly V[], lead: Lead<V>): Promise<void> {
+    const { steps, state } = lead;
+    const failed = state.failed;
+    if (failed !== undefined) {
+      // Described outside the bounded run, as a batch's failure is.
+      const step = steps[lead.step]!;
+      this.#report(failed.target, step.stage, state.started, false);
+      throw (step.errors ?? defaultErrors(step.stage)).failed(failed.target, failed.cause);
+    }
+    for (let k = lead.step; k < steps.length; k++) {
+      await this.#stageFrom(targets, steps[k]!, k === lead.step ? lead.next : 0, k === lead.step ? lead.pending : undefined);
     }
   }
 
-  #batch<V extends HookTarget, R>(
+  /** @internal For {@link Lead.timedOut}. */
+  reportTimeout<V extends HookTarget>(target: V, step: StageStep<V>, started: number): HotswapError {
+    this.#report(target, step.stage, started, false);
+    return (step.errors ?? defaultErrors(step.stage)).timeout(target, this.timeoutMs);
+  }
+
+  async #stageFrom<V extends HookTarget, R>(
     targets: readonly V[],
-    start: number,
-    stage: Stage,
-    pick: (target: V) => (() => R | PromiseLike<R>) | undefined,
-    done: ((target: V, result: R) => void) | undefined,
-    errors: StageErrors<V>,
-  ): Batch<V, R> {
-    let running: V | undefined;
-    // The hook that ran last: a watchdog that fires late, once it has returned, still names it.
-    let last: V | undefined;
-    let index = start;
-    let started = 0;
-    const budget = this.timeoutMs / 2;
-    let failed: { target: V; index: number; cause: unknown } | undefined;
+    step: StageStep<V, R>,
+    from: number,
+    pending: Batch<V, R>['pending'],
+    isolate?: (target: V, error: HotswapError) => void,
+  ): Promise<void> {
+    const { stage, pick, done } = step;
+    const errors = step.errors ?? defaultErrors(stage);
+    let at = from;
+    let waiting = pending;
+    while (waiting !== undefined || at < targets.length) {
+      if (waiting === undefined) {
+        // Targets without this hook run no plugin code: skip them without starting a watchdog.
+        while (at < targets.length && pick(targets[at]!) === undefined) at++;
+        if (at >= targets.length) break;
+        let batch: Batch<V, R>;
+        try {
+          batch = this.#batch(targets, at, step, errors);
+        } catch (error) {
+          // Isolated: the failing target is reported and the stage goes on with the next one.
+          if (isolate === undefined || !(error instanceof StageFailure)) throw unwrap(error);
+          isolate(error.target as V, error.error);
+          at = error.index + 1;
+          continue;
+        }
+        at = batch.next;
+        waiting = batch.pending;
+        if (waiting === undefined) continue;
+      }
+      const { target, result, started } = waiting;
+      waiting = undefined;
+      let value: R;
+      try {
+        value = await this.#settle(target, stage, result, started, errors);
+      } catch (error) {
+        if (isolate === undefined || !isHotswapError(error)) throw error;
+        isolate(target, error);
+        continue;
+      }
+      done?.(target, value);
+    }
+  }
+
+  #batch<V extends HookTarget, R>(targets: readonly V[], start: number, step: StageStep<V, R>, errors: StageErrors<V>): Batch<V, R> {
+    const state: SyncState<V> = { running: undefined, last: undefined, index: start, stage: undefined, started: 0, failed: undefined };
     let batch: Batch<V, R>;
     try {
-      batch = runBounded(() => {
-        const opened = performance.now();
-        for (let i = start; i < targets.length; i++) {
-          // A hook late in a long batch still gets a fair share of the limit: start a fresh run.
-          if (i > start && performance.now() - opened > budget) return { next: i };
-          const target = targets[i]!;
-          const fn = pick(target);
-          if (fn === undefined) continue;
-          running = target;
-          last = target;
-          index = i;
-          started = performance.now();
-          let result: R | PromiseLike<R>;
-          let promised: boolean;
-          try {
-            result = fn();
-            promised = isPromiseLike(result);
-          } catch (error) {
-            running = undefined;
-            failed = { target, index: i, cause: error };
-            return { next: i };
-          }
-          running = undefined;
-          if (promised) return { next: i + 1, pending: { target, result: result as PromiseLike<R>, started } };
-          this.#report(target, stage, started, true);
-          done?.(target, result as R);
-        }
-        return { next: targets.length };
-      }, this.syncLimit);
+      batch = runBounded(() => this.#runSync(targets, start, step, state, performance.now() + this.timeoutMs / 2, true), this.syncLimit);
     } catch (error) {
-      const culprit = running ?? last;
+      const culprit = state.running ?? state.last;
       if (error instanceof TimedOut && culprit !== undefined) {
-        this.#report(culprit, stage, started, false);
-        throw new StageFailure(culprit, index, errors.timeout(culprit, this.timeoutMs));
+        this.#report(culprit, step.stage, state.started, false);
+        throw new StageFailure(culprit, state.index, errors.timeout(culprit, this.timeoutMs));
       }
       throw error;
     }
+    const failed = state.failed;
     if (failed !== undefined) {
       // Described outside the bounded run: mapping a stack to the plugin's source can take a while the first time.
-      this.#report(failed.target, stage, started, false);
+      this.#report(failed.target, step.stage, state.started, false);
       throw new StageFailure(failed.target, failed.index, errors.failed(failed.target, failed.cause));
     }
     return batch;
+  }
+
+  /**
+   * Runs the hooks of one step from `start`, synchronously, inside a bounded
+   * run its caller opened: until one returns a promise (handed back as
+   * `pending`), throws (left in `state.failed`), or `deadline` has passed
+   * (after the first hook when the run was `opened` for this batch) (a hook late in a long batch still gets a fair
+   * share of the limit: the caller starts a fresh run). `state` says which
+   * hook runs, for a watchdog that fires.
+   */
+  #runSync<V extends HookTarget, R>(targets: readonly V[], start: number, step: StageStep<V, R>, state: SyncState<V>, deadline: number, opened: boolean): Batch<V, R> {
+    const { stage, pick, done } = step;
+    // In a run opened for it, the first hook runs whatever the time; in a run opened by another (a lead), none past the deadline.
+    let first = opened;
+    for (let i = start; i < targets.length; i++) {
+      const target = targets[i]!;
+      const fn = pick(target);
+      if (fn === undefined) continue;
+      if (!first && performance.now() > deadline) return { next: i };
+      first = false;
+      state.running = target;
+      state.last = target;
+      state.index = i;
+      state.stage = stage;
+      state.started = performance.now();
+      let result: R | PromiseLike<R>;
+      let promised: boolean;
+      try {
+        result = fn();
+        promised = isPromiseLike(result);
+      } catch (error) {
+        state.running = undefined;
+        state.failed = { target, index: i, cause: error };
+        return { next: i };
+      }
+      state.running = undefined;
+      if (promised) return { next: i + 1, pending: { target, result: result as PromiseLike<R>, started: state.started } };
+      this.#report(target, stage, state.started, true);
+      done?.(target, result as R);
+    }
+    return { next: targets.length };
   }
 
   async #settle<V extends HookTarget, R>(target: V, stage: Stage, result: PromiseLike<R>, started: number, errors: StageErrors<V>): Promise<R> {
@@ -204,9 +252,77 @@ export class HookRunner {
 
 const TIMED_OUT = Symbol('timed out');
 
+/** One stage of a {@link HookRunner.lead}: what {@link HookRunner.stage} takes. */
+export interface StageStep<V extends HookTarget, R = unknown> {
+  stage: Stage;
+  /** The hook to run for a target, or undefined to skip it; no side effects (it may be asked more than once). */
+  pick: (target: V) => (() => R | PromiseLike<R>) | undefined;
+  done?: (target: V, result: R) => void;
+  errors?: StageErrors<V>;
+}
+
+/** Which hook of a synchronous run runs (for a watchdog that fires), and the one that threw. */
+interface SyncState<V> {
+  running: V | undefined;
+  /** The hook that ran last: a watchdog that fires late, once it has returned, still names it. */
+  last: V | undefined;
+  index: number;
+  /** The stage of the hook that ran last. */
+  stage: Stage | undefined;
+  started: number;
+  failed: { target: V; index: number; cause: unknown } | undefined;
+}
+
 interface Batch<V, R> {
   next: number;
-  pending?: { target: V; result: PromiseLike<R>; started: number };
+  pending?: { target: V; result: PromiseLike<R>; started: number } | undefined;
+}
+
+type RunSync<V extends HookTarget> = (targets: readonly V[], start: number, step: StageStep<V>, state: SyncState<V>, deadline: number) => Batch<V, unknown>;
+
+/** A run of stages made by {@link HookRunner.lead}: where its synchronous start stopped, and a hook's promise to settle first. */
+export class Lead<V extends HookTarget> {
+  step = 0;
+  next = 0;
+  pending: Batch<V, unknown>['pending'] = undefined;
+  /** @internal */
+  readonly state: SyncState<V> = { running: undefined, last: undefined, index: 0, stage: undefined, started: 0, failed: undefined };
+
+  constructor(
+    private readonly runner: HookRunner,
+    readonly steps: ReadonlyArray<StageStep<V>>,
+    private readonly runSync: RunSync<V>,
+  ) {}
+
+  /**
+   * Runs the hooks of the steps over `targets`, synchronously, as
+   * {@link HookRunner.stage} would, until one returns a promise, throws, or
+   * `deadline` (a `performance.now()` time) has passed; call it inside a
+   * bounded run. A watchdog that fires meanwhile is the caller's:
+   * {@link timedOut} names the hook it stopped.
+   */
+  run(targets: readonly V[], deadline: number): void {
+    for (; this.step < this.steps.length; this.step++, this.next = 0) {
+      const batch = this.runSync(targets, this.next, this.steps[this.step]!, this.state, deadline);
+      this.next = batch.next;
+      if (this.state.failed !== undefined || batch.pending !== undefined || batch.next < targets.length) {
+        this.pending = batch.pending;
+        return;
+      }
+    }
+  }
+
+  /**
+   * The error for a watchdog that fired while the lead ran a hook (or after
+   * the last one it ran returned), reported like a stage's; undefined when
+   * it ran none, so the caller's own code was interrupted.
+   */
+  timedOut(): HotswapError | undefined {
+    const culprit = this.state.running ?? this.state.last;
+    const step = this.steps.find((s) => s.stage === this.state.stage);
+    if (culprit === undefined || step === undefined) return undefined;
+    return this.runner.reportTimeout(culprit, step, this.state.started);
+  }
 }
 
 /** A hook's failure inside a batch, with where in the batch it happened. */

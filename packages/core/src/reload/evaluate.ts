@@ -1,4 +1,5 @@
 import { ErrorCodes, HotswapError, type Stage } from '../errors.js';
+import type { Lead, StageStep } from '../hooks.js';
 import { runBounded, TimedOut } from '../loader/bounded.js';
 import type { Compiled } from '../loader/evaluate.js';
 import type { Loadable } from '../loader/static.js';
@@ -32,9 +33,11 @@ export async function evaluatePlan<T extends HostTypes>(
   vault: Vault<T>,
 ): Promise<EvaluatedPlan> {
   const fresh: PluginVersion[] = [];
+  // The declarations' synchronous start runs in the last top-level run: one watchdog for both.
+  const lead = input.runner.lead(declarations);
   try {
-    fresh.push(...runTopLevel(input, plan, vault));
-    await runDeclarations(input, fresh);
+    fresh.push(...runTopLevel(input, plan, vault, lead));
+    await runDeclarations(input, fresh, lead);
   } catch (error) {
     await discardAll(input, fresh);
     throw error;
@@ -53,14 +56,14 @@ export async function evaluatePlan<T extends HostTypes>(
   return { fresh, members, outcomes };
 }
 
-function runTopLevel<T extends HostTypes>(input: ReloadInput<T>, plan: Plan<PluginVersion, Loadable>, vault: Vault<T>): PluginVersion[] {
+function runTopLevel<T extends HostTypes>(input: ReloadInput<T>, plan: Plan<PluginVersion, Loadable>, vault: Vault<T>, lead: Lead<PluginVersion>): PluginVersion[] {
   const compiled: Compiled[] = [];
   const made: PluginVersion[] = [];
   try {
     for (const { source } of plan.fresh) compiled.push(source.compile(input.shared));
     let at = 0;
     while (at < compiled.length) {
-      at = evaluateBatch(input, plan, compiled, at, vault, made);
+      at = evaluateBatch(input, plan, compiled, at, vault, made, lead);
     }
     return made;
   } catch (error) {
@@ -70,7 +73,8 @@ function runTopLevel<T extends HostTypes>(input: ReloadInput<T>, plan: Plan<Plug
   }
 }
 
-// Top-level code of many plugins in one bounded run; a fresh run once half the limit is used.
+// Top-level code of many plugins in one bounded run; a fresh run once half the limit is used. The run that
+// evaluates the last one goes on with the declarations' synchronous start (`lead`), within the same half.
 function evaluateBatch<T extends HostTypes>(
   input: ReloadInput<T>,
   plan: Plan<PluginVersion, Loadable>,
@@ -78,6 +82,7 @@ function evaluateBatch<T extends HostTypes>(
   start: number,
   vault: Vault<T>,
   made: PluginVersion[],
+  lead: Lead<PluginVersion>,
 ): number {
   let i = start;
   const limit = input.runner.syncLimit;
@@ -107,10 +112,14 @@ function evaluateBatch<T extends HostTypes>(
         input.census.add(version, evaluated.owner);
         made.push(version);
       }
+      lead.run(made, limit === false ? Number.POSITIVE_INFINITY : opened + limit / 2);
       return i;
     }, limit);
   } catch (error) {
     if (!(error instanceof TimedOut)) throw error;
+    // Stopped in a declaration hook (or just after one): that hook's timeout, as its stage reports it.
+    const inHook = lead.timedOut();
+    if (inHook !== undefined) throw inHook;
     // The watchdog fired late, once every bundle had run: nothing was interrupted.
     if (i >= compiled.length) return i;
     const name = plan.fresh[i]!.source.manifest.name;
@@ -123,42 +132,41 @@ function evaluateBatch<T extends HostTypes>(
   }
 }
 
-// Reloadable, Export and Import, each a stage over every fresh version.
-async function runDeclarations<T extends HostTypes>(input: ReloadInput<T>, fresh: readonly PluginVersion[]): Promise<void> {
-  const { runner } = input;
-  await runner.stage(
-    fresh,
-    'reloadable',
-    (v) => {
+/** Reloadable, Export and Import: each a stage over every fresh version, one after the other. */
+const declarations: ReadonlyArray<StageStep<PluginVersion>> = [
+  {
+    stage: 'reloadable',
+    pick: (v) => {
       const reloadable = v.definition.reloadable;
       return typeof reloadable === 'function' ? () => reloadable(v.context) : undefined;
     },
-    (v, result) => (v.reloadable = checkReloadable(v.name, result)),
-  );
-  for (const v of fresh) if (typeof v.definition.reloadable !== 'function') v.reloadable = v.definition.reloadable !== false;
-  await runner.stage(
-    fresh,
-    'export',
-    (v) => {
+    done: (v, result) => (v.reloadable = checkReloadable(v.name, result)),
+  },
+  {
+    stage: 'export',
+    pick: (v) => {
       const exportHook = v.definition.export;
       return exportHook === undefined ? undefined : () => exportHook(v.context);
     },
-    (v, result) => (v.exported = result),
-  );
-  // An import given as an object runs no plugin code: checked here, without a bounded run (a watchdog thread) for it.
-  for (const v of fresh) {
-    const imports = v.definition.import;
-    if (imports !== undefined && typeof imports !== 'function') v.importSpec = checkImportSpec(v.name, imports);
-  }
-  await runner.stage(
-    fresh,
-    'import',
-    (v) => {
+    done: (v, result) => (v.exported = result),
+  },
+  {
+    stage: 'import',
+    // An object too: reading it may run a plugin's getters or a proxy's traps, so it is checked in the bounded
+    // run (which the top level's run usually is already, through the lead).
+    pick: (v) => {
       const imports = v.definition.import;
-      return typeof imports === 'function' ? () => imports(v.context) : undefined;
+      if (imports === undefined) return undefined;
+      return typeof imports === 'function' ? () => imports(v.context) : () => imports;
     },
-    (v, spec) => (v.importSpec = checkImportSpec(v.name, spec)),
-  );
+    done: (v, spec) => (v.importSpec = checkImportSpec(v.name, spec)),
+  },
+];
+
+// What the top-level run's lead left of the declarations; then `reloadable` given as a value.
+async function runDeclarations<T extends HostTypes>(input: ReloadInput<T>, fresh: readonly PluginVersion[], lead: Lead<PluginVersion>): Promise<void> {
+  await input.runner.finish(fresh, lead);
+  for (const v of fresh) if (typeof v.definition.reloadable !== 'function') v.reloadable = v.definition.reloadable !== false;
 }
 
 function invalid(plugin: string, stage: Stage, message: string): HotswapError {
