@@ -60,6 +60,11 @@ export async function joinCluster<T extends HostTypes>(swapper: Swapper<T>, opti
     // Unless the host itself pointed it elsewhere meanwhile.
     if (swapper.pluginDir === entry.release.dir) swapper.resetPluginDir(committedDir);
   };
+  // A committed transaction no longer points anywhere: nor may it keep its prepared reload, and with it the
+  // generation it made, alive once that generation is retired.
+  const ended = (entry: Entry): void => {
+    if (pointing === entry) pointing = undefined;
+  };
   const abort = async (txn: number, entry: Entry): Promise<void> => {
     // Before the abort frees the swapper's queue: a reload queued behind it reads the committed directory.
     restore(entry);
@@ -87,6 +92,7 @@ export async function joinCluster<T extends HostTypes>(swapper: Swapper<T>, opti
       if (outcome.state === 'promoted') {
         release = entry.release;
         committedDir = entry.release.dir;
+        ended(entry);
       } else restore(entry);
       const generation = outcome.state === 'promoted' ? run.generation : run.baseline;
       send({ tag: CLUSTER_TAG, type: 'canary-decided', txn, state: outcome.state, generation, ...run.counts() });
@@ -126,6 +132,7 @@ export async function joinCluster<T extends HostTypes>(swapper: Swapper<T>, opti
       if (run === undefined || entry.canary === undefined) {
         release = entry.release;
         committedDir = entry.release.dir;
+        ended(entry);
       }
       send({ tag: CLUSTER_TAG, type: 'committed', txn, generation: details.generation, at });
       if (run !== undefined && entry.canary !== undefined) watch(txn, entry, run, entry.canary.reportMs);
