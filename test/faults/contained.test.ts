@@ -273,6 +273,18 @@ describe('synchronous endless loops are interrupted', () => {
   });
 });
 
+describe('the time limit is shared fairly', () => {
+  it('an Export hook after a top level that used more than half the limit gets a run of its own', async () => {
+    // One bounded run for both would be 250 + 150 ms against a limit of 400: the hook starts a fresh run instead.
+    const spin = (ms: number): string => `{ const until = Date.now() + ${ms}; while (Date.now() < until) {} }`;
+    await build({ target: source('t1') });
+    const s = await load({ hookTimeout: 400 });
+    await build({ target: source('t2', `export() { ${spin(150)} return {}; },`, spin(250)) });
+    await s.reload();
+    expect(s.current.invoke('target', 'whoami')).toBe('t2');
+  });
+});
+
 describe('in a real host process', () => {
   const plugin = (label: string, extra = '', top = ''): string =>
     `import { definePlugin } from '@hotswap/core/plugin';\n${top}\nexport default definePlugin({ functions: { whoami: () => '${label}' }, ${extra} });\n`;
