@@ -118,6 +118,23 @@ describe('teardown is contained', () => {
     expect((await failure(s)).stage).toBe('onInit');
     expect(log).toEqual(['t1 onLoad', 't2 retired', 't2 onFree']);
   });
+
+  // Export and Import run in the top level's bounded run: a failure there still tears down what Export set up.
+  it.each([
+    ['an Import that returns no import spec', 'import() { return 5; },', ErrorCodes.PLUGIN_INVALID],
+    ['an Import that never ends', 'import() { while (Date.now() > 0) {} return {}; },', ErrorCodes.HOOK_TIMEOUT],
+    ['an import object with a range that is not a string', 'import: { other: 5 },', ErrorCodes.DEP_RANGE_INVALID],
+  ])('onRetire teardowns and abort listeners registered in Export run when the reload fails at %s', async (_what, extra, code) => {
+    await build({ target: source('t1') });
+    const s = await load({ hookTimeout: 200 });
+    const exportHook = "export(ctx) { ctx.onRetire(() => log.push('t2 retired')); ctx.signal.addEventListener('abort', () => log.push('t2 aborted')); return {}; },";
+    await build({ target: source('t2', `${exportHook} ${extra}`) });
+    const error = await failure(s);
+    expect(error.code).toBe(code);
+    expect(error.plugin).toBe('target');
+    expect(log).toEqual(['t1 onLoad', 't2 aborted', 't2 retired']);
+    expect(s.current.invoke('target', 'whoami')).toBe('t1');
+  });
 });
 
 describe('event listeners run isolated', () => {

@@ -36,7 +36,9 @@ export async function evaluatePlan<T extends HostTypes>(
   // The declarations' synchronous start runs in the last top-level run: one watchdog for both.
   const lead = input.runner.lead(declarations);
   try {
-    fresh.push(...runTopLevel(input, plan, vault, lead));
+    // Each version goes into `fresh` as it is made: a failure anywhere after (a declaration hook in the lead
+    // included, which may have registered teardowns) discards every one of them the same way, below.
+    runTopLevel(input, plan, vault, lead, fresh);
     await runDeclarations(input, fresh, lead);
   } catch (error) {
     await discardAll(input, fresh);
@@ -56,19 +58,17 @@ export async function evaluatePlan<T extends HostTypes>(
   return { fresh, members, outcomes };
 }
 
-function runTopLevel<T extends HostTypes>(input: ReloadInput<T>, plan: Plan<PluginVersion, Loadable>, vault: Vault<T>, lead: Lead<PluginVersion>): PluginVersion[] {
+// Runs every top level, each version pushed into `made` as it is made; on failure the caller discards them.
+function runTopLevel<T extends HostTypes>(input: ReloadInput<T>, plan: Plan<PluginVersion, Loadable>, vault: Vault<T>, lead: Lead<PluginVersion>, made: PluginVersion[]): void {
   const compiled: Compiled[] = [];
-  const made: PluginVersion[] = [];
   try {
     for (const { source } of plan.fresh) compiled.push(source.compile(input.shared));
     let at = 0;
     while (at < compiled.length) {
       at = evaluateBatch(input, plan, compiled, at, vault, made, lead);
     }
-    return made;
   } catch (error) {
     for (const c of compiled.slice(made.length)) c.release();
-    for (const version of made) version.discard();
     throw error;
   }
 }
