@@ -1,6 +1,7 @@
 import { describe, ErrorCodes, HotswapError, isHotswapError, where, type Stage } from './errors.js';
 import { runBounded, TimedOut } from './loader/bounded.js';
 import { mapErrorStack } from './loader/source-map.js';
+import { Lead, syncState, type Batch, type StageStep, type SyncState } from './hooks/lead.js';
 
 /** A step of a hook, reported as the `hook` event. */
 export interface HookEvent {
@@ -89,7 +90,14 @@ export class HookRunner {
    * share one watchdog: see {@link Lead.run}. Go on with {@link finish}.
    */
   lead<V extends HookTarget>(steps: ReadonlyArray<StageStep<V>>): Lead<V> {
-    return new Lead<V>(this, steps, (targets, start, step, state, deadline) => this.#runSync(targets, start, step, state, deadline, false));
+    return new Lead<V>(
+      steps,
+      (targets, start, step, state, deadline) => this.#runSync(targets, start, step, state, deadline, false),
+      (target, step, started) => {
+        this.#report(target, step.stage, started, false);
+        return (step.errors ?? defaultErrors(step.stage)).timeout(target, this.timeoutMs);
+      },
+    );
   }
 
   /** Runs what `lead` left of its steps, as {@link stage} runs each: a hook that failed in it fails the stage now. */
@@ -105,12 +113,6 @@ export class HookRunner {
     for (let k = lead.step; k < steps.length; k++) {
       await this.#stageFrom(targets, steps[k]!, k === lead.step ? lead.next : 0, k === lead.step ? lead.pending : undefined);
     }
-  }
-
-  /** @internal For {@link Lead.timedOut}. */
-  reportTimeout<V extends HookTarget>(target: V, step: StageStep<V>, started: number): HotswapError {
-    this.#report(target, step.stage, started, false);
-    return (step.errors ?? defaultErrors(step.stage)).timeout(target, this.timeoutMs);
   }
 
   async #stageFrom<V extends HookTarget, R>(
@@ -158,7 +160,7 @@ export class HookRunner {
   }
 
   #batch<V extends HookTarget, R>(targets: readonly V[], start: number, step: StageStep<V, R>, errors: StageErrors<V>): Batch<V, R> {
-    const state: SyncState<V> = { running: undefined, last: undefined, index: start, stage: undefined, started: 0, failed: undefined };
+    const state = syncState<V>(start);
     let batch: Batch<V, R>;
     try {
       batch = runBounded(() => this.#runSync(targets, start, step, state, performance.now() + this.timeoutMs / 2, true), this.syncLimit);
@@ -251,79 +253,6 @@ export class HookRunner {
 }
 
 const TIMED_OUT = Symbol('timed out');
-
-/** One stage of a {@link HookRunner.lead}: what {@link HookRunner.stage} takes. */
-export interface StageStep<V extends HookTarget, R = unknown> {
-  stage: Stage;
-  /** The hook to run for a target, or undefined to skip it; no side effects (it may be asked more than once). */
-  pick: (target: V) => (() => R | PromiseLike<R>) | undefined;
-  done?: (target: V, result: R) => void;
-  errors?: StageErrors<V>;
-}
-
-/** Which hook of a synchronous run runs (for a watchdog that fires), and the one that threw. */
-interface SyncState<V> {
-  running: V | undefined;
-  /** The hook that ran last: a watchdog that fires late, once it has returned, still names it. */
-  last: V | undefined;
-  index: number;
-  /** The stage of the hook that ran last. */
-  stage: Stage | undefined;
-  started: number;
-  failed: { target: V; index: number; cause: unknown } | undefined;
-}
-
-interface Batch<V, R> {
-  next: number;
-  pending?: { target: V; result: PromiseLike<R>; started: number } | undefined;
-}
-
-type RunSync<V extends HookTarget> = (targets: readonly V[], start: number, step: StageStep<V>, state: SyncState<V>, deadline: number) => Batch<V, unknown>;
-
-/** A run of stages made by {@link HookRunner.lead}: where its synchronous start stopped, and a hook's promise to settle first. */
-export class Lead<V extends HookTarget> {
-  step = 0;
-  next = 0;
-  pending: Batch<V, unknown>['pending'] = undefined;
-  /** @internal */
-  readonly state: SyncState<V> = { running: undefined, last: undefined, index: 0, stage: undefined, started: 0, failed: undefined };
-
-  constructor(
-    private readonly runner: HookRunner,
-    readonly steps: ReadonlyArray<StageStep<V>>,
-    private readonly runSync: RunSync<V>,
-  ) {}
-
-  /**
-   * Runs the hooks of the steps over `targets`, synchronously, as
-   * {@link HookRunner.stage} would, until one returns a promise, throws, or
-   * `deadline` (a `performance.now()` time) has passed; call it inside a
-   * bounded run. A watchdog that fires meanwhile is the caller's:
-   * {@link timedOut} names the hook it stopped.
-   */
-  run(targets: readonly V[], deadline: number): void {
-    for (; this.step < this.steps.length; this.step++, this.next = 0) {
-      const batch = this.runSync(targets, this.next, this.steps[this.step]!, this.state, deadline);
-      this.next = batch.next;
-      if (this.state.failed !== undefined || batch.pending !== undefined || batch.next < targets.length) {
-        this.pending = batch.pending;
-        return;
-      }
-    }
-  }
-
-  /**
-   * The error for a watchdog that fired while the lead ran a hook (or after
-   * the last one it ran returned), reported like a stage's; undefined when
-   * it ran none, so the caller's own code was interrupted.
-   */
-  timedOut(): HotswapError | undefined {
-    const culprit = this.state.running ?? this.state.last;
-    const step = this.steps.find((s) => s.stage === this.state.stage);
-    if (culprit === undefined || step === undefined) return undefined;
-    return this.runner.reportTimeout(culprit, step, this.state.started);
-  }
-}
 
 /** A hook's failure inside a batch, with where in the batch it happened. */
 class StageFailure extends Error {

@@ -1,5 +1,5 @@
 import { ErrorCodes, HotswapError, type Stage } from '../errors.js';
-import type { Lead, StageStep } from '../hooks.js';
+import type { Lead, StageStep } from '../hooks/lead.js';
 import { runBounded, TimedOut } from '../loader/bounded.js';
 import type { Compiled } from '../loader/evaluate.js';
 import type { Loadable } from '../loader/static.js';
