@@ -80,6 +80,17 @@ describe('hostile thrown values', () => {
     expect(log).toContain('t2 onFree');
   });
 
+  // Export runs inside the top level's bounded run (the lead): the same values come out the same way there.
+  it.each(hostile)('%s, thrown from Export: the reload fails typed and names the stage', async (_what, body) => {
+    await build({ steady: source('s1'), target: source('t1') });
+    const s = await load();
+    await build({ target: source('t2', `export() { ${body} },`) }, { include: /^target$/ });
+    const error = await failure(s);
+    expect(error).toMatchObject({ code: ErrorCodes.HOOK_FAILED, plugin: 'target', stage: 'export' });
+    expect(s.status().lastReload).toMatchObject({ ok: false, code: ErrorCodes.HOOK_FAILED, plugin: 'target', stage: 'export' });
+    expect(s.current.invoke('target', 'whoami')).toBe('t1');
+  });
+
   it('isHotswapError never throws, whatever it is given', () => {
     const trap = (): never => {
       throw new Error('trap');
