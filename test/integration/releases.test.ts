@@ -1,7 +1,8 @@
 // Releases built with the real `hotswap build`, stored with the real release
 // store, switched with real symbolic links, read by a real swapper.
+import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { chmodSync, copyFileSync, lstatSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, lstatSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { activateRelease, createRelease, listReleases, pruneReleases, rollbackRelease, type CreatedRelease } from '@hotswap/cli';
@@ -82,6 +83,25 @@ describe('a swapper pointed at a release root', () => {
     for (const dir of [root, join(root, 'current'), a.dir]) expect(await resolveRelease(dir)).toMatchObject({ id: a.id, manifest: { id: a.id } });
     expect(await resolveRelease(ws.bin)).toBeUndefined();
     expect(await resolveRelease(join(ws.root, 'nowhere'))).toBeUndefined();
+  });
+
+  it('refuses a release whose release.json is a FIFO, without waiting on it, and the release before it serves on', async () => {
+    const a = await release('A', { activate: true });
+    const b = await release('B');
+    const s = swapper();
+    await s.load(undefined);
+    const manifest = join(b.dir, 'release.json');
+    rmSync(manifest);
+    execFileSync('mkfifo', [manifest]);
+    // A read that waited for a writer to the pipe would never settle: these would time out.
+    expect(await rejection(resolveRelease(b.dir))).toMatchObject({ code: ErrorCodes.RELEASE_INVALID });
+    await expect(activateRelease(root, b.id)).rejects.toMatchObject({ code: ErrorCodes.RELEASE_INVALID });
+    // Switched by hand, as a deploy script might.
+    rmSync(join(root, 'current'));
+    symlinkSync(b.dir, join(root, 'current'));
+    expect(await rejection(s.reload())).toMatchObject({ code: ErrorCodes.RELEASE_INVALID });
+    expect(s.status().release).toBe(a.id);
+    expect(tags(s)).toEqual(['A', 'A', 'A', 'A']);
   });
 
   it('never serves a deploy half-done: every generation comes from one release while `current` switches all along', async () => {

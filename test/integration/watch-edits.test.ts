@@ -1,7 +1,7 @@
 // From a saved edit to the new code serving, at default settings: the
 // programmatic `hotswap watch` (watchBuild, real esbuild builds) and the
 // host's watchPluginDir, with real files and the real file watchers.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { watchBuild, type WatchEvent } from '@hotswap/cli';
@@ -66,6 +66,35 @@ it('reloads a lone edit at once, without waiting out the burst window', async ()
   await ws.build();
   await until(() => answer() === 'edit-1', 'the lone edit to serve');
   expect(served).toEqual(['edit-1']);
+  expect(failures).toEqual([]);
+});
+
+it('reloads at once a save that comes just after the burst window, however late the file watcher reports the last one', async () => {
+  // Each save is an atomic write: a temporary file, renamed into place. Its removal was reported 100 ms after
+  // the rename, so a save one window later looked like part of a burst and waited out the window.
+  const windowMs = 400;
+  await watching({ debounceMs: windowMs });
+  const artifacts: string[] = [];
+  for (const edit of ['edit-1', 'edit-2']) {
+    ws.plugin('p', { 'index.ts': source(edit) });
+    await ws.build({ outputDir: join(ws.root, edit) });
+    artifacts.push(readFileSync(join(ws.root, edit, 'p.hotswap.js'), 'utf8'));
+  }
+  const save = (text: string, n: number): number => {
+    const temp = join(ws.bin, `.p.hotswap.js.${process.pid}.${n}.tmp`);
+    writeFileSync(temp, text);
+    renameSync(temp, join(ws.bin, 'p.hotswap.js'));
+    return Date.now();
+  };
+  const first = save(artifacts[0]!, 1);
+  await until(() => answer() === 'edit-1', 'the first save to serve');
+  // Past the window after the first save, and within it after the late report of its temporary file.
+  await sleep(Math.max(0, first + windowMs + 50 - Date.now()));
+  const second = save(artifacts[1]!, 2);
+  await until(() => answer() === 'edit-2', 'the second save to serve');
+  // Waiting out the window would take windowMs from the second save.
+  expect(Date.now() - second).toBeLessThan(windowMs - 50);
+  expect(served).toEqual(['edit-1', 'edit-2']);
   expect(failures).toEqual([]);
 });
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { CORE_VERSION, encodeArtifact, ErrorCodes, isHotswapError, type HotswapError, type Manifest } from '@hotswap/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { thrown } from '../../../test/helpers/errors.js';
-import { readArtifactFile } from '../src/loader/file-checks.js';
+import { readArtifactFile, readArtifactFileSync } from '../src/loader/file-checks.js';
 import { scanPluginDir, type ScanCache, type ScanOptions } from '../src/loader/scan.js';
 import { applyWhitelist, checkDuplicates, checkNotEmpty, checkWhitelistFound } from '../src/loader/select.js';
 
@@ -233,6 +233,30 @@ describe('entries refused before they are opened', () => {
     const link = join(dir, 'link.hotswap.js');
     symlinkSync(artifact('world'), link);
     await expect(readArtifactFile(link, 1000)).rejects.toMatchObject({ code: ErrorCodes.ARTIFACT_NOT_A_FILE });
+    // The synchronous reader, which a scan uses for the few files an edit changes, likewise.
+    expect(thrown(() => readArtifactFileSync(fifo, 1000))).toMatchObject({ code: ErrorCodes.ARTIFACT_NOT_A_FILE });
+    expect(thrown(() => readArtifactFileSync(link, 1000))).toMatchObject({ code: ErrorCodes.ARTIFACT_NOT_A_FILE });
+    expect(thrown(() => readArtifactFileSync(artifact('big', { code: 'x'.repeat(2000) }), 1000))).toMatchObject({ code: ErrorCodes.ARTIFACT_TOO_LARGE });
+    expect(readArtifactFileSync(join(dir, 'world.hotswap.js'), 1000).text).toContain('"world"');
+  });
+});
+
+describe('a scan of many changed files', () => {
+  // A few changed files are read at once, more through the thread pool: both give the same answer and the same error.
+  it.each([3, 12])('of %i artifacts: every one read and checked, and the first bad one by name is the error', async (count) => {
+    const all = Array.from({ length: count }, (_, i) => `p${String(i).padStart(2, '0')}`);
+    for (const name of all) artifact(name);
+    const cache: ScanCache = new Map();
+    expect((await scanPluginDir(dir, undefined, {}, cache)).map((a) => a.manifest.name)).toEqual(all);
+    // Two broken in different ways, the later one by name refused before it is opened, the earlier one once read.
+    const early = all[1]!;
+    const late = all[count - 1]!;
+    writeFileSync(join(dir, `${early}.hotswap.js`), 'not an artifact\n');
+    chmodSync(join(dir, `${late}.hotswap.js`), 0o666);
+    for (const name of all.slice(2, -1)) artifact(name, { code: `module.exports = { again: ${JSON.stringify(name)} };\n` });
+    const error = await scanPluginDir(dir, undefined, {}, cache).then(() => undefined, (e: unknown) => e);
+    expect(error).toMatchObject({ code: ErrorCodes.ARTIFACT_INVALID });
+    expect(String((error as Error).message)).toContain(`${early}.hotswap.js`);
   });
 });
 

@@ -1,12 +1,11 @@
-import { lstatSync, realpathSync, statSync, type Stats } from 'node:fs';
-import { readdir, realpath, stat } from 'node:fs/promises';
+import { lstatSync, readdirSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import type { KeyObject } from 'node:crypto';
 import { ARTIFACT_SUFFIX, decodeArtifact, isCoreCompatible, verifySignature, type Artifact } from '../artifact.js';
 import { compareNames } from '../names.js';
 import { ErrorCodes, HotswapError } from '../errors.js';
 import { CORE_VERSION } from '../meta.js';
-import { checkArtifactFile, checkMaxArtifactBytes, readArtifactFile } from './file-checks.js';
+import { checkArtifactFile, checkMaxArtifactBytes, readArtifactFile, readArtifactFileSync } from './file-checks.js';
 import { applyWhitelist, checkDuplicates, checkNotEmpty, checkWhitelistFound, whitelistSet, type PluginSource } from './select.js';
 import { checkLinkTarget, checkOwnerAndMode } from './trust.js';
 
@@ -29,7 +28,7 @@ export async function scanPluginDir(
   const maxBytes = checkMaxArtifactBytes(options.maxArtifactBytes);
   const strict = options.allowInsecureDir !== true;
   const source: PluginSource = { kind: 'dir', dir };
-  const { info: dirInfo, names } = await listArtifacts(dir);
+  const { info: dirInfo, names } = listArtifacts(dir);
   if (strict) checkOwnerAndMode(dir, dirInfo, 'directory');
   // The whitelist is applied to file names first, so an artifact it leaves out is never read; an artifact must be
   // named after its plugin (checked below), so duplicates and missing names show in the file names already.
@@ -38,7 +37,7 @@ export async function scanPluginDir(
   checkWhitelistFound(files.map(stem), whitelist, source);
   checkNotEmpty(files.length, source, whitelistSet(whitelist) !== undefined);
   // Resolved once, for the links among the artifacts; a plugin directory that is itself a link is fine.
-  const realDir = strict ? await fsCall(dir, () => realpath(dir)) : undefined;
+  const realDir = strict ? fsCallSync(dir, () => realpathSync(dir)) : undefined;
   // By inode, size and modification time (the identity without its ctime), for a release's hard links.
   const inodes =
     options.sharedInodes === true ? new Map([...(cache?.values() ?? [])].map((e) => [e.identity.slice(0, e.identity.lastIndexOf(':') + 1), e.artifact])) : undefined;
@@ -47,7 +46,20 @@ export async function scanPluginDir(
   // readdir has no separator in it), not a `join` of each, which a thousand plugins pay at every reload.
   const prefix = join(dir, '_').slice(0, -1);
   const paths = files.map((file) => prefix + file);
-  const artifacts = await inOrder(files, (file, i) => scanFile(paths[i]!, file, fileOptions, cache));
+  // Every file's metadata first, synchronously; then the files that changed are read: a few (an edit) at once,
+  // synchronously, more (a first load, a new release) through the thread pool, some at a time.
+  const steps = paths.map((path, i) => settle(() => checkFile(path, files[i]!, fileOptions, cache)));
+  const reads = steps.filter((step): step is { value: Pending } => 'value' in step && 'target' in step.value);
+  const sync = reads.length <= SYNC_READS;
+  const artifacts = await inOrder(steps, async (step) => {
+    if ('error' in step) throw step.error;
+    const checked = step.value;
+    if (!('target' in checked)) return checked.artifact;
+    const file = sync
+      ? fsCallSync(checked.path, () => readArtifactFileSync(checked.target, maxBytes))
+      : await fsCall(checked.path, () => readArtifactFile(checked.target, maxBytes));
+    return finish(checked, file, fileOptions, cache);
+  });
   const seen = new Set(paths);
   for (const path of cache?.keys() ?? []) if (!seen.has(path)) cache?.delete(path);
   return artifacts.sort((a, b) => compareNames(a.manifest.name, b.manifest.name));
@@ -108,24 +120,36 @@ export interface ScanOptions {
 }
 
 
-/** Checks one artifact file before opening it, reads it unless the cache has it, and checks what it holds. */
-async function scanFile(
-  path: string,
-  file: string,
-  options: ScanOptions & {
-    maxBytes: number;
-    /** The resolved plugin directory; undefined when insecure ones are allowed. */
-    realDir: string | undefined;
-    /** Artifacts of the cache by inode, size and modification time, with `sharedInodes`. */
-    inodes: ReadonlyMap<string, Artifact> | undefined;
-    /** The host's user, for the owner checks. */
-    uid: number | undefined;
-  },
-  cache: ScanCache | undefined,
-): Promise<Artifact> {
+/** What a scan of one file uses besides the file: the scan's options and what it resolved once. */
+type FileOptions = ScanOptions & {
+  maxBytes: number;
+  /** The resolved plugin directory; undefined when insecure ones are allowed. */
+  realDir: string | undefined;
+  /** Artifacts of the cache by inode, size and modification time, with `sharedInodes`. */
+  inodes: ReadonlyMap<string, Artifact> | undefined;
+  /** The host's user, for the owner checks. */
+  uid: number | undefined;
+};
+
+/** A file checked before opening it, which must be read: the path it is listed at, and the file it is. */
+interface Pending {
+  path: string;
+  file: string;
+  target: string;
+}
+
+/** The most changed files a scan reads synchronously; with more, it reads through the thread pool. */
+const SYNC_READS = 4;
+
+/**
+ * Checks one artifact file before opening it: an artifact the cache (or,
+ * for a release, another path of the same inode) already has, or the file
+ * to read.
+ */
+function checkFile(path: string, file: string, options: FileOptions, cache: ScanCache | undefined): { artifact: Artifact } | Pending {
   // The metadata, synchronously: a stat answers from the inode cache in a few microseconds and never blocks on
   // what the file is (a FIFO is refused below, unopened), where a thousand asynchronous ones would each wait for a
-  // thread of the pool. Only the files that changed are opened and read, asynchronously.
+  // thread of the pool.
   let info = fsCallSync(path, () => lstatSync(path));
   let target = path;
   if (info.isSymbolicLink()) {
@@ -139,21 +163,26 @@ async function scanFile(
   const cached = cache?.get(path);
   const known = identity(info);
   // Checked below when it was first read, and nothing it was checked against has changed since.
-  if (cached !== undefined && cached.identity === known) return cached.artifact;
+  if (cached !== undefined && cached.identity === known) return { artifact: cached.artifact };
   const linked = cached === undefined ? options.inodes?.get(inodeOf(info)) : undefined;
-  let artifact: Artifact;
-  let read: { identity: string; artifact: Artifact };
-  if (linked !== undefined) {
-    artifact = { ...linked, path };
-    read = { identity: known, artifact };
-  } else {
-    const file = await fsCall(path, () => readArtifactFile(target, options.maxBytes));
-    // The descriptor's stats are those of the very file read, whatever happened to the path since the checks above.
-    if (options.realDir !== undefined) checkOwnerAndMode(path, file.info, 'artifact', options.uid);
-    artifact = decodeArtifact(file.text, path);
-    if (options.publicKey !== undefined) verifySignature(artifact, options.publicKey);
-    read = { identity: identity(file.info), artifact };
-  }
+  if (linked === undefined) return { path, file, target };
+  const artifact = { ...linked, path };
+  return { artifact: accept(artifact, file, { identity: known, artifact }, cache) };
+}
+
+/** Checks what a file read holds; the artifact it is. */
+function finish(pending: Pending, read: { text: string; info: Stats }, options: FileOptions, cache: ScanCache | undefined): Artifact {
+  const { path } = pending;
+  // The descriptor's stats are those of the very file read, whatever happened to the path since the checks above.
+  if (options.realDir !== undefined) checkOwnerAndMode(path, read.info, 'artifact', options.uid);
+  const artifact = decodeArtifact(read.text, path);
+  if (options.publicKey !== undefined) verifySignature(artifact, options.publicKey);
+  return accept(artifact, pending.file, { identity: identity(read.info), artifact }, cache);
+}
+
+/** Checks an artifact's name and core against its file and the host, and keeps it in the cache. */
+function accept(artifact: Artifact, file: string, read: { identity: string; artifact: Artifact }, cache: ScanCache | undefined): Artifact {
+  const { path } = artifact;
   const { name, core } = artifact.manifest;
   if (`${name}${ARTIFACT_SUFFIX}` !== file) {
     throw new HotswapError(
@@ -175,6 +204,15 @@ async function scanFile(
   return artifact;
 }
 
+/** What `call` returns, or what it threw. */
+function settle<T>(call: () => T): { value: T } | { error: unknown } {
+  try {
+    return { value: call() };
+  } catch (error) {
+    return { error };
+  }
+}
+
 /** The identity of a file without its ctime: its inode, size and modification time. */
 function inodeOf(info: Stats): string {
   return `${info.dev}:${info.ino}:${info.size}:${info.mtimeMs}:`;
@@ -189,15 +227,15 @@ function stem(file: string): string {
   return file.slice(0, -ARTIFACT_SUFFIX.length);
 }
 
-async function listArtifacts(dir: string): Promise<{ info: Stats; names: string[] }> {
+function listArtifacts(dir: string): { info: Stats; names: string[] } {
   try {
-    const info = await stat(dir);
+    const info = statSync(dir);
     if (!info.isDirectory()) {
       throw new HotswapError(ErrorCodes.PLUGIN_DIR_MISSING, `the plugin directory ${dir} is not a directory.`, {
         stage: 'scan',
       });
     }
-    const names = await readdir(dir);
+    const names = readdirSync(dir);
     return { info, names: names.filter((n) => n.endsWith(ARTIFACT_SUFFIX)).sort() };
   } catch (error) {
     throw dirError(dir, error);

@@ -1,6 +1,7 @@
-import { lstat, readFile, realpath } from 'node:fs/promises';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readFileSync, realpathSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { ErrorCodes, HotswapError } from '../errors.js';
+import { describeKind } from '../loader/file-checks.js';
 import { CURRENT_LINK, invalidRelease, parseReleaseManifest, RELEASE_MANIFEST, RELEASES_DIR, type ReleaseManifest } from './manifest.js';
 
 /** One concrete release: its id, its directory (a resolved path, no links in it) and its manifest. */
@@ -32,32 +33,34 @@ export interface ResolvedRelease {
  * if (release !== undefined) swapper.resetPluginDir(release.dir)
  */
 export async function resolveRelease(dir: string): Promise<ResolvedRelease | undefined> {
+  // Synchronous: a link, a stat and a small manifest answer from the caches in microseconds, where each trip through
+  // libuv's thread pool waits for a thread, and this runs first in every reload, on the path from an edit to serving.
   const link = join(dir, CURRENT_LINK);
-  const linkInfo = await lstat(link).catch(missing);
+  const linkInfo = present(() => lstatSync(link));
   if (linkInfo?.isSymbolicLink() === true) {
-    const target = await realpath(link).catch(missing);
+    const target = present(() => realpathSync(link));
     if (target === undefined) throw invalidRelease(link, 'the link points at nothing', 'Activate a release that exists: `hotswap release activate <id>`.');
-    const release = await readRelease(target);
+    const release = readRelease(target);
     if (release === undefined) {
       throw invalidRelease(link, `it points at ${target}, which has no ${RELEASE_MANIFEST}`, 'Activate a release made by `hotswap release create`: `hotswap release activate <id>`.');
     }
     return { ...release, root: dir };
   }
-  if (linkInfo === undefined && (await lstat(join(dir, RELEASES_DIR)).catch(missing))?.isDirectory() === true) {
+  if (linkInfo === undefined && present(() => lstatSync(join(dir, RELEASES_DIR)))?.isDirectory() === true) {
     throw new HotswapError(
       ErrorCodes.RELEASE_NOT_ACTIVE,
       `${dir} is a release root with no active release: it has no ${CURRENT_LINK} link. Activate one: \`hotswap release activate <id> --root ${dir}\`.`,
       { stage: 'scan' },
     );
   }
-  const target = await realpath(dir).catch(missing);
+  const target = present(() => realpathSync(dir));
   return target === undefined ? undefined : readRelease(target);
 }
 
 /** The release in directory `dir` (resolved), or `undefined` when it has no release manifest. */
-async function readRelease(dir: string): Promise<Omit<ResolvedRelease, 'root'> | undefined> {
+function readRelease(dir: string): Omit<ResolvedRelease, 'root'> | undefined {
   const path = join(dir, RELEASE_MANIFEST);
-  const text = await readFile(path, 'utf8').catch(missing);
+  const text = present(() => readManifest(path));
   if (text === undefined) return undefined;
   const manifest = parseReleaseManifest(text, path);
   if (manifest.id !== basename(dir)) {
@@ -66,9 +69,25 @@ async function readRelease(dir: string): Promise<Omit<ResolvedRelease, 'root'> |
   return { id: manifest.id, dir, manifest };
 }
 
-/** `undefined` for a path that is not there (or has a file where a directory should be); any other error as it is. */
-function missing(error: unknown): undefined {
-  const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
-  throw error;
+/** The text of a release manifest, opened non-blocking: a FIFO in its place is refused, never waited on. */
+function readManifest(path: string): string {
+  const fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+  try {
+    const info = fstatSync(fd);
+    if (!info.isFile()) throw invalidRelease(path, `it is ${describeKind(info)}, not a regular file`);
+    return readFileSync(fd, 'utf8');
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** What `call` returns, or `undefined` for a path that is not there (or has a file where a directory should be); any other error as it is. */
+function present<T>(call: () => T): T | undefined {
+  try {
+    return call();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    throw error;
+  }
 }

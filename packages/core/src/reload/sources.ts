@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises';
+import { statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { compareNames } from '../names.js';
 import { compileArtifact } from '../loader/evaluate.js';
@@ -40,7 +40,7 @@ export async function selectSources(spec: SourceSpec): Promise<Selected> {
     const { dir, manifest } = release;
     if (spec.options.allowInsecureDir !== true) {
       // Whoever can write the root or releases/ could point `current` elsewhere or add a release.
-      for (const d of new Set([release.root, dirname(dir)])) if (d !== undefined) checkOwnerAndMode(d, await stat(d), 'directory');
+      for (const d of new Set([release.root, dirname(dir)])) if (d !== undefined) checkOwnerAndMode(d, statSync(d), 'directory');
     }
     if (spec.options.publicKey !== undefined) verifyReleaseSignature(manifest, spec.options.publicKey, join(dir, RELEASE_MANIFEST));
     const artifacts = await scanPluginDir(dir, spec.whitelist, { ...spec.options, sharedInodes: true }, spec.cache);

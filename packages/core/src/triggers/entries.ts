@@ -20,7 +20,7 @@ export function watchEntries(
   dir: string,
   onEvent: (event: string, path: string) => void,
   onError: (error: unknown) => void,
-  options: Pick<ChokidarOptions, 'awaitWriteFinish'> = {},
+  options: Pick<ChokidarOptions, 'awaitWriteFinish' | 'atomic'> = {},
 ): EntryWatch {
   const parent = dirname(dir);
   const watcher = watch(parent, {

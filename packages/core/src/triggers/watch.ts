@@ -162,7 +162,12 @@ export function watchPluginDir<T extends HostTypes>(swapper: Swapper<T>, options
       report(`neither the plugin directory ${dir} nor its parent exists, so the watcher cannot see it appear; create ${dirname(dir)} and restart the watcher`);
     }
     arm();
-    return watchEntries(dir, onEvent, (error) => report(`watching the plugin directory ${dir} failed; changes may go unnoticed`, error));
+    // chokidar's `atomic` mode holds every `unlink` back 100 ms (in case the file comes back); an atomic writer's
+    // temporary file would then vanish, as far as this watch knows, 100 ms after its rename, and make the next save
+    // look like part of a burst that waits out debounceMs. Each event is only a cue to look, so none is held back.
+    return watchEntries(dir, onEvent, (error) => report(`watching the plugin directory ${dir} failed; changes may go unnoticed`, error), {
+      atomic: false,
+    });
   };
   /** Re-watches when the swapper's plugin directory changed. */
   const follow = (): void => {
