@@ -32,9 +32,14 @@ export interface ResolvedRelease {
  * const release = await resolveRelease('/srv/app/plugins')
  * if (release !== undefined) swapper.resetPluginDir(release.dir)
  */
-export async function resolveRelease(dir: string): Promise<ResolvedRelease | undefined> {
-  // Synchronous: a link, a stat and a small manifest answer from the caches in microseconds, where each trip through
-  // libuv's thread pool waits for a thread, and this runs first in every reload, on the path from an edit to serving.
+export function resolveRelease(dir: string): Promise<ResolvedRelease | undefined> {
+  // Synchronous inside: a link, a stat and a small manifest answer from the caches in microseconds, where each trip
+  // through libuv's thread pool waits for a thread, and this runs first in every reload, on the path from an edit to serving.
+  // What resolveNow throws rejects the promise.
+  return new Promise((resolve) => resolve(resolveNow(dir)));
+}
+
+function resolveNow(dir: string): ResolvedRelease | undefined {
   const link = join(dir, CURRENT_LINK);
   const linkInfo = present(() => lstatSync(link));
   if (linkInfo?.isSymbolicLink() === true) {
