@@ -79,13 +79,20 @@ export async function edit(ctx: CaseContext): Promise<CaseResult> {
   const burst = rows.find((r) => r.key === 'hotswap-watch-burst');
   const viteBurst = rows.find((r) => r.key === 'vite-burst');
   type Pct = 'p50' | 'p99';
-  const versus = (row: Row | undefined, other: Row | undefined, pct: Pct = 'p50'): string =>
-    row?.ok === true && other?.ok === true
-      ? `${fmt(row.result.ms[pct], 1)} ms vs ${fmt(other.result.ms[pct], 1)} ms (${fmt(row.result.ms[pct] / other.result.ms[pct], 2)}×)`
-      : 'a contender failed';
-  /** Met when faster at `pct` and no edit missed that the other applied. */
-  const ahead = (row: Row | undefined, other: Row | undefined, pct: Pct): boolean | null =>
-    row?.ok === true && other?.ok === true ? row.result.ms[pct] < other.result.ms[pct] && row.result.missed <= other.result.missed : null;
+  const versus = (row: Row | undefined, other: Row | undefined, pct: Pct = 'p50'): string => {
+    if (row?.ok !== true || other?.ok !== true) return 'a contender failed';
+    if (other.result.ms.n === 0) return `${fmt(row.result.ms[pct], 1)} ms vs never (${count(other.result.missed)} of ${count(other.result.missed)} missed)`;
+    return `${fmt(row.result.ms[pct], 1)} ms vs ${fmt(other.result.ms[pct], 1)} ms (${fmt(row.result.ms[pct] / other.result.ms[pct], 2)}×)`;
+  };
+  /**
+   * Met when faster at `pct` and no edit missed that the other applied; a
+   * contender that never served an edit is beaten by one that served every one.
+   */
+  const ahead = (row: Row | undefined, other: Row | undefined, pct: Pct): boolean | null => {
+    if (row?.ok !== true || other?.ok !== true) return null;
+    if (other.result.ms.n === 0) return row.result.ms.n > 0 && row.result.missed === 0;
+    return row.result.ms[pct] < other.result.ms[pct] && row.result.missed <= other.result.missed;
+  };
   const targets: TargetCheck[] = [
     {
       target: "edit → serving p50 (hotswap watch, defaults) no slower than Vite's module runner (same run)",
