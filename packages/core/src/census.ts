@@ -1,3 +1,4 @@
+import { onFullCollection } from './full-collections.js';
 import type { Logger } from './logger.js';
 import type { PluginVersion, VersionState } from './version/version.js';
 
@@ -31,11 +32,19 @@ interface Record_ {
   buildStamp: string;
   state: CensusState;
   freedAt: number | undefined;
+  /** How many full collections the census had seen when the version was freed. */
+  fullAtFree: number;
   /** Only while serving or retiring: a freed version must not be held. */
   live: PluginVersion | undefined;
 }
 
 const HISTORY = 100;
+/**
+ * Without --expose-gc, the full collections a version must outlive before a
+ * check may report it: the first may have started marking before its OnFree
+ * (and so found it reachable), the second cannot have.
+ */
+const FULL_COLLECTIONS = 2;
 
 /**
  * Keeps track of every version from load to garbage collection without
@@ -63,6 +72,9 @@ export class Census {
   /** When the last check ran (ms since the epoch): checks run at most once per `checkInterval`. */
   #lastCheck = -Infinity;
   readonly #checkInterval: number;
+  /** Full collections seen while versions wait for their check (see full-collections.ts). */
+  #full = 0;
+  #stopCounting: (() => void) | undefined;
 
   /**
    * @param checkInterval the shortest time between two leak checks: checks
@@ -89,6 +101,7 @@ export class Census {
       buildStamp: version.buildStamp,
       state: 'loading',
       freedAt: undefined,
+      fullAtFree: 0,
       live: version,
     });
     this.#ids.set(version, id);
@@ -117,25 +130,52 @@ export class Census {
     record.freedAt = now;
     record.live = undefined;
     if (this.leakTimeout === false) return;
+    this.#stopCounting ??= onFullCollection(this.#counted);
+    record.fullAtFree = this.#full;
     this.#due.push(id);
     this.#schedule();
   }
 
+  readonly #counted = (): void => {
+    this.#full++;
+    // A version due but waiting for the collector may be judged now.
+    this.#schedule();
+  };
+
   // One timer for every check to come, not one each; it fires when the oldest
-  // is due, and no sooner than `checkInterval` after the last check.
+  // is due, and no sooner than `checkInterval` after the last check. Without
+  // --expose-gc, a version the collector has not had its full collections to
+  // free yet waits for them (no timer: the next full collection schedules).
   #schedule(): void {
     if (this.#timer !== undefined) return;
     const head = this.#nextDue();
-    if (head === undefined) return;
-    const at = Math.max(head, this.#lastCheck + this.#checkInterval);
+    if (head === undefined) {
+      this.#stopCounting?.();
+      this.#stopCounting = undefined;
+      return;
+    }
+    if (!this.#judgeable(head)) return;
+    const at = Math.max(this.#dueAt(head), this.#lastCheck + this.#checkInterval);
     this.#timer = setTimeout(() => void this.#checkDue(), Math.min(2 ** 31 - 1, Math.max(0, at - Date.now())));
     this.#timer.unref();
+  }
+
+  /** Whether a check may say of this freed version that something pins it. */
+  #judgeable(record: Record_): boolean {
+    return exposedGc() !== undefined || this.#full - record.fullAtFree >= FULL_COLLECTIONS;
+  }
+
+  /** When a freed version's check comes due, ms since the epoch. */
+  #dueAt(record: Record_): number {
+    return this.leakTimeout === false ? Infinity : (record.freedAt ?? Infinity) + this.leakTimeout;
   }
 
   async #checkDue(): Promise<void> {
     const now = Date.now();
     const due: number[] = [];
-    for (let at = this.#nextDue(); at !== undefined && at <= now; at = this.#nextDue()) due.push(this.#due[this.#dueHead++]!);
+    for (let head = this.#nextDue(); head !== undefined && this.#dueAt(head) <= now && this.#judgeable(head); head = this.#nextDue()) {
+      due.push(this.#due[this.#dueHead++]!);
+    }
     if (this.#dueHead > 1024 && this.#dueHead * 2 > this.#due.length) {
       this.#due.splice(0, this.#dueHead);
       this.#dueHead = 0;
@@ -149,14 +189,13 @@ export class Census {
   }
 
   /**
-   * When the first version still waiting for its check comes due (ms since
-   * the epoch); the versions before it that were collected meanwhile need no
-   * look, and are dropped.
+   * The first version still waiting for its check; the versions before it
+   * that were collected meanwhile need no look, and are dropped.
    */
-  #nextDue(): number | undefined {
+  #nextDue(): Record_ | undefined {
     while (this.#dueHead < this.#due.length) {
       const record = this.#records.get(this.#due[this.#dueHead]!);
-      if (record?.state === 'freed' && record.freedAt !== undefined && this.leakTimeout !== false) return record.freedAt + this.leakTimeout;
+      if (record?.state === 'freed' && record.freedAt !== undefined && this.leakTimeout !== false) return record;
       this.#dueHead++;
     }
     return undefined;
@@ -176,14 +215,12 @@ export class Census {
   }
 
   async #check(ids: readonly number[]): Promise<void> {
-    const gc = (globalThis as { gc?: () => void }).gc;
-    if (gc !== undefined) {
-      // Where the host runs with --expose-gc, collect first (once for every
-      // check made together) so only real leaks are reported.
-      gc();
-      // Finalizers run in tasks of their own after the collection: give them a few turns before judging.
-      for (let turn = 0; turn < 3; turn++) await new Promise((resolve) => setTimeout(resolve, 5));
-    }
+    // Where the host runs with --expose-gc, collect first (once for every
+    // check made together) so only real leaks are reported; without it, the
+    // versions checked have outlived full collections of the collector's own.
+    exposedGc()?.();
+    // Finalizers run in tasks of their own after a collection: give them a few turns before judging.
+    for (let turn = 0; turn < 3; turn++) await new Promise((resolve) => setTimeout(resolve, 5));
     for (const id of ids) this.#report(id);
   }
 
@@ -217,4 +254,8 @@ export class Census {
     this.#history.push(id);
     while (this.#history.length > HISTORY) this.#records.delete(this.#history.shift()!);
   }
+}
+
+function exposedGc(): (() => void) | undefined {
+  return (globalThis as { gc?: () => void }).gc;
 }

@@ -162,6 +162,34 @@ describe('Census', () => {
     }
   });
 
+  it('without --expose-gc, judges a freed version only after two full collections of the collector\'s own: a pinned one is reported then, a dropped one never', async () => {
+    const h = census(10, 0);
+    const real = (globalThis as { gc?: () => void }).gc!;
+    // As in a process without --expose-gc: the check cannot force a collection.
+    (globalThis as { gc?: () => void }).gc = undefined;
+    try {
+      const owner = { held: 'by the test' };
+      tracked(h, 'pinned', owner).discard();
+      trackedWithoutOwner(h, 'dropped').discard();
+      // Long past leakTimeout, and no full collection yet: neither is judged.
+      await sleep(60);
+      expect(h.leaks).toEqual([]);
+      expect(states(h)).toEqual(['pinned:freed', 'dropped:freed']);
+      // The collector runs full collections of its own (here started from outside the census, as the collector would).
+      real();
+      await sleep(20);
+      expect(h.leaks).toEqual([]);
+      real();
+      for (let i = 0; i < 200 && h.leaks.length === 0; i++) await sleep(5);
+      expect(h.leaks.map((l) => l.plugin)).toEqual(['pinned']);
+      expect(states(h)).toEqual(['pinned:leaked', 'dropped:collected']);
+      expect(h.collected.map((c) => c.plugin)).toEqual(['dropped']);
+      expect(owner.held).toBe('by the test');
+    } finally {
+      (globalThis as { gc?: () => void }).gc = real;
+    }
+  });
+
   it('checks nothing for leaks when leakTimeout is false', async () => {
     const h = census(false);
     const owner = {};
