@@ -8,7 +8,7 @@ import { Swapper, type Generation } from '@hotswap/core';
 import { marker, scratch } from '../lib/fixture.js';
 import { collect, config, runChild } from '../lib/proc.js';
 import { restamper } from '../lib/restamp.js';
-import { BY_NAME, DIRECT_ASYNC, DIRECT_ASYNC_THEN, EACH, HANDLE_ASYNC } from '../lib/calls-rows.js';
+import { BY_NAME, DIRECT_ASYNC, DIRECT_ASYNC_THEN, EACH, HANDLE_ASYNC, REPLACED } from '../lib/calls-rows.js';
 import { round } from '../lib/stats.js';
 
 export interface CallsConfig {
@@ -164,6 +164,19 @@ runChild(async () => {
     for (let i = 0; i < n; i++) s += add(i, 1);
     return s;
   };
+  // A function compiled anew for each reload, as a new version's code is: its own source, so its own code and
+  // type feedback in V8. The variable that holds it is all the "swap" there is.
+  const compiled = (r: number): Add => {
+    // eslint-disable-next-line @typescript-eslint/no-implied-eval -- compiling new code is what a reload does
+    const make = new Function(`return (a, b) => a + b; // version ${r}`) as () => Add;
+    return make();
+  };
+  let impl = compiled(0);
+  const replaced = (n: number): number => {
+    let s = 0;
+    for (let i = 0; i < n; i++) s += impl(i, 1);
+    return s;
+  };
   const handleInvoke = (n: number): number => {
     let s = 0;
     for (let i = 0; i < n; i++) s += handle.invoke('add', i, 1);
@@ -218,6 +231,7 @@ runChild(async () => {
 
   const loops: Record<string, Loop> = {
     direct,
+    [REPLACED]: replaced,
     'handle.invoke': handleInvoke,
     'handle.fn': handleFn,
     'generation.invoke': generationInvoke,
@@ -255,6 +269,7 @@ runChild(async () => {
     if (version.invoke('value') !== marker(r)) throw new Error(`reload ${r} is not serving`);
     // Run the call path on this version too, as a host serving through it would.
     live = swapper.current.vault.liveFunc('live_add');
+    impl = compiled(r);
     await run(calls);
   }
   await swapper.settled();

@@ -60,7 +60,7 @@ it('runs the benchmarks in quick mode and writes every case to JSON', async () =
   // node:http: plain function, plugin, reloads, leak check; Fastify: plugins, reloads, leak check.
   const servers = (scenarios('http', 'scenarios') as Array<{ server: string }>).map((s) => s.server);
   expect(servers).toEqual(['node:http', 'node:http', 'node:http', 'node:http', 'fastify', 'fastify', 'fastify']);
-  expect(scenarios('calls', 'rows')).toHaveLength(11);
+  expect(scenarios('calls', 'rows')).toHaveLength(12);
   expect(scenarios('scale', 'results')).toHaveLength(3);
   expect((scenarios('scale', 'rootChange') as Array<{ change: string }>).map((r) => r.change)).toEqual(['root', 'leaf', 'root', 'leaf']);
   expect(results.cases['releases']!.data['result']).toMatchObject({ plugins: 20, deploys: 10 });
