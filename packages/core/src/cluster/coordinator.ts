@@ -165,7 +165,8 @@ export class Coordinator {
    * Stops listening to the workers. A cluster canary running is rolled back;
    * a reload still in phase 1 is aborted in every worker at once and rejects
    * with `HOTSWAP_CLUSTER_ROLE`, as the reloads queued behind it do; one
-   * already decided runs to its end.
+   * already decided sends its commit and resolves at once, the workers whose
+   * acknowledgement was not heard yet reported as `no-answer`.
    */
   close(): void {
     this.#canary?.close();

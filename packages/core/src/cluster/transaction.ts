@@ -70,7 +70,10 @@ export class ClusterTransaction {
   /**
    * The coordinator closes: in phase 1, every member is told to abort at once
    * and `run()` rejects with `error`, since no vote will be heard any more. A
-   * decided transaction runs to its end.
+   * decided transaction runs to its end (its commit is sent), but no
+   * acknowledgement is heard any more either: `run()` resolves at once with
+   * those heard so far, the others `no-answer`, rather than after
+   * `commitTimeoutMs`.
    */
   close(error: HotswapError): void {
     this.#closedWith ??= error;
@@ -115,7 +118,7 @@ export class ClusterTransaction {
     const { txn, release, commitTimeoutMs } = this.#config;
     this.#broadcast({ tag: CLUSTER_TAG, type: 'commit', txn });
     const all = [...this.#members.values()];
-    await this.#waiting.until(() => all.every((m) => m.swap !== undefined || m.died === true), commitTimeoutMs);
+    await this.#waiting.until(() => this.#closedWith !== undefined || all.every((m) => m.swap !== undefined || m.died === true), commitTimeoutMs);
     const workers = this.#reports((m): WorkerOutcome => {
       if (m.swap !== undefined) return 'error' in m.swap ? 'commit-failed' : 'committed';
       return m.died === true ? 'died' : 'no-answer';
