@@ -179,6 +179,38 @@ describe('reload callbacks have a time limit', () => {
     await s.reload();
     expect(s.current.invoke('target', 'whoami')).toBe('t2');
   });
+
+  // 80 + 340 ms in one run against a limit of 400 would stop the second piece after 320 ms of its own.
+  const spin = (ms: number): string => `{ const until = Date.now() + ${ms}; while (Date.now() < until) {} }`;
+
+  it('a top level that starts late in a shared run still gets the whole limit', async () => {
+    await build({ a: source('a1'), b: source('b1') });
+    const s = await load({ hookTimeout: 400 });
+    await build({ a: source('a2', '', spin(80)), b: source('b2', '', spin(340)) });
+    await s.reload();
+    expect([s.current.invoke('a', 'whoami'), s.current.invoke('b', 'whoami')]).toEqual(['a2', 'b2']);
+  });
+
+  it('a takeState that starts late in the commit still gets the whole limit', async () => {
+    await build({ a: source('a1'), b: source('b1') });
+    const s = await load({ hookTimeout: 400 });
+    await build({ a: source('a2', `takeState() { ${spin(80)} },`), b: source('b2', `takeState() { ${spin(340)} },`) });
+    await s.reload();
+    expect([s.current.invoke('a', 'whoami'), s.current.invoke('b', 'whoami')]).toEqual(['a2', 'b2']);
+  });
+
+  it('abort listeners of a version retired after another one\'s still get the whole limit', async () => {
+    const listener = (ms: number): string => `onLoad(ctx) { ctx.signal.addEventListener('abort', () => ${spin(ms)}); },`;
+    await build({ a: source('a1', listener(80)), b: source('b1', listener(340)) });
+    const s = await load({ hookTimeout: 400 });
+    const failures: string[] = [];
+    s.on('version:teardown-failure', (e) => failures.push(`${e.plugin} ${e.stage}`));
+    await build({ a: source('a2'), b: source('b2') });
+    await s.reload();
+    await s.settled();
+    expect(failures).toEqual([]);
+    expect(log).toEqual(expect.arrayContaining(['a1 onFree', 'b1 onFree']));
+  });
 });
 
 describe('replaying an older signed artifact', () => {

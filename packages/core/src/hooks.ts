@@ -1,5 +1,5 @@
 import { describe, ErrorCodes, HotswapError, isHotswapError, where, type Stage } from './errors.js';
-import { runBounded, TimedOut } from './loader/bounded.js';
+import { endPiece, runBounded, sharedLimit, START_SHARE, TimedOut } from './loader/bounded.js';
 import { mapErrorStack } from './loader/source-map.js';
 import { Lead, syncState, type Batch, type StageStep, type SyncState } from './hooks/lead.js';
 
@@ -163,7 +163,7 @@ export class HookRunner {
     const state = syncState<V>(start);
     let batch: Batch<V, R>;
     try {
-      batch = runBounded(() => this.#runSync(targets, start, step, state, performance.now() + this.timeoutMs / 2, true), this.syncLimit);
+      batch = runBounded(() => this.#runSync(targets, start, step, state, performance.now() + this.timeoutMs * START_SHARE, true), sharedLimit(this.syncLimit));
     } catch (error) {
       const culprit = state.running ?? state.last;
       if (error instanceof TimedOut && culprit !== undefined) {
@@ -216,6 +216,8 @@ export class HookRunner {
       }
       state.running = undefined;
       if (promised) return { next: i + 1, pending: { target, result: result as PromiseLike<R>, started: state.started } };
+      // Returned, but past its limit: timed out as if the watchdog had stopped it (it is `state.last`).
+      endPiece(state.started, this.syncLimit);
       this.#report(target, stage, state.started, true);
       done?.(target, result as R);
     }

@@ -239,6 +239,25 @@ describe('HookRunner.stage', () => {
     expect(Object.keys(unnamed.timings)).toEqual(['callback']);
   });
 
+  // Hooks share one bounded run; one that starts late in it still gets its whole limit before the watchdog stops it.
+  it('gives a synchronous hook that starts late in a shared run its whole limit', async () => {
+    const { runner, events } = recordingRunner({ timeoutMs: 400 });
+    const ran: string[] = [];
+    await runner.stage([target('a'), target('b')], 'onLoad', (t) => () => {
+      spin(t.name === 'a' ? 80 : 340);
+      ran.push(t.name);
+    });
+    expect(ran).toEqual(['a', 'b']);
+    expect(events.map((e) => `${e.plugin}:${e.ok}`)).toEqual(['a:true', 'b:true']);
+  });
+
+  it('fails a synchronous hook that returns after its limit with HOOK_TIMEOUT, though the watchdog did not stop it', async () => {
+    const { runner } = recordingRunner({ timeoutMs: 100 });
+    const error = await failure(runner.stage([target('a')], 'onInit', () => () => spin(115)));
+    expect(error).toMatchObject({ code: ErrorCodes.HOOK_TIMEOUT, plugin: 'a', stage: 'onInit' });
+    expect(error.message).toContain('within 100 ms');
+  });
+
   // The watchdog of a bounded run may fire late on a busy machine, after the hook that ran over has returned.
   // A slow `done` makes the time run out at that very point, every time.
   it('gives HOOK_TIMEOUT, not a bare interruption, when the time runs out just after a hook returned', async () => {

@@ -19,6 +19,31 @@ export class TimedOut extends Error {
 }
 
 /**
+ * Pieces of plugin code that share one bounded run (hooks of many plugins,
+ * their top levels, abort listeners, state handoffs) each get their own
+ * limit. A shared run starts no piece once this share of the limit has
+ * passed (the next piece opens a fresh run), and its watchdog is set to
+ * {@link sharedLimit}: a piece started at the last moment can still run its
+ * full limit before the watchdog stops it, so the watchdog never stops a
+ * piece that ran less than its limit, and never blames one that did not.
+ */
+export const START_SHARE = 0.25;
+
+/** The watchdog of a shared run whose pieces are each limited to `limit`. */
+export function sharedLimit(limit: number | false): number | false {
+  return limit === false ? false : limit * (1 + START_SHARE);
+}
+
+/**
+ * Throws {@link TimedOut} when a piece that returned ran longer than its
+ * `limit` (started at `started`, a `performance.now()` time): a shared run's
+ * watchdog lets it go on a little past its limit, not succeed past it.
+ */
+export function endPiece(started: number, limit: number | false): void {
+  if (limit !== false && performance.now() - started > limit) throw new TimedOut(limit);
+}
+
+/**
  * Runs `fn` synchronously, interrupting it once it has run `timeoutMs`
  * (an endless loop included) by throwing {@link TimedOut}. What `fn` throws
  * comes out unchanged. `timeoutMs` of `false` runs `fn` unbounded.

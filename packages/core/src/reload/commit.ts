@@ -1,6 +1,6 @@
 import { describe, ErrorCodes, HotswapError, where } from '../errors.js';
 import { isPromiseLike } from '../hooks.js';
-import { runBounded, TimedOut } from '../loader/bounded.js';
+import { endPiece, runBounded, sharedLimit, START_SHARE, TimedOut } from '../loader/bounded.js';
 import { mapErrorStack } from '../loader/source-map.js';
 import type { Generation } from '../generation.js';
 import type { HostTypes } from '../plugin.js';
@@ -33,24 +33,32 @@ export function commit<T extends HostTypes>(
 function handOverAll(handoffs: readonly Handoff[], limit: number | false): void {
   let current: Handoff | undefined;
   let stage: 'giveState' | 'takeState' = 'giveState';
+  let next = 0;
   try {
-    runBounded(() => {
-      for (const handoff of handoffs) {
-        current = handoff;
-        handOver(handoff, (s) => (stage = s));
-      }
-    }, limit);
+    // Still one synchronous step, in as many bounded runs as it takes for each hook to get the limit of its own
+    // (see loader/bounded.ts): a fresh run once a quarter of it is used.
+    while (next < handoffs.length) {
+      runBounded(() => {
+        const opened = performance.now();
+        for (const first = next; next < handoffs.length; next++) {
+          if (next > first && limit !== false && performance.now() - opened > limit * START_SHARE) return;
+          current = handoffs[next]!;
+          handOver(current, limit, (s) => (stage = s));
+        }
+      }, sharedLimit(limit));
+    }
   } catch (error) {
     if (error instanceof HandoffFailure) throw handoffFailed(error);
     if (!(error instanceof TimedOut)) throw error;
     // A watchdog that fires before the first handoff began still names it.
     current ??= handoffs[0]!;
     const plugin = stage === 'giveState' ? current.from : current.to;
+    const timeoutMs = limit === false ? error.timeoutMs : limit;
     throw new HotswapError(
       ErrorCodes.HOOK_TIMEOUT,
-      `plugin "${plugin.name}": ${stage} ran for more than ${error.timeoutMs} ms and was interrupted. ` +
+      `plugin "${plugin.name}": ${stage} ran for more than ${timeoutMs} ms and was interrupted. ` +
         `The reload was rolled back; ${current.from.version} keeps serving with its state.`,
-      { plugin: plugin.name, stage, timeoutMs: error.timeoutMs },
+      { plugin: plugin.name, stage, timeoutMs },
     );
   }
 }
@@ -77,22 +85,27 @@ function handoffFailed({ handoff: { from, to }, stage, cause }: HandoffFailure):
   );
 }
 
-function handOver(handoff: Handoff, at: (stage: 'giveState' | 'takeState') => void): void {
+// Each hook limited to `limit` of its own: one that returns past it times out as if stopped (`endPiece`).
+function handOver(handoff: Handoff, limit: number | false, at: (stage: 'giveState' | 'takeState') => void): void {
   const { from, to } = handoff;
   let state: unknown;
   const give = from.definition.giveState;
   at('giveState');
+  let started = performance.now();
   try {
     state = give === undefined ? undefined : give(from.context);
     if (isPromiseLike(state)) throw new Error('giveState returned a promise; it must be synchronous');
   } catch (error) {
     throw new HandoffFailure(handoff, 'giveState', error);
   }
+  endPiece(started, limit);
   at('takeState');
+  started = performance.now();
   try {
     const result: unknown = to.definition.takeState!({ state, version: from.version, buildStamp: from.buildStamp }, to.context);
     if (isPromiseLike(result)) throw new Error('takeState returned a promise; it must be synchronous');
   } catch (error) {
     throw new HandoffFailure(handoff, 'takeState', error);
   }
+  endPiece(started, limit);
 }

@@ -1,6 +1,6 @@
 import { ErrorCodes, HotswapError, type Stage } from '../errors.js';
 import type { Lead, StageStep } from '../hooks/lead.js';
-import { runBounded, TimedOut } from '../loader/bounded.js';
+import { endPiece, runBounded, sharedLimit, START_SHARE, TimedOut } from '../loader/bounded.js';
 import type { Compiled } from '../loader/evaluate.js';
 import type { Loadable } from '../loader/static.js';
 import { keyOf, type PluginKey } from '../names.js';
@@ -73,8 +73,9 @@ function runTopLevel<T extends HostTypes>(input: ReloadInput<T>, plan: Plan<Plug
   }
 }
 
-// Top-level code of many plugins in one bounded run; a fresh run once half the limit is used. The run that
-// evaluates the last one goes on with the declarations' synchronous start (`lead`), within the same half.
+// Top-level code of many plugins in one bounded run, each limited to the hook limit (see loader/bounded.ts);
+// a fresh run once a quarter of it is used. The run that evaluates the last one goes on with the declarations'
+// synchronous start (`lead`), within the same quarter.
 function evaluateBatch<T extends HostTypes>(
   input: ReloadInput<T>,
   plan: Plan<PluginVersion, Loadable>,
@@ -90,9 +91,10 @@ function evaluateBatch<T extends HostTypes>(
     return runBounded(() => {
       const opened = performance.now();
       for (; i < compiled.length; i++) {
-        if (i > start && limit !== false && performance.now() - opened > limit / 2) return i;
+        if (i > start && limit !== false && performance.now() - opened > limit * START_SHARE) return i;
         const started = performance.now();
         const evaluated = compiled[i]!.run();
+        endPiece(started, limit);
         const source = plan.fresh[i]!.source;
         const version = new PluginVersion({
           manifest: source.manifest,
@@ -112,9 +114,9 @@ function evaluateBatch<T extends HostTypes>(
         input.census.add(version, evaluated.owner);
         made.push(version);
       }
-      lead.run(made, limit === false ? Number.POSITIVE_INFINITY : opened + limit / 2);
+      lead.run(made, limit === false ? Number.POSITIVE_INFINITY : opened + limit * START_SHARE);
       return i;
-    }, limit);
+    }, sharedLimit(limit));
   } catch (error) {
     if (!(error instanceof TimedOut)) throw error;
     // Stopped in a declaration hook (or just after one): that hook's timeout, as its stage reports it.
@@ -123,11 +125,13 @@ function evaluateBatch<T extends HostTypes>(
     // The watchdog fired late, once every bundle had run: nothing was interrupted.
     if (i >= compiled.length) return i;
     const name = plan.fresh[i]!.source.manifest.name;
+    // The piece's own limit, not the shared run's watchdog (see loader/bounded.ts).
+    const timeoutMs = limit === false ? error.timeoutMs : limit;
     throw new HotswapError(
       ErrorCodes.HOOK_TIMEOUT,
-      `plugin "${name}": its top-level code ran for more than ${error.timeoutMs} ms and was interrupted (an endless loop?). ` +
+      `plugin "${name}": its top-level code ran for more than ${timeoutMs} ms and was interrupted (an endless loop?). ` +
         'Move slow work out of the top level, or raise the swapper\'s hookTimeout option.',
-      { plugin: name, stage: 'evaluate', timeoutMs: error.timeoutMs },
+      { plugin: name, stage: 'evaluate', timeoutMs },
     );
   }
 }

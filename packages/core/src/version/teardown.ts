@@ -1,7 +1,7 @@
 import { describe, ErrorCodes, HotswapError, isHotswapError } from '../errors.js';
 import type { HookRunner, HookTarget, StageErrors } from '../hooks.js';
 import { hookFailed } from '../hooks.js';
-import { runBounded, TimedOut } from '../loader/bounded.js';
+import { endPiece, runBounded, sharedLimit, START_SHARE, TimedOut } from '../loader/bounded.js';
 import type { PluginVersion } from './version.js';
 
 /**
@@ -53,18 +53,26 @@ function abortAll(versions: readonly PluginVersion[], runner: HookRunner, step: 
     // Aborting a signal nobody listens to runs no plugin code: no watchdog needed.
     const limit = versions.slice(i).some((v) => v.hasAbortListeners) ? runner.syncLimit : false;
     try {
+      // Each version's listeners get the limit of their own (see loader/bounded.ts): a fresh run once a quarter of it is used.
       runBounded(() => {
-        for (; i < versions.length; i++) step(versions[i]!);
-      }, limit);
+        const opened = performance.now();
+        for (const first = i; i < versions.length; i++) {
+          if (i > first && limit !== false && performance.now() - opened > limit * START_SHARE) return;
+          const started = performance.now();
+          step(versions[i]!);
+          endPiece(started, limit);
+        }
+      }, sharedLimit(limit));
     } catch (error) {
       const version = versions[i]!;
       version.teardownFailed(
         'abort',
         error instanceof TimedOut
-          ? new HotswapError(ErrorCodes.TEARDOWN_FAILED, `plugin "${version.name}": an abort listener ran for more than ${error.timeoutMs} ms and was interrupted.`, {
-              plugin: version.name,
-              stage: 'abort',
-            })
+          ? new HotswapError(
+              ErrorCodes.TEARDOWN_FAILED,
+              `plugin "${version.name}": an abort listener ran for more than ${limit === false ? error.timeoutMs : limit} ms and was interrupted.`,
+              { plugin: version.name, stage: 'abort' },
+            )
           : error,
       );
       i++;
