@@ -13,7 +13,7 @@ export async function scale(ctx: CaseContext): Promise<CaseResult> {
     results.push(await runProc<ScaleResult>('scale', cfg, { timeoutMs: 10 * 60_000 }));
     ctx.log(`  scale: ${size} plugins loaded in ${fmt(results.at(-1)!.loadMs, 1)} ms`);
   }
-  const rootCfg: ScaleRootConfig = ctx.quick ? { sizes: [30, 100], warmup: 2, reloads: 5 } : { sizes: [100, 1000], warmup: 5, reloads: 100 };
+  const rootCfg: ScaleRootConfig = ctx.quick ? { sizes: [30, 100], warmup: 2, reloads: 5 } : { sizes: [100, 1000], warmup: 5, reloads: 300 };
   const rootChange = await runProc<ScaleRootResult[]>('scale-root', rootCfg, { timeoutMs: 10 * 60_000 });
   for (const r of rootChange) ctx.log(`  scale: ${r.change} of ${r.size} changed, reload p50 ${fmt(r.ms.p50, 1)} ms, p99 ${fmt(r.ms.p99, 1)} ms`);
   const roots = rootChange.filter((r) => r.change === 'root');
