@@ -3,7 +3,7 @@
 // refused with a typed error or reported through the trigger's onError, the
 // host stays alive, and the serving generation keeps serving.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { connect, type Socket } from 'node:net';
@@ -405,6 +405,43 @@ describe('the plugin-directory watcher', () => {
     // And it keeps watching.
     await build('v3', 'b3');
     await until(() => swapper.current.find('p')?.buildStamp === 'b3', 'a third reload');
+    expect(errors).toEqual([]);
+  });
+
+  it('survives the directory\'s parent being deleted and created again, which no file watcher of the old one sees', async () => {
+    await startSwapper();
+    const errors = await watching();
+    rmSync(ws.root, { recursive: true });
+    await until(() => outcomes.length >= 1, 'the reload of the deleted directory');
+    expect(outcomes[0]).toMatchObject({ error: { code: ErrorCodes.PLUGIN_DIR_MISSING } });
+    mkdirSync(ws.src, { recursive: true });
+    await build('v2', 'b2');
+    await until(() => swapper.current.find('p')?.buildStamp === 'b2', 'the reload of the re-created directory');
+    expect(swapper.current.invoke('p', 'whoami')).toBe('v2');
+    await build('v3', 'b3');
+    await until(() => swapper.current.find('p')?.buildStamp === 'b3', 'a reload after that');
+    expect(errors).toEqual([]);
+  });
+
+  it('follows a pluginDir that is a symbolic link when it is pointed at another directory, and then watches that one', async () => {
+    ws.plugin('p', { 'index.ts': plugin('v1') });
+    await ws.build({ shared: ['test-gate'], buildStamp: 'b1' });
+    // Release r1 is a copy of the build; the link `live` names it, as an `ln -sfn` deploy does.
+    const r1 = join(ws.root, 'r1');
+    cpSync(ws.bin, r1, { recursive: true });
+    const live = join(ws.root, 'live');
+    symlinkSync(r1, live);
+    swapper = new Swapper({ pluginDir: live, shared: { 'test-gate': { gate } }, logger: false, freeDelay: 0 });
+    await swapper.load(undefined);
+    const errors = await watching();
+    await build('v2', 'b2');
+    symlinkSync(ws.bin, `${live}.next`);
+    renameSync(`${live}.next`, live);
+    await until(() => swapper.current.find('p')?.buildStamp === 'b2', 'the reload after the link was pointed at the new release');
+    expect(swapper.current.invoke('p', 'whoami')).toBe('v2');
+    // A build into the directory the link names now is seen too.
+    await build('v3', 'b3');
+    await until(() => swapper.current.find('p')?.buildStamp === 'b3', 'the reload of a build into the new release');
     expect(errors).toEqual([]);
   });
 

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { ARTIFACT_SUFFIX } from '../artifact.js';
 import { ErrorCodes, HotswapError } from '../errors.js';
@@ -41,8 +41,33 @@ export interface WatchTrigger extends Trigger {
   readonly ready: Promise<void>;
 }
 
-/** How often the watcher looks whether `swapper.resetPluginDir` pointed the swapper elsewhere. */
+/**
+ * How often the watcher looks whether the directory it watches is still the
+ * one the swapper reads: `swapper.resetPluginDir` pointed the swapper
+ * elsewhere, a symbolic link `pluginDir` was pointed at another directory,
+ * or the directory (or its parent) was deleted and made again. A few
+ * microseconds each time: a `realpath` and a `stat`.
+ */
 const FOLLOW_MS = 200;
+
+/** The directory a path leads to now (through any symbolic links), or the path itself while it leads nowhere. */
+function realOf(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
+}
+
+/** Which directory `path` is: its device and inode, or `missing`. A directory deleted and made again is another. */
+function identityOf(path: string): string {
+  try {
+    const info = statSync(path);
+    return `${info.dev}:${info.ino}`;
+  } catch {
+    return 'missing';
+  }
+}
 
 /**
  * Reloads the swapper when an artifact in its plugin directory is added,
@@ -84,6 +109,9 @@ export function watchPluginDir<T extends HostTypes>(swapper: Swapper<T>, options
   let asked: string | undefined;
   let stopped = false;
   let dir = resolve(swapper.pluginDir);
+  /** The directory the file watchers watch: `dir` with any symbolic link followed, as it was when they started. */
+  let watched = realOf(dir);
+  let watchedIdentity = identityOf(watched);
   let watch: EntryWatch;
 
   const later = (ms: number, kind: NonNullable<typeof pending>): void => {
@@ -146,42 +174,65 @@ export function watchPluginDir<T extends HostTypes>(swapper: Swapper<T>, options
     (name) => name.endsWith(ARTIFACT_SUFFIX),
     (path) => onEvent('change', path),
   );
-  const arm = (): void => direct.arm(dir);
+  const arm = (): void => direct.arm(watched);
   const onEvent = (event: string, path: string): void => {
-    if (path === dir && event === 'addDir') arm();
+    if (path === watched && event === 'addDir') arm();
     // chokidar drops a second `change` of one file within 50 ms. An atomic writer's temporary file
     // (`.world.hotswap.js.<pid>.<random>.tmp`) vanishes at the rename, and that `unlink` is never dropped: it counts too.
     const name = basename(path);
     const artifact = name.endsWith(ARTIFACT_SUFFIX) || (event === 'unlink' && name.startsWith('.') && name.includes(ARTIFACT_SUFFIX));
-    const relevant = artifact ? dirname(path) === dir : path === dir && event === 'unlinkDir';
+    const relevant = artifact ? dirname(path) === watched : path === watched && event === 'unlinkDir';
     if (!relevant || stopped) return;
     changed();
   };
-  const start = (): EntryWatch => {
-    if (!existsSync(dirname(dir))) {
-      report(`neither the plugin directory ${dir} nor its parent exists, so the watcher cannot see it appear; create ${dirname(dir)} and restart the watcher`);
+  const start = (first: boolean): EntryWatch => {
+    watched = realOf(dir);
+    watchedIdentity = identityOf(watched);
+    // Said once, at the start; a directory (or parent) gone later is followed in silence, and its reload fails visibly.
+    if (first && !existsSync(dirname(watched))) {
+      report(`neither the plugin directory ${dir} nor its parent exists yet; the watcher looks for it every ${FOLLOW_MS} ms`);
     }
     arm();
     // chokidar's `atomic` mode holds every `unlink` back 100 ms (in case the file comes back); an atomic writer's
     // temporary file would then vanish, as far as this watch knows, 100 ms after its rename, and make the next save
     // look like part of a burst that waits out debounceMs. Each event is only a cue to look, so none is held back.
-    return watchEntries(dir, onEvent, (error) => report(`watching the plugin directory ${dir} failed; changes may go unnoticed`, error), {
-      atomic: false,
-    });
+    return watchEntries(watched, onEvent, watchFailed, { atomic: false });
   };
-  /** Re-watches when the swapper's plugin directory changed. */
+  const watchFailed = (error: unknown): void => {
+    // An entry that is a symbolic link loop: the reload refuses that artifact by name; the watch itself goes on.
+    if ((error as NodeJS.ErrnoException | undefined)?.code === 'ELOOP') return;
+    report(`watching the plugin directory ${dir} failed; changes may go unnoticed`, error);
+  };
+  /**
+   * Re-watches when the swapper reads another directory than the one watched:
+   * a new pluginDir, a symbolic link pointed elsewhere, or the directory (or
+   * its parent) deleted and made again, which no file watcher of the old one
+   * sees. Then what the directory holds now is looked at as a change.
+   */
   const follow = (): void => {
+    if (stopped) return;
     const next = resolve(swapper.pluginDir);
-    if (next === dir || stopped) return;
+    if (next !== dir) {
+      dir = next;
+      state.clear();
+      asked = undefined;
+    } else if (realOf(dir) === watched && identityOf(watched) === watchedIdentity) {
+      return;
+    }
     watch.close();
-    dir = next;
-    state.clear();
-    asked = undefined;
-    watch = start();
+    direct.close();
+    watch = start(false);
+    changed();
   };
 
-  watch = start();
-  const follower = setInterval(follow, FOLLOW_MS);
+  watch = start(true);
+  const follower = setInterval(() => {
+    try {
+      follow();
+    } catch (error) {
+      report(`following the plugin directory ${dir} failed; changes may go unnoticed`, error);
+    }
+  }, FOLLOW_MS);
   follower.unref();
   return {
     ready: watch.ready,
