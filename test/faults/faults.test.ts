@@ -3,11 +3,12 @@
 // the stage where they apply, the serving generation answers exactly as
 // before, and every new version that had started got its OnFree.
 import { generateKeyPairSync } from 'node:crypto';
-import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BuildError, BuildErrorCodes } from '@hotswap/cli';
 import { ErrorCodes, HotswapError, isHotswapError, Swapper, type SwapperOptions } from '@hotswap/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { thrown } from '../helpers/errors.js';
 import { loggingPlugin } from '../helpers/plugins.js';
 import { workspace, type Workspace } from '../helpers/workspace.js';
 
@@ -115,6 +116,18 @@ const cases: Case[] = [
   { name: 'top-level code that throws', fault: () => change(source('t2', '', "throw new Error('top-level broke');")), code: ErrorCodes.EVALUATE_FAILED, plugin: 'target', stage: 'evaluate' },
   { name: 'a default export that is not a plugin', fault: () => change(`export default { onload() {} };`), code: ErrorCodes.PLUGIN_INVALID, plugin: 'target', stage: 'evaluate' },
   { name: 'a state handoff that throws', fault: () => change(source('t2', `takeState() { throw new Error('cannot take'); },`)), code: ErrorCodes.HANDOFF_FAILED, plugin: 'target', stage: 'takeState' },
+  // A default export that is not the definition itself, though it holds or makes one.
+  { name: 'a default export that is a promise of a definition', fault: () => change(`import { definePlugin } from '@hotswap/core/plugin';\nexport default (async () => definePlugin({ functions: { whoami: () => 't2' } }))();`), code: ErrorCodes.PLUGIN_INVALID, plugin: 'target', stage: 'evaluate' },
+  { name: 'a default export that is a Map', fault: () => change(`export default new Map([['functions', {}]]);`), code: ErrorCodes.PLUGIN_INVALID, plugin: 'target', stage: 'evaluate' },
+  { name: 'a default export that is a Date', fault: () => change(`export default new Date();`), code: ErrorCodes.PLUGIN_INVALID, plugin: 'target', stage: 'evaluate' },
+  { name: 'setup that returns a promise', fault: () => change(`import { definePlugin } from '@hotswap/core/plugin';\nexport default definePlugin({ setup: async () => ({ whoami: () => 't2' }) });`), code: ErrorCodes.HOOK_FAILED, plugin: 'target', stage: 'onLoad' },
+  // Getters and traps in the definition are plugin code: what they throw names the plugin.
+  { name: 'a getter of the import object that throws', fault: () => change(source('t2', `import: { get steady(): string { throw new Error('import getter'); } },`)), code: ErrorCodes.HOOK_FAILED, plugin: 'target', stage: 'import' },
+  { name: 'an import object whose ownKeys trap throws', fault: () => change(source('t2', `import: new Proxy({}, { ownKeys() { throw new Error('trap'); } }),`)), code: ErrorCodes.HOOK_FAILED, plugin: 'target', stage: 'import' },
+  { name: 'a getter of the functions table that throws', fault: () => change(`import { definePlugin } from '@hotswap/core/plugin';\nexport default definePlugin({ functions: { get whoami(): () => string { throw new Error('fn getter'); } } });`), code: ErrorCodes.PLUGIN_INVALID, plugin: 'target', stage: 'evaluate' },
+  // Artifacts that are symbolic links leading nowhere.
+  { name: 'an artifact that is a dangling symbolic link', fault: () => { rmSync(artifact()); symlinkSync(join(ws.bin, 'nope.js'), artifact()); }, code: ErrorCodes.ARTIFACT_NOT_A_FILE, stage: 'scan' },
+  { name: 'an artifact that is a symbolic link to itself', fault: () => { rmSync(artifact()); symlinkSync(artifact(), artifact()); }, code: ErrorCodes.ARTIFACT_NOT_A_FILE, stage: 'scan' },
   // The set of plugins.
   { name: 'a plugin directory that is missing', fault: () => swapper.resetPluginDir(join(ws.root, 'missing')), code: ErrorCodes.PLUGIN_DIR_MISSING, stage: 'scan' },
   { name: 'an empty plugin directory', fault: () => { mkdirSync(join(ws.root, 'empty')); swapper.resetPluginDir(join(ws.root, 'empty')); }, code: ErrorCodes.PLUGIN_DIR_EMPTY, stage: 'scan' },
@@ -171,6 +184,21 @@ describe('a reload that meets a fault fails, and the serving generation answers 
 });
 
 describe('faults outside a reload', () => {
+  it('a function name that every object inherits reaches no function: HOTSWAP_FUNC_NOT_FOUND, through a handle and a generation', async () => {
+    await start();
+    const handle = swapper.handle('target');
+    for (const name of ['toString', 'valueOf', 'constructor', 'hasOwnProperty', '__defineGetter__', 'isPrototypeOf']) {
+      expect(thrown(() => handle.invoke(name))).toMatchObject({ code: ErrorCodes.FUNC_NOT_FOUND, plugin: 'target' });
+      expect(thrown(() => swapper.current.invoke('target', name))).toMatchObject({ code: ErrorCodes.FUNC_NOT_FOUND, plugin: 'target' });
+    }
+    expect(handle.invoke('whoami')).toBe('t1');
+    // A plugin may still offer a function of such a name itself.
+    await change(source('t2', `functions: { whoami: () => 't2', toString: () => 'its own' },`).replace("functions: { whoami: () => 't2' },", ''), { later: false });
+    await swapper.reload();
+    expect(handle.invoke('toString')).toBe('its own');
+  });
+
+
   it('OnFree that throws at retirement is reported; the reload stands', async () => {
     ws.plugin('target', { 'index.ts': source('t1', `onFree() { throw new Error('free broke'); },`) });
     ws.plugin('steady', { 'index.ts': source('s1') });

@@ -196,6 +196,9 @@ export function definePlugin(definition: PluginHooks & { functions?: object; set
       if (typeof made !== 'object' || made === null || Array.isArray(made)) {
         throw new TypeError(`setup() must return an object of functions, got ${made === null ? 'null' : Array.isArray(made) ? 'an array' : typeof made}`);
       }
+      if (typeof (made as { then?: unknown }).then === 'function') {
+        throw new TypeError('setup() returned a promise: it must return the functions at once; do async work in onLoad, and have the functions use its results');
+      }
       for (const [name, fn] of Object.entries(made)) {
         if (typeof fn !== 'function') throw new TypeError(`setup() returned functions.${name}, which is ${typeof fn}, not a function`);
         functions[name] = fn;
@@ -211,7 +214,14 @@ export function definePlugin(definition: PluginHooks & { functions?: object; set
  */
 export function validateDefinition(value: unknown): string | undefined {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    return `the entry module's default export must be an object made by definePlugin(), got ${value === null ? 'null' : typeof value}`;
+    return `the entry module's default export must be an object made by definePlugin(), got ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`;
+  }
+  if (typeof (value as { then?: unknown }).then === 'function') {
+    return "the entry module's default export is a promise: export the definition itself, `export default definePlugin({ ... })`, and do async work in onLoad";
+  }
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) {
+    return `the entry module's default export must be a plain object made by definePlugin(), got ${kindOf(value)}`;
   }
   const record = value as Record<string, unknown>;
   if ('setup' in record) {
@@ -244,4 +254,10 @@ export function validateDefinition(value: unknown): string | undefined {
     }
   }
   return undefined;
+}
+
+/** What kind of object a value is, for messages: `a Date`, `a Map`, `an instance of Service`. */
+function kindOf(value: object): string {
+  const name = (value.constructor as { name?: unknown } | undefined)?.name;
+  return typeof name === 'string' && name !== '' ? `${/^[AEIOU]/.test(name) ? 'an' : 'a'} ${name}` : 'an object with a prototype of its own';
 }

@@ -146,7 +146,19 @@ function defined(name: string, moduleExports: unknown, owner: object, release: (
       cause: error,
     });
   }
-  const problem = validateDefinition(definition);
+  let problem: string | undefined;
+  try {
+    // Reading the definition may run the plugin's getters and proxy traps.
+    problem = validateDefinition(definition);
+  } catch (error) {
+    const at = mapErrorStack(error);
+    release();
+    throw new HotswapError(ErrorCodes.PLUGIN_INVALID, `plugin "${name}" is not a valid plugin: reading its definition threw: ${describe(error)}${where(at)}.`, {
+      plugin: name,
+      stage: 'evaluate',
+      cause: error,
+    });
+  }
   if (problem !== undefined) {
     release();
     throw new HotswapError(ErrorCodes.PLUGIN_INVALID, `plugin "${name}" is not a valid plugin: ${problem}.`, {

@@ -1,4 +1,4 @@
-import { lstatSync, readdirSync, realpathSync, statSync, type Stats } from 'node:fs';
+import { lstatSync, readdirSync, readlinkSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import type { KeyObject } from 'node:crypto';
 import { ARTIFACT_SUFFIX, decodeArtifact, isCoreCompatible, verifySignature, type Artifact } from '../artifact.js';
@@ -153,7 +153,7 @@ function checkFile(path: string, file: string, options: FileOptions, cache: Scan
   let info = fsCallSync(path, () => lstatSync(path));
   let target = path;
   if (info.isSymbolicLink()) {
-    target = fsCallSync(path, () => realpathSync(path));
+    target = linkTarget(path);
     if (options.realDir !== undefined) checkLinkTarget(path, target, options.realDir);
     info = fsCallSync(path, () => statSync(target));
   }
@@ -260,8 +260,37 @@ function fsCallSync<T>(path: string, call: () => T): T {
   }
 }
 
+/** Where an artifact that is a symbolic link leads; a link that leads nowhere, or round in a loop, is refused by name. */
+function linkTarget(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT' && code !== 'ELOOP') throw dirError(path, error);
+    let to = '?';
+    try {
+      to = readlinkSync(path);
+    } catch {
+      // Gone meanwhile: the message says what the scan saw.
+    }
+    throw new HotswapError(
+      ErrorCodes.ARTIFACT_NOT_A_FILE,
+      `${path} is a symbolic link to ${to}, ${code === 'ELOOP' ? 'which leads round in a loop' : 'which does not exist'}, so it cannot be an artifact. ` +
+        'Point it at an artifact, or remove it.',
+      { stage: 'scan', cause: error },
+    );
+  }
+}
+
 function dirError(path: string, error: unknown): unknown {
   const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ELOOP') {
+    return new HotswapError(
+      ErrorCodes.PLUGIN_DIR_MISSING,
+      `${path} cannot be reached: a symbolic link on the way to it leads round in a loop (ELOOP). Fix the link, or check the swapper's pluginDir.`,
+      { stage: 'scan', cause: error },
+    );
+  }
   if (code === 'ENOENT' || code === 'ENOTDIR') {
     return new HotswapError(
       ErrorCodes.PLUGIN_DIR_MISSING,

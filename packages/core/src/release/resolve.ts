@@ -1,6 +1,6 @@
 import { closeSync, constants, fstatSync, lstatSync, openSync, readFileSync, realpathSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { ErrorCodes, HotswapError } from '../errors.js';
+import { describe, ErrorCodes, HotswapError } from '../errors.js';
 import { describeKind } from '../loader/file-checks.js';
 import { CURRENT_LINK, invalidRelease, parseReleaseManifest, RELEASE_MANIFEST, RELEASES_DIR, type ReleaseManifest } from './manifest.js';
 
@@ -93,6 +93,13 @@ function present<T>(call: () => T): T | undefined {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    if (code === 'ELOOP') {
+      throw new HotswapError(
+        ErrorCodes.PLUGIN_DIR_MISSING,
+        `a symbolic link on the way to the plugin directory leads round in a loop (ELOOP: ${describe(error)}). Fix the link, or check the swapper's pluginDir.`,
+        { stage: 'scan', cause: error },
+      );
+    }
     throw error;
   }
 }

@@ -156,12 +156,12 @@ const declarations: ReadonlyArray<StageStep<PluginVersion>> = [
   },
   {
     stage: 'import',
-    // An object too: reading it may run a plugin's getters or a proxy's traps, so it is checked in the bounded
-    // run (which the top level's run usually is already, through the lead).
+    // An object too: reading it may run a plugin's getters or a proxy's traps, so it is read as the hook, in the
+    // bounded run (which the top level's run usually is already, through the lead): what it throws is the plugin's.
     pick: (v) => {
       const imports = v.definition.import;
       if (imports === undefined) return undefined;
-      return typeof imports === 'function' ? () => imports(v.context) : () => imports;
+      return typeof imports === 'function' ? () => imports(v.context) : () => readImportObject(imports);
     },
     done: (v, spec) => (v.importSpec = checkImportSpec(v.name, spec)),
   },
@@ -171,6 +171,12 @@ const declarations: ReadonlyArray<StageStep<PluginVersion>> = [
 async function runDeclarations<T extends HostTypes>(input: ReloadInput<T>, fresh: readonly PluginVersion[], lead: Lead<PluginVersion>): Promise<void> {
   await input.runner.finish(fresh, lead);
   for (const v of fresh) if (typeof v.definition.reloadable !== 'function') v.reloadable = v.definition.reloadable !== false;
+}
+
+/** An import object given as a value, read once into a plain copy of its own enumerable keys: every getter and trap runs here. */
+function readImportObject(imports: object): unknown {
+  if (typeof imports !== 'object' || imports === null || Array.isArray(imports)) return imports;
+  return Object.fromEntries(Object.entries(imports));
 }
 
 function invalid(plugin: string, stage: Stage, message: string): HotswapError {

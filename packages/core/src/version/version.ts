@@ -210,8 +210,8 @@ export class PluginVersion implements PluginInfo {
     if (invokeFunc !== undefined) {
       target = invokeFunc.bind(this.definition, fn);
     } else {
-      const found = this.#functions?.[fn];
-      if (typeof found !== 'function') throw this.#notFound(fn);
+      const found = functionOf(this.#functions, fn);
+      if (found === undefined || typeof found !== 'function') throw this.#notFound(fn);
       target = withThis(found, this.#functions);
     }
     const binding = new Binding(target, this, fn);
@@ -255,7 +255,7 @@ export class PluginVersion implements PluginInfo {
   /** Whether `invoke(fn)` would reach a function rather than fail with HOTSWAP_FUNC_NOT_FOUND. */
   offers(fn: string): boolean {
     if (this.definition.invokeFunc !== undefined) return true;
-    return typeof this.#functions?.[fn] === 'function';
+    return typeof functionOf(this.#functions, fn) === 'function';
   }
 
   /** Resolves once no call is in flight in this version. */
@@ -305,4 +305,18 @@ export class PluginVersion implements PluginInfo {
       done();
     }
   }
+}
+
+/** What every object inherits: never a plugin's function, whatever name a caller passes (`toString`, `constructor`...). */
+const INHERITED = new Set(Object.getOwnPropertyNames(Object.prototype));
+
+/**
+ * Function `name` of a plugin's table: an own property, or one its class
+ * gives it, but never what every object inherits, so a name read from a
+ * request cannot reach `valueOf` or `__defineGetter__`.
+ */
+function functionOf(table: Record<string, Callable> | undefined, name: string): Callable | undefined {
+  if (table === undefined) return undefined;
+  if (Object.hasOwn(table, name)) return table[name];
+  return INHERITED.has(name) ? undefined : table[name];
 }
