@@ -1,5 +1,6 @@
 // `build()` with real esbuild on real files.
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BuildError, BuildErrorCodes, build, parseEsbuildFlags } from '@hotswap/cli';
 import { ARTIFACT_SUFFIX, CORE_VERSION, decodeArtifact, isHotswapError } from '@hotswap/core';
@@ -16,6 +17,9 @@ afterEach(() => ws.cleanup());
 const plugin = `import { definePlugin } from '@hotswap/core/plugin';
 import { helper } from './lib/helper.js';
 export default definePlugin({ functions: { run: () => helper() } });`;
+
+const definition = (label: string): string =>
+  `import { definePlugin } from '@hotswap/core/plugin';\nexport default definePlugin({ functions: { whoami: () => ${JSON.stringify(label)} } });\n`;
 
 async function buildError(promise: Promise<unknown>): Promise<BuildError> {
   const error = await promise.then(
@@ -184,6 +188,57 @@ describe('build errors write nothing', () => {
     mkdirSync(join(ws.src, 'empty'));
     expect((await buildError(ws.build())).code).toBe(BuildErrorCodes.NO_PLUGINS);
     expect((await buildError(ws.build({ include: /^nothing$/ }))).message).toContain('--include');
+  });
+
+  // Each of these used to build, exit 0, and write artifacts every host refuses.
+  it('two plugins whose names differ only in case', async () => {
+    ws.plugin('Foo', { 'index.ts': `export { default } from './def';`, 'def.ts': definition('Foo') });
+    ws.plugin('foo', { 'index.ts': `export { default } from './def';`, 'def.ts': definition('foo') });
+    const error = await buildError(ws.build());
+    expect(error.code).toBe(BuildErrorCodes.BAD_NAME);
+    expect(error.message).toContain('differ only in case');
+    expect(existsSync(ws.bin)).toBe(false);
+  });
+
+  it.each([['banana'], ['1.0'], ['../../x'], ['1.0.0\nx'], [3]])('a package.json version that is not semver: %j', async (version) => {
+    ws.plugin('p', { 'index.ts': definition('p'), 'package.json': JSON.stringify({ name: 'p', version }) });
+    const error = await buildError(ws.build());
+    expect(error.code).toBe(BuildErrorCodes.BAD_PACKAGE_JSON);
+    expect(error.message).toContain('not a semver version');
+    expect(existsSync(ws.bin)).toBe(false);
+  });
+
+  it.each([[''], ['a b'], ['x'.repeat(201)]])('a build stamp a host would refuse: %j', async (buildStamp) => {
+    ws.plugin('p', { 'index.ts': definition('p') });
+    expect((await buildError(ws.build({ buildStamp }))).code).toBe(BuildErrorCodes.BAD_OPTION);
+    expect(existsSync(ws.bin)).toBe(false);
+  });
+
+  it('an entry that is a FIFO is refused, and one among the modules is left out, instead of blocking the build for good', async () => {
+    ws.plugin('p', { 'index.ts': definition('p') });
+    execFileSync('mkfifo', [join(ws.src, 'p', 'pipe.ts')]);
+    const result = await ws.build();
+    expect(result.plugins.map((p) => p.name)).toEqual(['p']);
+    ws.plugin('q', {});
+    execFileSync('mkfifo', [join(ws.src, 'q', 'index.ts')]);
+    const error = await buildError(ws.build());
+    expect(error.code).toBe(BuildErrorCodes.NO_DEFINITION);
+    expect(error.message).toContain('not a regular file');
+  });
+});
+
+describe('symbolic links', () => {
+  it('builds through a plugin directory reached by a symbolic link, and a plugin that is one', async () => {
+    ws.plugin('a', { 'index.ts': definition('a') });
+    const elsewhere = join(ws.root, 'elsewhere');
+    mkdirSync(elsewhere);
+    writeFileSync(join(elsewhere, 'index.ts'), definition('b'));
+    symlinkSync(elsewhere, join(ws.src, 'b'));
+    const link = join(ws.root, 'plugins-link');
+    symlinkSync(ws.src, link);
+    const result = await build({ pluginDir: link, outputDir: ws.bin });
+    expect(result.plugins.map((p) => p.name)).toEqual(['a', 'b']);
+    expect(readdirSync(ws.bin).sort()).toEqual(['a.hotswap.js', 'b.hotswap.js']);
   });
 });
 

@@ -65,6 +65,11 @@ export function hashBundle(code: string): string {
   return `sha256-${createHash('sha256').update(code).digest('hex')}`;
 }
 
+/** Whether `version` is a plugin version an artifact may carry: a semver version, as `semver.valid` reads one. */
+export function isPluginVersion(version: string): boolean {
+  return semver.valid(version) !== null;
+}
+
 /** An artifact's text as {@link encodeArtifact} wrote it, and the whole manifest on its first line. */
 export interface EncodedArtifact {
   text: string;
@@ -191,7 +196,7 @@ export function checkManifest(value: unknown, path: string): Manifest {
       'A plugin name is letters, digits, "_", "." and "-", and starts with a letter, a digit or "_": rename the plugin\'s directory and rebuild.',
     );
   }
-  if (semver.valid(version) === null) {
+  if (!isPluginVersion(version)) {
     throw invalid(
       `its version ${JSON.stringify(version)} is not a semver version`,
       'Write a version such as "1.2.0" in the plugin\'s package.json and rebuild.',

@@ -51,6 +51,7 @@ export {
   encodeArtifact,
   hashBundle,
   isCoreCompatible,
+  isPluginVersion,
   LIVE_EXPORT,
   PLUGIN_NAME_PATTERN,
   signingPayload,

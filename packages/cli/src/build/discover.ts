@@ -1,6 +1,6 @@
-import { existsSync, readdirSync, readFileSync, statSync, type Dirent } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, realpathSync, statSync, type Dirent } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { PLUGIN_NAME_PATTERN } from '@hotswap/core';
+import { isPluginVersion, PLUGIN_NAME_PATTERN } from '@hotswap/core';
 import { BuildError, BuildErrorCodes } from '../errors.js';
 
 /** The file names a plugin's entry may have, in the order they are looked for. */
@@ -26,14 +26,15 @@ export interface NameFilter {
  * names; versions come from a package.json beside the entry.
  */
 export function discoverPlugins(pluginDir: string, filter: NameFilter = {}): PluginSource[] {
-  const root = resolve(pluginDir);
-  if (!existsSync(root) || !statSync(root).isDirectory()) {
+  if (!existsSync(pluginDir) || !statSync(pluginDir).isDirectory()) {
     throw new BuildError(BuildErrorCodes.NO_PLUGINS, `the plugin directory ${pluginDir} does not exist or is not a directory.`);
   }
-  const candidates = findEntry(root) !== undefined ? [root] : subdirectories(root, pluginDir);
+  // Every path from here on with its symbolic links resolved, as esbuild reports the files it read.
+  const root = realpathSync(resolve(pluginDir));
+  // The directory itself when it has an entry (named as the caller named it, link or not), else each subdirectory.
+  const candidates = findEntry(root) !== undefined ? [{ name: basename(resolve(pluginDir)), dir: root }] : subdirectories(root, pluginDir);
   const found: PluginSource[] = [];
-  for (const dir of candidates) {
-    const name = basename(dir);
+  for (const { name, dir } of candidates) {
     if (filter.include !== undefined && !filter.include.test(name)) continue;
     if (filter.exclude !== undefined && filter.exclude.test(name)) continue;
     // A subdirectory without an entry is not a plugin (shared assets, say): it is skipped.
@@ -43,6 +44,14 @@ export function discoverPlugins(pluginDir: string, filter: NameFilter = {}): Plu
       throw new BuildError(
         BuildErrorCodes.BAD_NAME,
         `"${name}" is not a valid plugin name: use letters, digits, "_", "-" and ".". Rename the directory.`,
+        { plugin: name },
+      );
+    }
+    const twin = found.find((other) => other.name.toLowerCase() === name.toLowerCase());
+    if (twin !== undefined) {
+      throw new BuildError(
+        BuildErrorCodes.BAD_NAME,
+        `plugins "${twin.name}" and "${name}" differ only in case, and a host compares plugin names without case. Rename one of the directories.`,
         { plugin: name },
       );
     }
@@ -58,7 +67,7 @@ export function discoverPlugins(pluginDir: string, filter: NameFilter = {}): Plu
   return found;
 }
 
-function subdirectories(root: string, pluginDir: string): string[] {
+function subdirectories(root: string, pluginDir: string): Array<{ name: string; dir: string }> {
   let entries: Dirent[];
   try {
     entries = readdirSync(root, { withFileTypes: true });
@@ -69,16 +78,32 @@ function subdirectories(root: string, pluginDir: string): string[] {
       { cause: error },
     );
   }
+  // A plugin directory may be a symbolic link to one (its name is the link's); it is read where it leads.
   return entries
-    .filter((d) => d.isDirectory() && !d.name.startsWith('.') && d.name !== 'node_modules')
-    .map((d) => join(root, d.name))
-    .sort();
+    .filter((d) => !d.name.startsWith('.') && d.name !== 'node_modules' && (d.isDirectory() || (d.isSymbolicLink() && isDirectory(join(root, d.name)))))
+    .map((d) => (d.isSymbolicLink() ? { name: d.name, dir: realpathSync(join(root, d.name)) } : { name: d.name, dir: join(root, d.name) }))
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** The entry file of a plugin directory; one that is not a regular file (a FIFO would block the build for good) is refused. */
 function findEntry(dir: string): string | undefined {
   for (const name of ENTRY_NAMES) {
     const path = join(dir, name);
-    if (existsSync(path)) return path;
+    if (!existsSync(path)) continue;
+    if (!statSync(path).isFile()) {
+      throw new BuildError(BuildErrorCodes.NO_DEFINITION, `${path} is not a regular file, so it cannot be a plugin's entry. Replace it with the entry's source.`, {
+        plugin: basename(dir),
+      });
+    }
+    return path;
   }
   return undefined;
 }
@@ -101,5 +126,9 @@ function readVersion(dir: string): string {
     throw bad(`is not valid JSON: ${(error as Error).message}`, error);
   }
   const version = typeof pkg === 'object' && pkg !== null && 'version' in pkg ? pkg.version : undefined;
-  return typeof version === 'string' && version !== '' ? version : '0.0.0';
+  if (version === undefined) return '0.0.0';
+  if (typeof version !== 'string' || !isPluginVersion(version)) {
+    throw bad(`has the version ${JSON.stringify(version)}, which is not a semver version such as "1.2.0", so no host would load the plugin`, undefined);
+  }
+  return version;
 }

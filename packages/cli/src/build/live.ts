@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import { LIVE_EXPORT } from '@hotswap/core';
 import { bundleWith, type BuildCache, type BundleOptions } from './cache.js';
@@ -63,13 +63,22 @@ export function liveNamesOf(exports: ReadonlyMap<string, readonly string[]>, pre
   return [...found.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
+function isRegularFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
 function listModules(dir: string): string[] {
   const out: string[] = [];
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     if (entry.name.startsWith('.') || entry.name === 'node_modules') continue;
     const path = join(dir, entry.name);
     if (entry.isDirectory()) out.push(...listModules(path));
-    else if (SOURCE.test(entry.name) && !SKIP.test(entry.name)) out.push(path);
+    // Regular files only: a FIFO named like a module would block the scan for good.
+    else if ((entry.isFile() || (entry.isSymbolicLink() && isRegularFile(path))) && SOURCE.test(entry.name) && !SKIP.test(entry.name)) out.push(path);
   }
   return out.sort();
 }

@@ -108,6 +108,13 @@ export function resolveOptions(options: BuildOptions): BuildSettings {
   if (!/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(livePrefix)) {
     throw new BuildError(BuildErrorCodes.BAD_OPTION, `the live prefix ${JSON.stringify(livePrefix)} is not the start of an identifier.`);
   }
+  if (options.buildStamp !== undefined && !BUILD_STAMP.test(options.buildStamp)) {
+    throw new BuildError(
+      BuildErrorCodes.BAD_OPTION,
+      `the build stamp ${JSON.stringify(options.buildStamp)} is not up to 128 letters, digits, ".", "_" and "-" starting with a letter or a digit: ` +
+        'it names the build in every artifact, log line and release made from it (an empty one, no host loads). Leave it out for a new one.',
+    );
+  }
   return {
     pluginDir: options.pluginDir,
     outputDir: resolve(options.outputDir),
@@ -124,6 +131,9 @@ export function resolveOptions(options: BuildOptions): BuildSettings {
     sign: signer(options.signingKey),
   };
 }
+
+/** What a build stamp may be: what {@link newBuildStamp} makes, and names like it. */
+const BUILD_STAMP = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 /** A new build stamp: the UTC time to the second and six random hex digits. */
 export function newBuildStamp(): string {

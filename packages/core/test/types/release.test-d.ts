@@ -2,6 +2,7 @@
 // `@ts-expect-error` that no longer finds its error fails it).
 import { activateRelease, createRelease, pruneReleases, type CreatedRelease, type PruneResult } from '@hotswap/cli';
 import {
+  isPluginVersion,
   releaseSigningPayload,
   resolveRelease,
   type PreparedReload,
@@ -17,6 +18,12 @@ declare const swapper: Swapper;
 declare const manifest: ReleaseManifest;
 
 describe('releases', () => {
+  it('isPluginVersion tells a version an artifact may carry', () => {
+    expectTypeOf(isPluginVersion('1.2.0')).toEqualTypeOf<boolean>();
+    // @ts-expect-error a version is a string
+    void isPluginVersion(1);
+  });
+
   it('resolveRelease names one release or none', () => {
     expectTypeOf(resolveRelease('/srv/app/plugins')).toEqualTypeOf<Promise<ResolvedRelease | undefined>>();
     expectTypeOf<ResolvedRelease['id']>().toEqualTypeOf<string>();
