@@ -1,6 +1,7 @@
 // hotswap inspect, init and reload, and help on every command.
 import { spawn } from 'node:child_process';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { ExitCodes } from '@hotswap/cli';
 import { serveAdmin, Swapper } from '@hotswap/core';
@@ -113,6 +114,25 @@ describe('hotswap reload', () => {
     } finally {
       await admin.close();
       await swapper.close();
+    }
+  });
+
+  it('gives up on an address that accepts connections and never answers, after --timeout, with a typed error', async () => {
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+    try {
+      for (const command of [['reload', '--url', url], ['status', '--url', url]]) {
+        const { code, err } = await run(...command, '--token', 'a-test-token-of-sufficient-length', '--timeout', '300');
+        expect(code).toBe(ExitCodes.FAILED);
+        expect(err).toContain('did not answer within 300 ms');
+        expect(err).toContain('HOTSWAP_CLI_FAILED');
+      }
+      expect((await run('reload', '--url', url, '--token', 'a-test-token-of-sufficient-length', '--timeout', 'soon')).code).toBe(ExitCodes.USAGE);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
     }
   });
 

@@ -31,16 +31,37 @@ export interface AdminAnswer<F extends object = object> {
   body: { ok?: boolean; error?: { code?: string; message?: string } } & Partial<F>;
 }
 
-/** Calls the admin endpoint, whose routes answer JSON with the fields `F`; a CliError when it cannot be reached. */
-export async function callAdmin<F extends object>(url: URL, token: string, init: RequestInit = {}): Promise<AdminAnswer<F>> {
+/** How long a call of the admin endpoint may take, answer included, unless `--timeout` says otherwise: longer than any reload should. */
+export const ADMIN_TIMEOUT_MS = 120_000;
+
+/** `--timeout <ms>`: a whole number of milliseconds above 0, or {@link ADMIN_TIMEOUT_MS}. */
+export function timeoutOf(flags: { timeout?: string }): number {
+  if (flags.timeout === undefined) return ADMIN_TIMEOUT_MS;
+  const ms = Number(flags.timeout);
+  if (!Number.isSafeInteger(ms) || ms <= 0) throw new UsageError(`--timeout ${JSON.stringify(flags.timeout)}: give milliseconds, a whole number above 0, such as 30000.`);
+  return ms;
+}
+
+/**
+ * Calls the admin endpoint, whose routes answer JSON with the fields `F`; a
+ * CliError when it cannot be reached, or has not answered in full within
+ * `timeoutMs` (an address that accepts connections and never answers is
+ * given up on, not waited for).
+ */
+export async function callAdmin<F extends object>(url: URL, token: string, init: RequestInit = {}, timeoutMs = ADMIN_TIMEOUT_MS): Promise<AdminAnswer<F>> {
+  const signal = AbortSignal.timeout(timeoutMs);
+  const late = (): CliError =>
+    new CliError(`${url.origin} did not answer within ${timeoutMs} ms. Check that --url names the host's admin endpoint, or give a longer --timeout.`);
   let response: Response;
   try {
-    response = await fetch(url, { ...init, headers: { authorization: `Bearer ${token}`, ...init.headers } });
+    response = await fetch(url, { ...init, signal, headers: { authorization: `Bearer ${token}`, ...init.headers } });
   } catch (error) {
+    if (signal.aborted) throw late();
     throw new CliError(`cannot reach ${url.origin}: ${(error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : String(error)}`);
   }
   // The endpoint's own JSON; a proxy's error page parses as nothing.
   const body = (await response.json().catch(() => ({}))) as AdminAnswer<F>['body'];
+  if (signal.aborted) throw late();
   return { status: response.status, statusText: response.statusText, body };
 }
 

@@ -21,16 +21,16 @@ export function canaryActionOf(flags: { canary?: string; by?: string; rules?: st
 }
 
 /** Runs a canary action through the admin endpoint and prints the outcome. */
-export async function canaryThroughAdmin(base: string, token: string, action: CanaryAction, io: Io): Promise<void> {
+export async function canaryThroughAdmin(base: string, token: string, action: CanaryAction, io: Io, timeoutMs?: number): Promise<void> {
   if (action === 'promote') {
-    const answer = await callAdmin<{ details: ReloadDetails }>(adminUrl(base, '/canary/promote'), token, { method: 'POST' });
+    const answer = await callAdmin<{ details: ReloadDetails }>(adminUrl(base, '/canary/promote'), token, { method: 'POST' }, timeoutMs);
     const details = answer.body.details;
     if (answer.body.ok !== true || details === undefined) throw refused(answer);
     io.out.write(`${io.color.green('✔')} canary promoted: generation ${details.generation} serves everything\n`);
     return;
   }
   if (action === 'rollback') {
-    const answer = await callAdmin<{ rolledBack: number }>(adminUrl(base, '/canary/rollback'), token, { method: 'POST' });
+    const answer = await callAdmin<{ rolledBack: number }>(adminUrl(base, '/canary/rollback'), token, { method: 'POST' }, timeoutMs);
     if (answer.body.ok !== true || answer.body.rolledBack === undefined) throw refused(answer);
     io.out.write(`${io.color.green('✔')} canary of generation ${answer.body.rolledBack} rolled back\n`);
     return;
@@ -44,7 +44,7 @@ export async function canaryThroughAdmin(base: string, token: string, action: Ca
     }
   }
   const body = JSON.stringify({ weight: action.start.weight, ...(action.start.by === undefined ? {} : { by: action.start.by }), ...(rules === undefined ? {} : { rules }) });
-  const answer = await callAdmin<{ canary: CanaryStatus | ClusterCanaryStatus }>(adminUrl(base, '/canary'), token, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  const answer = await callAdmin<{ canary: CanaryStatus | ClusterCanaryStatus }>(adminUrl(base, '/canary'), token, { method: 'POST', headers: { 'content-type': 'application/json' }, body }, timeoutMs);
   const canary = answer.body.canary;
   if (answer.body.ok !== true || canary === undefined) throw refused(answer);
   const share = `${Math.round(canary.weight * 100)}% of the work (${canary.by})`;

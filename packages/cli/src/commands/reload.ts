@@ -3,7 +3,7 @@ import { checkPidFile, DEFAULT_RELOAD_SIGNAL, isHotswapError, type ReloadDetails
 import type { Command } from 'commander';
 import { CliError, UsageError } from '../errors.js';
 import type { Io } from '../output.js';
-import { adminUrl, callAdmin, refused, tokenOf } from './admin-client.js';
+import { adminUrl, callAdmin, refused, timeoutOf, tokenOf } from './admin-client.js';
 import { canaryActionOf, canaryThroughAdmin } from './canary-client.js';
 
 interface ReloadFlags {
@@ -11,6 +11,7 @@ interface ReloadFlags {
   signal: string;
   url?: string;
   token?: string;
+  timeout?: string;
   rollback?: boolean;
   canary?: string;
   by?: string;
@@ -31,6 +32,7 @@ export function registerReload(program: Command, io: Io): void {
     .option('--signal <name>', 'the signal to send', DEFAULT_RELOAD_SIGNAL)
     .option('--url <url>', "the host's admin endpoint (serveAdmin)")
     .option('--token <token>', 'the bearer token (default: $HOTSWAP_ADMIN_TOKEN)')
+    .option('--timeout <ms>', 'give up on the admin endpoint after this long (with --url; default 120000)')
     .option('--rollback', 'ask for an explicit rollback to older artifacts (with --url)')
     .option('--canary <weight>', 'reload as a canary serving this share of the work, such as 0.1 (with --url)')
     .option('--by <split>', 'split the canary at random (default) or by key (with --canary)')
@@ -54,7 +56,7 @@ export function registerReload(program: Command, io: Io): void {
         signalHost(flags.pidFile, signalOf(flags.signal), io);
         return;
       }
-      if (canary !== undefined) return canaryThroughAdmin(flags.url!, tokenOf(flags), canary, io);
+      if (canary !== undefined) return canaryThroughAdmin(flags.url!, tokenOf(flags), canary, io, timeoutOf(flags));
       await reloadThroughAdmin(flags.url!, flags, io);
     });
 }
@@ -97,10 +99,15 @@ function signalHost(pidFile: string, signal: NodeJS.Signals, io: Io): void {
 
 async function reloadThroughAdmin(base: string, flags: ReloadFlags, io: Io): Promise<void> {
   const token = tokenOf(flags);
-  const answer = await callAdmin<{ details: ReloadDetails }>(adminUrl(base, '/reload'), token, {
-    method: 'POST',
-    ...(flags.rollback === true ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ rollback: true }) } : {}),
-  });
+  const answer = await callAdmin<{ details: ReloadDetails }>(
+    adminUrl(base, '/reload'),
+    token,
+    {
+      method: 'POST',
+      ...(flags.rollback === true ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ rollback: true }) } : {}),
+    },
+    timeoutOf(flags),
+  );
   const details = answer.body.details;
   if (answer.body.ok !== true || details === undefined) throw refused(answer);
   io.out.write(`${io.color.green('✔')} generation ${details.generation} serving (${Math.round(details.durationMs)} ms)\n`);

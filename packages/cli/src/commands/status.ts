@@ -2,13 +2,14 @@ import { checkPidFile, isHotswapError, type SwapperStatus } from '@hotswap/core'
 import type { Command } from 'commander';
 import { CliError, UsageError } from '../errors.js';
 import type { Io } from '../output.js';
-import { adminUrl, callAdmin, refused, tokenOf } from './admin-client.js';
+import { adminUrl, callAdmin, refused, timeoutOf, tokenOf } from './admin-client.js';
 import { statusTable } from './status-table.js';
 
 interface StatusFlags {
   url?: string;
   pidFile?: string;
   token?: string;
+  timeout?: string;
   json?: boolean;
 }
 
@@ -21,6 +22,7 @@ export function registerStatus(program: Command, io: Io): void {
     .option('--pid-file <file>', 'the pid file the host wrote with reloadOnSignal({ pidFile, admin })')
     .option('--token <token>', 'the bearer token (default: $HOTSWAP_ADMIN_TOKEN)')
     .option('--json', "print the status as JSON, as GET /status gives it")
+    .option('--timeout <ms>', 'give up on the admin endpoint after this long (default 120000)')
     .addHelpText(
       'after',
       '\nExamples:\n  $ HOTSWAP_ADMIN_TOKEN=… hotswap status --url http://127.0.0.1:7070\n  $ HOTSWAP_ADMIN_TOKEN=… hotswap status --pid-file .run/host.pid --json',
@@ -29,7 +31,7 @@ export function registerStatus(program: Command, io: Io): void {
       if ((flags.pidFile === undefined) === (flags.url === undefined)) throw new UsageError('give either --url or --pid-file.');
       const token = tokenOf(flags);
       const base = flags.url ?? adminOfPidFile(flags.pidFile!);
-      const answer = await callAdmin<{ status: SwapperStatus }>(adminUrl(base, '/status'), token);
+      const answer = await callAdmin<{ status: SwapperStatus }>(adminUrl(base, '/status'), token, {}, timeoutOf(flags));
       const { status } = answer.body;
       if (answer.body.ok !== true || status === undefined) throw refused(answer);
       io.out.write(flags.json === true ? `${JSON.stringify(status, null, 2)}\n` : statusTable(status, io.color));
