@@ -1,5 +1,5 @@
-import { createAdminHandler, type HostTypes, type MountedAdminOptions, type Swapper } from '@hotswap/core';
-import type { RequestHandler } from 'express';
+import { createAdminHandler, ErrorCodes, type HostTypes, type MountedAdminOptions, type Swapper } from '@hotswap/core';
+import type { Request, RequestHandler } from 'express';
 
 /**
  * The admin routes (`POST /reload`, `GET /status`) as Express middleware, to
@@ -12,6 +12,23 @@ import type { RequestHandler } from 'express';
 export function adminRouter<T extends HostTypes>(swapper: Swapper<T>, options: MountedAdminOptions): RequestHandler {
   const handle = createAdminHandler(swapper, options);
   return (req, res) => {
+    // A body parser mounted before the router read the body already: the router would see none, and a
+    // request for a rollback or a canary would turn into a plain reload. It is refused instead, saying why.
+    if (bodyTaken(req)) {
+      res.status(400).json({
+        ok: false,
+        error: {
+          code: ErrorCodes.INVALID_OPTION,
+          message: 'a body parser (express.json() or another) read this request\'s body before the hotswap admin router: mount adminRouter before it, or on a path it does not parse.',
+        },
+      });
+      return;
+    }
     handle(req, res);
   };
+}
+
+/** Whether something before the router consumed the request's body (body-parser marks a request it parsed with `_body`). */
+function bodyTaken(req: Request): boolean {
+  return (req as Request & { _body?: unknown })._body === true || req.readableEnded;
 }

@@ -148,6 +148,30 @@ it('mounts the admin router under a path: the token, then status and reload', as
   await swapper.close();
 });
 
+it('refuses, saying why, a request whose body a parser mounted before the admin router read, instead of dropping its rollback', async () => {
+  const swapper = await loaded();
+  const app = express();
+  app.use(express.json());
+  app.use('/_hotswap', adminRouter(swapper, { token, coalesceMs: 0 }));
+  const listening = app.listen(0, '127.0.0.1');
+  server = listening;
+  await new Promise((resolve) => listening.once('listening', resolve));
+  const url = `http://127.0.0.1:${(listening.address() as AddressInfo).port}`;
+  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+  const refused = await fetch(`${url}/_hotswap/reload`, { method: 'POST', headers, body: JSON.stringify({ rollback: true }) });
+  expect(refused.status).toBe(400);
+  const answer = (await refused.json()) as { ok: boolean; error: { code: string; message: string } };
+  expect(answer).toMatchObject({ ok: false, error: { code: 'HOTSWAP_INVALID_OPTION' } });
+  expect(answer.error.message).toContain('mount adminRouter before it');
+  expect(swapper.current.id).toBe(1);
+  // What the parser leaves alone still works: a status, and a reload with no body.
+  expect((await fetch(`${url}/_hotswap/status`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+  quotes.restamp('q-1');
+  expect((await fetch(`${url}/_hotswap/reload`, { method: 'POST', headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+  expect(swapper.current.id).toBe(2);
+  await swapper.close();
+});
+
 it('serves every request from one version under autocannon while reloading every 10 ms', async () => {
   const swapper = await loaded();
   let loadedCount = 0;
