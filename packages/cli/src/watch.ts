@@ -1,5 +1,7 @@
+import { existsSync, statSync } from 'node:fs';
 import { basename, join, relative, resolve, sep } from 'node:path';
-import { watch } from 'chokidar';
+import { ARTIFACT_SUFFIX } from '@hotswap/core';
+import { watch, type FSWatcher } from 'chokidar';
 import { createBuildCache, stageBuild, type BuildOptions, type BuiltPlugin } from './build.js';
 import { discoverPlugins, type NameFilter } from './build/discover.js';
 import { sourceState } from './watch-state.js';
@@ -54,6 +56,12 @@ export function watchBuild(options: WatchBuildOptions): BuildWatcher {
   const pending = new Set<string>();
   /** Each plugin's source state when its last build started. */
   const built = new Map<string, string>();
+  /**
+   * Plugins with nothing written since their last build: that build failed (all or nothing, so a plugin
+   * that was fine is in it too), or their artifact has gone from the output directory since. Each joins the
+   * next build, whatever changes.
+   */
+  const unbuilt = new Set<string>();
   const dirOf = (name: string): string => (single ? root : join(root, name));
   const none = (): void => {};
   let cancel = none;
@@ -65,12 +73,21 @@ export function watchBuild(options: WatchBuildOptions): BuildWatcher {
   let running: Promise<void> = Promise.resolve();
 
   let builds = 0;
+  /** Where plugin `name` (a directory name; '' for a single plugin) writes its artifact. */
+  const artifactOf = (name: string): string => join(output, `${single ? basename(root) : name}${ARTIFACT_SUFFIX}`);
   const run = async (names: string[] | undefined): Promise<void> => {
+    // An artifact deleted from the output directory (`rm -rf` of it): built again with whatever builds next.
+    for (const name of built.keys()) if (!existsSync(artifactOf(name))) unbuilt.add(name);
+    // A plugin whose directory is gone has nothing to build any more.
+    for (const name of unbuilt) if (!existsSync(dirOf(name))) unbuilt.delete(name);
     // Only the changed plugins that the user's --include and --exclude allow, and whose files did change.
-    const candidates = names ?? (single ? [''] : discoverPlugins(root).map((p) => basename(p.dir)));
+    const requested = names === undefined ? undefined : [...new Set([...names, ...unbuilt])];
+    const candidates = requested ?? (single ? [''] : discoverPlugins(root).map((p) => basename(p.dir)));
     const before = new Map(candidates.filter((name) => single || allows(options, name)).map((name) => [name, sourceState(dirOf(name), output)]));
-    const allowed = names === undefined ? undefined : [...before.keys()].filter((name) => built.get(name) !== before.get(name));
-    if (allowed?.length === 0) return;
+    const changedNow = names === undefined ? undefined : [...before.keys()].filter((name) => built.get(name) !== before.get(name));
+    // An event that changed no file builds nothing, not even what waits to be built again.
+    if (changedNow?.length === 0) return;
+    const allowed = changedNow === undefined ? undefined : [...before.keys()].filter((name) => unbuilt.has(name) || built.get(name) !== before.get(name));
     const started = performance.now();
     /** The plugins whose files changed since `before`: the build may have read them mid-write. */
     const moved = (): string[] => [...before].filter(([name, state]) => sourceState(dirOf(name), output) !== state).map(([name]) => name);
@@ -92,10 +109,13 @@ export function watchBuild(options: WatchBuildOptions): BuildWatcher {
       }
       staged.write();
       done(changed);
+      for (const name of before.keys()) unbuilt.delete(name);
       options.onBuild?.({ kind: 'built', plugins: staged.result.plugins, durationMs: performance.now() - started });
     } catch (error) {
       const changed = moved();
       done(changed);
+      // Nothing of this build was written: its plugins go with the next one, the fine ones as well as the broken.
+      for (const name of before.keys()) unbuilt.add(name);
       // A file changed while it was read: the build after this one decides.
       if (changed.length > 0) return;
       options.onBuild?.({ kind: 'failed', error, durationMs: performance.now() - started });
@@ -157,30 +177,69 @@ export function watchBuild(options: WatchBuildOptions): BuildWatcher {
     if (name !== undefined) changedPlugin(name);
   };
 
-  const watcher = watch(root, {
-    ignoreInitial: true,
-    ignored: (path) => /(^|[/\\])(node_modules|\.hotswap-[^/\\]*)([/\\]|$)/.test(path) || resolve(path).startsWith(output + sep),
-  });
-  watcher.on('add', changed).on('change', changed).on('unlink', changed);
-  // chokidar's own events drop a second change of a file within 50 ms; the raw events of its file watches drop none.
-  watcher.on('raw', (_event, entry, details) => {
-    const watched = watchedPath(details);
-    if (watched === undefined) return;
-    // A file's own watch names the file; a directory's names the entry in it.
-    changed(typeof entry !== 'string' || basename(watched) === entry ? watched : join(watched, entry));
-  });
+  const startWatcher = (): FSWatcher => {
+    const made = watch(root, {
+      ignoreInitial: true,
+      ignored: (path) => /(^|[/\\])(node_modules|\.hotswap-[^/\\]*)([/\\]|$)/.test(path) || resolve(path).startsWith(output + sep),
+    });
+    made.on('add', changed).on('change', changed).on('unlink', changed);
+    // chokidar's own events drop a second change of a file within 50 ms; the raw events of its file watches drop none.
+    made.on('raw', (_event, entry, details) => {
+      const watched = watchedPath(details);
+      if (watched === undefined) return;
+      // A file's own watch names the file; a directory's names the entry in it.
+      changed(typeof entry !== 'string' || basename(watched) === entry ? watched : join(watched, entry));
+    });
+    // A watch error (a directory gone under it) is the follower's to mend, below.
+    made.on('error', () => {});
+    return made;
+  };
+  let watcher = startWatcher();
+  // No file watcher of the plugin directory sees it deleted and made again (moved away and back, `rm -rf` and
+  // a checkout): every FOLLOW_MS the directory's identity is compared, and a new one is watched and built whole.
+  let identity = identityOf(root);
+  const follower = setInterval(() => {
+    const now = identityOf(root);
+    if (now === identity || stopped) return;
+    identity = now;
+    void watcher.close();
+    watcher = startWatcher();
+    if (now === 'missing') return;
+    let names: string[];
+    try {
+      names = single ? [''] : discoverPlugins(root).map((p) => basename(p.dir));
+    } catch {
+      // Not a plugin directory yet (a checkout under way): its files' events build it as they come.
+      return;
+    }
+    for (const name of names) changedPlugin(name);
+  }, FOLLOW_MS);
   running = run(undefined);
   const ready = Promise.all([running, new Promise<void>((r) => watcher.once('ready', () => r()))]).then(() => undefined);
   return {
     ready,
     async stop() {
       stopped = true;
+      clearInterval(follower);
       cancel();
       await watcher.close();
       await running;
       await cache.dispose();
     },
   };
+}
+
+/** How often `watchBuild` checks that its plugin directory is the one it watches: a `stat`, a few microseconds. */
+const FOLLOW_MS = 200;
+
+/** Which directory `path` is now (device and inode), or `missing`: one deleted and made again is another. */
+function identityOf(path: string): string {
+  try {
+    const info = statSync(path);
+    return `${info.dev}:${info.ino}`;
+  } catch {
+    return 'missing';
+  }
 }
 
 /** The path a chokidar file watch reported a raw event for. */

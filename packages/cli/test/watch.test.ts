@@ -1,5 +1,5 @@
 // watchBuild() on real files: rebuilds follow the user's --include and --exclude.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { watchBuild, type BuildWatcher, type WatchEvent } from '@hotswap/cli';
 import { afterEach, beforeEach, expect, it } from 'vitest';
@@ -57,4 +57,54 @@ it('never rebuilds a plugin --exclude leaves out, and keeps --include for the ot
   expect(watch.built.slice(1).flat().every((name) => name === 'alpha')).toBe(true);
   expect(existsSync(join(ws.bin, 'beta.hotswap.js'))).toBe(false);
   expect(existsSync(join(ws.bin, 'gamma.hotswap.js'))).toBe(false);
+});
+
+const until = async (check: () => boolean, what: string, ms = 15_000): Promise<void> => {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+};
+const served = (name: string): string | undefined => {
+  const path = join(ws.bin, `${name}.hotswap.js`);
+  return existsSync(path) ? /\(\) => "([ab]\d)"/.exec(readFileSync(path, 'utf8'))?.[1] : undefined;
+};
+
+it('a plugin that was fine in a failed first build is written with the build after the fix', async () => {
+  ws.plugin('a', { 'index.ts': source('a1') });
+  ws.plugin('b', { 'index.ts': 'export default definePlugin({ broken' });
+  const w = watchWith({});
+  await w.next(1);
+  expect(w.built[0]![0]).toMatch(/^failed/);
+  expect(served('a')).toBeUndefined();
+  writeFileSync(join(ws.src, 'b', 'index.ts'), source('b1'));
+  await w.next(2);
+  expect(w.built[1]).toEqual(['a', 'b']);
+  expect([served('a'), served('b')]).toEqual(['a1', 'b1']);
+});
+
+it('builds again every plugin whose artifact was deleted from the output directory, with the next save', async () => {
+  ws.plugin('a', { 'index.ts': source('a1') });
+  ws.plugin('b', { 'index.ts': source('b1') });
+  const w = watchWith({});
+  await w.next(1);
+  rmSync(ws.bin, { recursive: true });
+  writeFileSync(join(ws.src, 'a', 'index.ts'), source('a2'));
+  await w.next(2);
+  expect(w.built[1]).toEqual(['a', 'b']);
+  expect([served('a'), served('b')]).toEqual(['a2', 'b1']);
+});
+
+it('watches the plugin directory again when it is deleted and made again, and builds it whole', async () => {
+  ws.plugin('a', { 'index.ts': source('a1') });
+  const w = watchWith({});
+  await w.next(1);
+  await watcher!.ready;
+  rmSync(ws.src, { recursive: true });
+  await new Promise((r) => setTimeout(r, 400));
+  ws.plugin('a', { 'index.ts': source('a2') });
+  await until(() => served('a') === 'a2', 'the build of the directory made again');
+  writeFileSync(join(ws.src, 'a', 'index.ts'), source('a3'));
+  await until(() => served('a') === 'a3', 'a save in the directory made again');
 });
