@@ -83,7 +83,10 @@ export function watchBuild(options: WatchBuildOptions): BuildWatcher {
     // Only the changed plugins that the user's --include and --exclude allow, and whose files did change.
     const requested = names === undefined ? undefined : [...new Set([...names, ...unbuilt])];
     const candidates = requested ?? (single ? [''] : discoverPlugins(root).map((p) => basename(p.dir)));
-    const before = new Map(candidates.filter((name) => single || allows(options, name)).map((name) => [name, sourceState(dirOf(name), output)]));
+    // A plugin whose directory was removed builds nothing (its artifact stays, as the watch-mode guide says).
+    const present = requested === undefined || single ? candidates : candidates.filter((name) => existsSync(dirOf(name)));
+    const before = new Map(present.filter((name) => single || allows(options, name)).map((name) => [name, sourceState(dirOf(name), output)]));
+    if (before.size === 0) return;
     const changedNow = names === undefined ? undefined : [...before.keys()].filter((name) => built.get(name) !== before.get(name));
     // An event that changed no file builds nothing, not even what waits to be built again.
     if (changedNow?.length === 0) return;

@@ -1,8 +1,10 @@
 // hotswap inspect, init and reload, and help on every command.
 import { spawn } from 'node:child_process';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ExitCodes } from '@hotswap/cli';
 import { serveAdmin, Swapper } from '@hotswap/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -135,6 +137,34 @@ describe('hotswap reload', () => {
       await new Promise((resolve) => silent.close(resolve));
     }
   });
+
+  it('says so when --url names a server that is not a hotswap admin endpoint', async () => {
+    const other = createHttpServer((_req, res) => res.end('<html>hello</html>'));
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(other.address() as AddressInfo).port}`;
+    try {
+      const { code, err } = await run('status', '--url', url, '--token', 'a-test-token-of-sufficient-length');
+      expect(code).toBe(ExitCodes.FAILED);
+      expect(err).toContain('not as a hotswap admin endpoint does');
+    } finally {
+      await new Promise((resolve) => other.close(resolve));
+    }
+  });
+
+  it('hotswap watch stopped by SIGTERM during its first build exits 0', async () => {
+    // Enough plugins that the first build takes a while.
+    for (let i = 0; i < 400; i++) ws.plugin(`p${i}`, { 'index.ts': `import { definePlugin } from '@hotswap/core/plugin';\nexport default definePlugin({ functions: { n: () => ${i} } });\n` });
+    const cli = join(fileURLToPath(new URL('../bin/hotswap.js', import.meta.url)));
+    const child = spawn(process.execPath, [cli, 'watch', ws.src, ws.bin], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    await new Promise((r) => setTimeout(r, 700));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(output).not.toContain('Error');
+  }, 30_000);
 
   it('signals the process named by a pid file', async () => {
     const child = spawn(process.execPath, ['-e', "process.on('SIGUSR2', () => { console.log('got it'); process.exit(0); }); setInterval(() => {}, 1000); console.log('ready');"], {

@@ -108,3 +108,15 @@ it('watches the plugin directory again when it is deleted and made again, and bu
   writeFileSync(join(ws.src, 'a', 'index.ts'), source('a3'));
   await until(() => served('a') === 'a3', 'a save in the directory made again');
 });
+
+it('a plugin directory removed while watching builds nothing and reports no failure', async () => {
+  ws.plugin('a', { 'index.ts': source('a1') });
+  ws.plugin('b', { 'index.ts': source('b1') });
+  const w = watchWith({});
+  await w.next(1);
+  rmSync(join(ws.src, 'b'), { recursive: true });
+  await new Promise((r) => setTimeout(r, 300));
+  writeFileSync(join(ws.src, 'a', 'index.ts'), source('a2'));
+  await w.next(2);
+  expect(w.built).toEqual([['a', 'b'], ['a']]);
+});

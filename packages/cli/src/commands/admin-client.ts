@@ -67,5 +67,9 @@ export async function callAdmin<F extends object>(url: URL, token: string, init:
 
 /** The CliError for an answer that is not `ok`. */
 export function refused(answer: AdminAnswer): CliError {
+  // A success that is not the endpoint's JSON: --url names some other server.
+  if (answer.status >= 200 && answer.status < 300 && answer.body.ok === undefined) {
+    return new CliError(`the address answered ${answer.status}, but not as a hotswap admin endpoint does: check that --url names the host's admin endpoint (serveAdmin's url, or where createAdminHandler is mounted).`);
+  }
   return new CliError(`the host answered ${answer.status}: ${answer.body.error?.message ?? answer.statusText}`, answer.body.error?.code);
 }

@@ -30,6 +30,8 @@ Examples:
       const options = buildOptions(pluginDir, outputDir, bundlerFlags, { ...flags, bundle: true });
       const debounceMs = Number(flags.debounce);
       if (!Number.isFinite(debounceMs) || debounceMs < 0) throw new UsageError(`--debounce ${flags.debounce} is not a number of milliseconds.`);
+      // Listening for Ctrl-C and SIGTERM from the start: one during the first build stops the watch as cleanly as later.
+      const stopping = until();
       const watcher = watchBuild({
         ...options,
         debounceMs,
@@ -43,9 +45,11 @@ Examples:
           }
         },
       });
-      await watcher.ready;
-      io.out.write(`${io.color.cyan('●')} watching ${pluginDir} → ${outputDir} (Ctrl-C to stop)\n`);
-      await until();
+      const first = await Promise.race([watcher.ready.then(() => 'ready' as const), stopping.then(() => 'stopped' as const)]);
+      if (first === 'ready') {
+        io.out.write(`${io.color.cyan('●')} watching ${pluginDir} → ${outputDir} (Ctrl-C to stop)\n`);
+        await stopping;
+      }
       await watcher.stop();
     });
 }
