@@ -2,7 +2,7 @@
 // store, switched with real symbolic links, read by a real swapper.
 import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { chmodSync, copyFileSync, lstatSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, lstatSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { activateRelease, createRelease, listReleases, pruneReleases, rollbackRelease, type CreatedRelease } from '@hotswap/cli';
@@ -199,6 +199,27 @@ describe('the release store', () => {
     expect((await listReleases(root)).map((e) => e.id)).toEqual([r2.id, r3.id]);
     expect((await runCli('release', 'prune', '--keep', 'many', '--root', root)).code).toBe(2);
   });
+  it('one release whose release.json is broken stops neither list nor prune: list names it, prune removes it like an old one', async () => {
+    const r1 = await release('1', { activate: true });
+    const r2 = await release('2', { activate: true });
+    const r3 = await release('3', { activate: true });
+    writeFileSync(join(r1.dir, 'release.json'), '{ not json');
+    expect((await listReleases(root)).map((e) => e.id)).toEqual([r2.id, r3.id]);
+    const listed = await runCli('release', 'list', '--root', root);
+    expect(listed.code).toBe(0);
+    expect(listed.out).toContain(`${r1.id}  cannot be read`);
+    expect(listed.out).toContain(r3.id);
+    const pruned = await pruneReleases(root, 0);
+    expect(pruned.removed).toEqual([r1.id]);
+    expect(pruned.kept).toEqual([r2.id, r3.id]);
+    expect(existsSync(r1.dir)).toBe(false);
+    // A broken one among those kept (here the active one's previous): nothing is pruned from under it.
+    writeFileSync(join(r2.dir, 'release.json'), '{ not json');
+    const again = await pruneReleases(root, 0);
+    expect(again.removed).toEqual([]);
+    expect(again.freedObjects).toBe(0);
+  });
+
   it('prune keeps the release a cluster coordinator recorded as committed, which a restarted primary names to its workers', async () => {
     const r1 = await release('1', { activate: true });
     // A cluster with no worker yet: the reload commits at once, and records its release.

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import type { Io } from '../output.js';
 import { createRelease, type CreatedRelease } from '../release/create.js';
-import { activateRelease, listReleases, pruneReleases, rollbackRelease } from '../release/store.js';
+import { activateRelease, pruneReleases, readReleases, rollbackRelease } from '../release/store.js';
 
 /** How many releases `prune` keeps unless told. */
 export const DEFAULT_KEEP = 3;
@@ -62,8 +62,9 @@ Examples:
     });
 
   root(release.command('list').description('List the releases, oldest first; * marks the active one.')).action(async (flags: { root: string }) => {
-    const entries = await listReleases(flags.root);
-    if (entries.length === 0) io.out.write(`no releases in ${flags.root}\n`);
+    const { entries, unreadable } = await readReleases(flags.root);
+    if (entries.length === 0 && unreadable.length === 0) io.out.write(`no releases in ${flags.root}\n`);
+    for (const { id, message } of unreadable) io.out.write(`${io.color.red('!')} ${id}  cannot be read: ${message}\n`);
     for (const { id, manifest, current } of entries) {
       const plugins = manifest.plugins.map((p) => `${p.name}@${p.version}`).join(', ');
       const previous = manifest.previous === undefined ? '' : io.color.dim(` previous ${manifest.previous}`);

@@ -1,5 +1,5 @@
 import { readdir, rm } from 'node:fs/promises';
-import { committedReleaseId, RELEASE_ID_PATTERN, resolveRelease, type ReleaseManifest } from '@hotswap/core';
+import { committedReleaseId, isHotswapError, RELEASE_ID_PATTERN, resolveRelease, type ReleaseManifest } from '@hotswap/core';
 import { CliError, CliErrorCodes } from '../errors.js';
 import { currentId, findRelease, objectPath, objectsDir, releaseDir, releasesDir, switchCurrent } from './layout.js';
 
@@ -11,16 +11,38 @@ export interface ReleaseEntry {
   current: boolean;
 }
 
-/** Every release of `root`, oldest first (ids sort by time). A directory being made is not listed. */
+/**
+ * Every release of `root`, oldest first (ids sort by time). A directory
+ * being made is not listed, nor a release whose release.json cannot be
+ * read (`hotswap release list` names those, and `prune` removes them like
+ * any old release).
+ */
 export async function listReleases(root: string): Promise<ReleaseEntry[]> {
+  return (await readReleases(root)).entries;
+}
+
+/** A release directory whose release.json cannot be read: its id and why. @internal */
+export interface UnreadableRelease {
+  id: string;
+  message: string;
+}
+
+/** The releases of `root`, oldest first, and those that cannot be read: one broken release.json stops neither list nor prune. @internal */
+export async function readReleases(root: string): Promise<{ entries: ReleaseEntry[]; unreadable: UnreadableRelease[] }> {
   const ids = await releaseIds(root);
   const current = await currentId(root);
   const entries: ReleaseEntry[] = [];
+  const unreadable: UnreadableRelease[] = [];
   for (const id of ids) {
-    const release = await resolveRelease(releaseDir(root, id));
-    if (release !== undefined) entries.push({ id, manifest: release.manifest, current: id === current });
+    try {
+      const release = await resolveRelease(releaseDir(root, id));
+      if (release !== undefined) entries.push({ id, manifest: release.manifest, current: id === current });
+    } catch (error) {
+      if (!isHotswapError(error)) throw error;
+      unreadable.push({ id, message: error.message });
+    }
   }
-  return entries;
+  return { entries, unreadable };
 }
 
 /**
@@ -65,8 +87,12 @@ export interface PruneResult {
  */
 export async function pruneReleases(root: string, keep: number): Promise<PruneResult> {
   if (!Number.isSafeInteger(keep) || keep < 0) throw new CliError(`--keep must be a whole number of releases, 0 or more, got ${keep}.`, CliErrorCodes.USAGE);
-  const entries = await listReleases(root);
-  const protect = new Set<string>(entries.slice(Math.max(0, entries.length - keep)).map((e) => e.id));
+  const { entries, unreadable } = await readReleases(root);
+  // The newest `keep` of all, readable or not: ids sort by time.
+  const all = [...entries.map((e) => e.id), ...unreadable.map((u) => u.id)].sort();
+  const protect = new Set<string>(all.slice(Math.max(0, all.length - keep)));
+  const active = await currentId(root);
+  if (active !== undefined) protect.add(active);
   const current = entries.find((e) => e.current);
   if (current !== undefined) protect.add(current.id);
   if (current?.manifest.previous !== undefined) protect.add(current.manifest.previous);
@@ -83,16 +109,25 @@ export async function pruneReleases(root: string, keep: number): Promise<PruneRe
     await rm(releaseDir(root, entry.id), { recursive: true, force: true });
     removed.push(entry.id);
   }
+  // An unreadable release is never served: removed like an old one, unless it is one of those kept.
+  const keptUnreadable = unreadable.filter((u) => protect.has(u.id));
+  for (const { id } of unreadable) {
+    if (protect.has(id)) continue;
+    await rm(releaseDir(root, id), { recursive: true, force: true });
+    removed.push(id);
+  }
+  removed.sort();
   const used = new Set(kept.flatMap((e) => e.manifest.plugins.map((p) => p.digest)));
   let freedObjects = 0;
-  const objects = await readdir(objectsDir(root)).catch(() => []);
+  // What a kept release that cannot be read uses is unknown: then no stored artifact is deleted.
+  const objects = keptUnreadable.length > 0 ? [] : await readdir(objectsDir(root)).catch(() => []);
   for (const file of objects) {
     const digest = /^([0-9a-f]{64})\.js$/.exec(file)?.[1];
     if (digest === undefined || used.has(digest)) continue;
     await rm(objectPath(root, digest), { force: true });
     freedObjects++;
   }
-  return { removed, kept: kept.map((e) => e.id), freedObjects };
+  return { removed, kept: [...kept.map((e) => e.id), ...keptUnreadable.map((u) => u.id)].sort(), freedObjects };
 }
 
 async function releaseIds(root: string): Promise<string[]> {
