@@ -83,6 +83,7 @@ describe('createAdminHandler in a node:http server', () => {
       const res = await call('/hotswap/reload', { method: 'POST' }, auth);
       expect(res.status).toBe(401);
       expect(res.headers.get('www-authenticate')).toBe('Bearer realm="hotswap"');
+      expect(await res.json()).toMatchObject({ ok: false, error: { code: 'HOTSWAP_ADMIN_UNAUTHORIZED' } });
     }
     expect((await call('/hotswap/metrics', {}, null)).status).toBe(401);
     expect((await call('/hotswap/events', {}, null)).status).toBe(401);
@@ -90,9 +91,16 @@ describe('createAdminHandler in a node:http server', () => {
     const port = new URL(base).port;
     expect(await withHost('/hotswap/status', `evil.example:${port}`)).toBe(421);
     expect(await withHost('/hotswap/status', `localhost:${port}`)).toBe(200);
-    expect((await call('/hotswap/nope')).status).toBe(404);
+    const missing = await call('/hotswap/nope');
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toMatchObject({ ok: false, error: { code: 'HOTSWAP_ADMIN_BAD_REQUEST' } });
     const wrong = await call('/hotswap/metrics', { method: 'POST' });
     expect([wrong.status, wrong.headers.get('allow')]).toEqual([405, 'GET']);
+    expect(await wrong.json()).toMatchObject({ ok: false, error: { code: 'HOTSWAP_ADMIN_BAD_REQUEST' } });
+    const badBody = await call('/hotswap/reload', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"rollback":"x"}' });
+    expect(badBody.status).toBe(400);
+    expect(await badBody.json()).toMatchObject({ ok: false, error: { code: 'HOTSWAP_ADMIN_BAD_REQUEST' } });
+    expect(swapper.reloadCounter).toBe(0);
   });
 
   it('answers a name listed in allowedHosts, as a reverse proxy would forward it', async () => {

@@ -76,6 +76,7 @@ it('a plugin that was fine in a failed first build is written with the build aft
   ws.plugin('b', { 'index.ts': 'export default definePlugin({ broken' });
   const w = watchWith({});
   await w.next(1);
+  await watcher!.ready;
   expect(w.built[0]![0]).toMatch(/^failed/);
   expect(served('a')).toBeUndefined();
   writeFileSync(join(ws.src, 'b', 'index.ts'), source('b1'));
@@ -89,6 +90,7 @@ it('builds again every plugin whose artifact was deleted from the output directo
   ws.plugin('b', { 'index.ts': source('b1') });
   const w = watchWith({});
   await w.next(1);
+  await watcher!.ready;
   rmSync(ws.bin, { recursive: true });
   writeFileSync(join(ws.src, 'a', 'index.ts'), source('a2'));
   await w.next(2);
@@ -114,6 +116,7 @@ it('a plugin directory removed while watching builds nothing and reports no fail
   ws.plugin('b', { 'index.ts': source('b1') });
   const w = watchWith({});
   await w.next(1);
+  await watcher!.ready;
   rmSync(join(ws.src, 'b'), { recursive: true });
   await new Promise((r) => setTimeout(r, 300));
   writeFileSync(join(ws.src, 'a', 'index.ts'), source('a2'));

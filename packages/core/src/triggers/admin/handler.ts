@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
-import { describe, isHotswapError } from '../../errors.js';
+import { describe, ErrorCodes, isHotswapError } from '../../errors.js';
 import type { HostTypes } from '../../plugin.js';
 import type { ReloadDetails } from '../../reload/details.js';
 import { Swapper } from '../../swapper.js';
@@ -67,7 +67,7 @@ export function adminHandler<T extends HostTypes>(
     if (!hostAllowed(hostHeader, { bound: host, port, scheme, extra: config.allowedHosts, local: req.socket.localAddress })) {
       return send(res, 421, {
         ok: false,
-        error: { message: `this endpoint does not answer for Host ${JSON.stringify(hostHeader ?? '')}; use ${scheme}://${bracket(host)}:${port}, or list the name in allowedHosts` },
+        error: { code: ErrorCodes.ADMIN_BAD_REQUEST, message: `this endpoint does not answer for Host ${JSON.stringify(hostHeader ?? '')}; use ${scheme}://${bracket(host)}:${port}, or list the name in allowedHosts` },
       });
     }
     const url = new URL(req.url ?? '/', 'http://admin');
@@ -82,29 +82,29 @@ export function adminHandler<T extends HostTypes>(
     if (path === '/' && req.method === 'GET') return sendPage(res);
     if (!authorized(req.headers.authorization, expected)) {
       res.setHeader('www-authenticate', 'Bearer realm="hotswap"');
-      return send(res, 401, { ok: false, error: { message: 'a valid bearer token is required' } });
+      return send(res, 401, { ok: false, error: { code: ErrorCodes.ADMIN_UNAUTHORIZED, message: 'a valid bearer token is required' } });
     }
     const body = await readBody(req, bodyLimit);
     if (body === undefined) {
       // Stop reading: the rest of an oversized body is never taken in.
       res.setHeader('connection', 'close');
       res.once('finish', () => req.socket.destroy());
-      return send(res, 413, { ok: false, error: { message: `the request body is over ${bodyLimit} bytes` } });
+      return send(res, 413, { ok: false, error: { code: ErrorCodes.ADMIN_BAD_REQUEST, message: `the request body is over ${bodyLimit} bytes` } });
     }
     const method = path === undefined ? undefined : ROUTES[path];
     if (path === undefined || method === undefined) {
-      return send(res, 404, { ok: false, error: { message: `no ${url.pathname}; there are POST ${prefix}/reload, POST ${prefix}/canary (and /canary/promote, /canary/rollback), GET ${prefix}/status, GET ${prefix}/metrics, GET ${prefix}/events and the page at ${prefix}/` } });
+      return send(res, 404, { ok: false, error: { code: ErrorCodes.ADMIN_BAD_REQUEST, message: `no ${url.pathname}; there are POST ${prefix}/reload, POST ${prefix}/canary (and /canary/promote, /canary/rollback), GET ${prefix}/status, GET ${prefix}/metrics, GET ${prefix}/events and the page at ${prefix}/` } });
     }
     if (req.method !== method) {
       res.setHeader('allow', method);
-      return send(res, 405, { ok: false, error: { message: `${url.pathname} takes ${method}` } });
+      return send(res, 405, { ok: false, error: { code: ErrorCodes.ADMIN_BAD_REQUEST, message: `${url.pathname} takes ${method}` } });
     }
     if (path === '/status') return send(res, 200, { ok: true, status: target.status() });
     if (path === '/reload') return reloadRoute(res, url, body, reload);
     // A coordinator runs cluster canaries: the same routes, a canary in every worker.
     if (isCanaryRoute(path) && isCanaryTarget(target)) return answer(res, () => canaryRoute(target, path, body));
     if (swapper === undefined || streams === undefined) {
-      return send(res, 404, { ok: false, error: { message: `${url.pathname} is served by a swapper's endpoint; this one has POST ${prefix}/reload${isCanaryTarget(target) ? `, POST ${prefix}/canary (and /canary/promote, /canary/rollback)` : ''} and GET ${prefix}/status` } });
+      return send(res, 404, { ok: false, error: { code: ErrorCodes.ADMIN_BAD_REQUEST, message: `${url.pathname} is served by a swapper's endpoint; this one has POST ${prefix}/reload${isCanaryTarget(target) ? `, POST ${prefix}/canary (and /canary/promote, /canary/rollback)` : ''} and GET ${prefix}/status` } });
     }
     if (path === '/events') return streams.open(res);
     if (path === '/metrics') {
@@ -113,7 +113,7 @@ export function adminHandler<T extends HostTypes>(
       res.end(text);
       return;
     }
-    return send(res, 404, { ok: false, error: { message: `no ${url.pathname}` } });
+    return send(res, 404, { ok: false, error: { code: ErrorCodes.ADMIN_BAD_REQUEST, message: `no ${url.pathname}` } });
   };
 
   return (req, res) => {
@@ -125,7 +125,7 @@ export function adminHandler<T extends HostTypes>(
 function reloadRoute(res: ServerResponse, url: URL, body: Buffer, reload: (rollback: boolean) => Promise<ReloadDetails>): Promise<void> {
   const rollback = rollbackOf(url, body);
   if (typeof rollback === 'string') {
-    send(res, 400, { ok: false, error: { message: rollback } });
+    send(res, 400, { ok: false, error: { code: ErrorCodes.ADMIN_BAD_REQUEST, message: rollback } });
     return Promise.resolve();
   }
   return answer(res, async () => ({ details: await reload(rollback) }));
