@@ -1,5 +1,5 @@
-import { existsSync, statSync } from 'node:fs';
-import { basename, join, relative, resolve, sep } from 'node:path';
+import { existsSync, realpathSync, statSync } from 'node:fs';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { ARTIFACT_SUFFIX } from '@hotswap/core';
 import { watch, type FSWatcher } from 'chokidar';
 import { createBuildCache, stageBuild, type BuildOptions, type BuiltPlugin } from './build.js';
@@ -45,8 +45,10 @@ export interface BuildWatcher {
  * artifact.
  */
 export function watchBuild(options: WatchBuildOptions): BuildWatcher {
-  const root = resolve(options.pluginDir);
-  const output = resolve(options.outputDir);
+  // Both with their symbolic links resolved, as discovery and esbuild report paths: a directory reached through a
+  // link (a symlinked checkout, say) is then still one plugin or a directory of them, and the output inside it skipped.
+  const root = realPath(resolve(options.pluginDir));
+  const output = realPath(resolve(options.outputDir));
   // The watch keeps the process alive anyway: keep esbuild's contexts until stop().
   const cache = createBuildCache({ idleMs: Infinity });
   // A plugin directory itself, or a directory of plugin directories.
@@ -230,6 +232,16 @@ export function watchBuild(options: WatchBuildOptions): BuildWatcher {
       await cache.dispose();
     },
   };
+}
+
+/** `path` with its symbolic links resolved, as far as it exists: the output directory may not exist yet. */
+function realPath(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    const parent = dirname(path);
+    return parent === path ? path : join(realPath(parent), basename(path));
+  }
 }
 
 /** How often `watchBuild` checks that its plugin directory is the one it watches: a `stat`, a few microseconds. */

@@ -1,5 +1,5 @@
 // watchBuild() on real files: rebuilds follow the user's --include and --exclude.
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { watchBuild, type BuildWatcher, type WatchEvent } from '@hotswap/cli';
 import { afterEach, beforeEach, expect, it } from 'vitest';
@@ -122,4 +122,21 @@ it('a plugin directory removed while watching builds nothing and reports no fail
   writeFileSync(join(ws.src, 'a', 'index.ts'), source('a2'));
   await w.next(2);
   expect(w.built).toEqual([['a', 'b'], ['a']]);
+});
+
+it('watches one plugin reached through a symbolic link, its output inside it, and rebuilds it on a save', async () => {
+  ws.plugin('a', { 'index.ts': source('a1') });
+  const link = join(ws.root, 'linked');
+  symlinkSync(join(ws.src, 'a'), link);
+  const outputDir = join(link, 'out');
+  const builds: string[] = [];
+  watcher = watchBuild({ pluginDir: link, outputDir, debounceMs: 20, onBuild: (e) => builds.push(e.kind) });
+  await watcher.ready;
+  expect(builds).toEqual(['built']);
+  const artifact = join(outputDir, 'linked.hotswap.js');
+  writeFileSync(join(link, 'index.ts'), source('a2'));
+  await until(() => existsSync(artifact) && readFileSync(artifact, 'utf8').includes('"a2"'), 'the rebuild after the save');
+  // Its own output does not set it off again: one build per save.
+  await new Promise((r) => setTimeout(r, 300));
+  expect(builds).toEqual(['built', 'built']);
 });
