@@ -47,6 +47,20 @@ export function withThis(fn: Callable, self: unknown): Callable {
   return NATIVE.test(source) || THIS_WORDS.test(source) ? fn.bind(self) : fn;
 }
 
+/** What every object inherits: never a plugin's function, whatever name a caller passes (`toString`, `constructor`...). */
+const INHERITED = new Set(Object.getOwnPropertyNames(Object.prototype));
+
+/**
+ * Function `name` of a plugin's table: an own property, or one its class
+ * gives it, but never what every object inherits, so a name read from a
+ * request cannot reach `valueOf` or `__defineGetter__`.
+ */
+export function functionOf(table: Record<string, Callable> | undefined, name: string): Callable | undefined {
+  if (table === undefined) return undefined;
+  if (Object.hasOwn(table, name)) return table[name];
+  return INHERITED.has(name) ? undefined : table[name];
+}
+
 /** Whether a call's result is a promise or another thenable, to be counted in flight until it settles. */
 export function isThenable(value: unknown): value is PromiseLike<unknown> {
   return ((typeof value === 'object' && value !== null) || typeof value === 'function') && typeof (value as { then?: unknown }).then === 'function';

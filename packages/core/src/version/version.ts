@@ -3,7 +3,7 @@ import type { PluginInfo, TeardownStage, VersionInit } from './info.js';
 import { ErrorCodes, HotswapError } from '../errors.js';
 import type { ImportSpec, PluginContext, PluginDefinition } from '../plugin.js';
 import type { Vault } from '../vault.js';
-import { Binding, callWith, liveCall, mapped, withThis, type Callable } from './calls.js';
+import { Binding, callWith, functionOf, liveCall, mapped, withThis, type Callable } from './calls.js';
 import { VersionContext } from './context.js';
 import { Lifecycle, type VersionState } from './lifecycle.js';
 import { guardSignal } from './signal.js';
@@ -305,18 +305,4 @@ export class PluginVersion implements PluginInfo {
       done();
     }
   }
-}
-
-/** What every object inherits: never a plugin's function, whatever name a caller passes (`toString`, `constructor`...). */
-const INHERITED = new Set(Object.getOwnPropertyNames(Object.prototype));
-
-/**
- * Function `name` of a plugin's table: an own property, or one its class
- * gives it, but never what every object inherits, so a name read from a
- * request cannot reach `valueOf` or `__defineGetter__`.
- */
-function functionOf(table: Record<string, Callable> | undefined, name: string): Callable | undefined {
-  if (table === undefined) return undefined;
-  if (Object.hasOwn(table, name)) return table[name];
-  return INHERITED.has(name) ? undefined : table[name];
 }
