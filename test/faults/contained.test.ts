@@ -122,6 +122,28 @@ describe('teardown is contained', () => {
     expect(s.current.invoke('target', 'whoami')).toBe('t2');
   });
 
+  it('an onRetire teardown registered after the version retired runs at once, and its failure is reported', async () => {
+    await build({
+      target: source('t1', `onLoad(ctx) {
+        log.push('t1 onLoad');
+        ctx.signal.addEventListener('abort', () => setTimeout(() => {
+          ctx.onRetire(() => { log.push('late teardown ran'); });
+          ctx.onRetire(() => { throw new Error('late teardown broke'); });
+          log.push('after late onRetire');
+        }, 10));
+      },`),
+    });
+    const s = await load({ freeDelay: 100 });
+    const failures: string[] = [];
+    s.on('version:teardown-failure', (e) => failures.push(`${e.plugin} ${e.stage} ${e.error.code}`));
+    await build({ target: source('t2') });
+    await s.reload();
+    await new Promise((r) => setTimeout(r, 60));
+    expect(log.filter((l) => !l.endsWith('onLoad'))).toEqual(['late teardown ran', 'after late onRetire']);
+    expect(failures).toEqual(['target onRetire HOTSWAP_TEARDOWN_FAILED']);
+    await s.settled();
+  });
+
   it('onRetire teardowns of a version whose reload failed run too', async () => {
     await build({ target: source('t1') });
     const s = await load();
@@ -304,6 +326,69 @@ describe('smaller defects', () => {
   });
 });
 
+describe('OnFree waits for the calls that began while the version retired', () => {
+  // Logs when a call of `work` starts and ends, and OnFree.
+  const worker = (label: string): string => `import { definePlugin } from '@hotswap/core/plugin';
+import { log } from 'test-log';
+export default definePlugin({
+  onFree() { log.push('${label} onFree'); },
+  functions: {
+    whoami: () => '${label}',
+    work: async (ms: number) => { log.push('${label} work starts'); await new Promise((r) => setTimeout(r, ms)); log.push('${label} work ends'); return '${label}'; },
+  },
+});`;
+  const before = (first: string, second: string): void => {
+    expect(log).toContain(first);
+    expect(log).toContain(second);
+    expect(log.indexOf(first)).toBeLessThan(log.indexOf(second));
+  };
+
+  it('an invokeEach that reaches a plugin after the swap: its call there ends before that version\'s OnFree', async () => {
+    await build({ a: worker('a1'), b: worker('b1') });
+    const s = await load();
+    const each = s.current.invokeEach('work', 150);
+    await new Promise((r) => setTimeout(r, 30));
+    await build({ a: worker('a2'), b: worker('b2') });
+    await s.reload();
+    expect(await each).toEqual([
+      { plugin: 'a', result: 'a1' },
+      { plugin: 'b', result: 'b1' },
+    ]);
+    await s.settled();
+    before('b1 work starts', 'b1 work ends');
+    before('b1 work ends', 'b1 onFree');
+    before('a1 work ends', 'a1 onFree');
+  });
+
+  it('a call through a generation kept, made during the free delay, ends before OnFree', async () => {
+    await build({ a: worker('a1') });
+    const s = await load({ freeDelay: 100 });
+    const kept = s.current;
+    await build({ a: worker('a2') });
+    await s.reload();
+    await new Promise((r) => setTimeout(r, 30));
+    expect(kept.find('a')?.state).toBe('retiring');
+    expect(await kept.invoke('a', 'work', 250)).toBe('a1');
+    await s.settled();
+    before('a1 work ends', 'a1 onFree');
+  });
+
+  it('a hold taken on a retiring generation keeps its versions from OnFree until released', async () => {
+    await build({ a: worker('a1') });
+    const s = await load({ freeDelay: 50 });
+    const kept = s.current;
+    await build({ a: worker('a2') });
+    await s.reload();
+    const release = kept.hold();
+    await new Promise((r) => setTimeout(r, 150));
+    expect(log).not.toContain('a1 onFree');
+    expect(kept.invoke('a', 'whoami')).toBe('a1');
+    release();
+    await s.settled();
+    expect(log).toContain('a1 onFree');
+  });
+});
+
 describe('synchronous endless loops are interrupted', () => {
   const loops: Array<[string, string, string, string]> = [
     ['top-level code', '', 'while (Date.now() > 0) {}', 'evaluate'],
@@ -392,6 +477,82 @@ describe('in a real host process', () => {
     await new Promise((r) => setTimeout(r, 200));
     expect(await h.get()).toBe('v1');
     expect(h.child.lines.filter((l) => l.startsWith('teardown-failure p 1.0.0 abort'))).toHaveLength(4);
+  });
+
+  it('a listener of a signal derived with AbortSignal.any that throws is reported; the host lives on', async () => {
+    const derived = `onLoad(ctx) {
+      const signal = AbortSignal.any([ctx.signal, AbortSignal.timeout(60_000)]);
+      signal.addEventListener('abort', () => { throw new Error('derived listener broke'); });
+    },`;
+    ws.plugin('p', { 'index.ts': plugin('v1', derived) });
+    await ws.build();
+    const h = await host();
+    ws.plugin('p', { 'index.ts': plugin('v2') });
+    await ws.build();
+    expect(await h.reload()).toMatchObject({ ok: true, generation: 2 });
+    await h.child.waitFor(/^freed p 1\.0\.0$/, 10_000);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(await h.get()).toBe('v2');
+    expect(h.child.lines.filter((l) => l.startsWith('teardown-failure p 1.0.0 abort'))).toHaveLength(1);
+  });
+
+  // Promises the runtime refuses, whose own rejection nobody else would handle.
+  const refused: Array<[string, string, string, string, string]> = [
+    ['an async setup that rejects', '', `setup: async () => { await null; throw new Error('config unreachable'); },`, ErrorCodes.HOOK_FAILED, 'onLoad'],
+    ['an async takeState that rejects', '', `async takeState() { await null; throw new Error('bad old state'); },`, ErrorCodes.HANDOFF_FAILED, 'takeState'],
+    ['an async giveState that rejects', `async giveState() { await null; throw new Error('cannot give'); },`, 'takeState() {},', ErrorCodes.HANDOFF_FAILED, 'giveState'],
+  ];
+  it.each(refused)('%s is refused typed, and its rejection does not end the host', async (_what, first, second, code, stage) => {
+    ws.plugin('p', { 'index.ts': plugin('v1', first) });
+    await ws.build();
+    const h = await host();
+    ws.plugin('p', { 'index.ts': plugin('v2', second) });
+    await ws.build();
+    expect(await h.reload()).toMatchObject({ ok: false, code, plugin: 'p', stage });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(await h.get()).toBe('v1');
+    expect(h.child.process.exitCode).toBeNull();
+  });
+
+  it('a default export that is a rejecting promise is refused typed, and the host lives on', async () => {
+    ws.plugin('p', { 'index.ts': plugin('v1') });
+    await ws.build();
+    const h = await host();
+    ws.plugin('p', { 'index.ts': `export default (async () => { await null; throw new Error('config unreachable'); })();\n` });
+    await ws.build();
+    expect(await h.reload()).toMatchObject({ ok: false, code: ErrorCodes.PLUGIN_INVALID, plugin: 'p', stage: 'evaluate' });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(await h.get()).toBe('v1');
+  });
+
+  // A thrown value whose stack, message or description never returns: reading it must not hang the host.
+  const looping: Array<[string, string]> = [
+    ['a stack getter', `Object.defineProperty(e, 'stack', { get() { for (;;) {} } });`],
+    ['a message getter', `Object.defineProperty(e, 'message', { get() { for (;;) {} } });`],
+    ['a cause getter', `Object.defineProperty(e, 'cause', { get() { for (;;) {} } });`],
+    ['a toString that loops, on a non-error', `throw { toString() { for (;;) {} } };`],
+  ];
+  it.each(looping)('an error with %s that loops, thrown by OnLoad: the reload fails typed and the host keeps answering', async (_what, body) => {
+    ws.plugin('p', { 'index.ts': plugin('v1') });
+    await ws.build();
+    const h = await host();
+    ws.plugin('p', { 'index.ts': plugin('v2', `onLoad() { const e = new Error('x'); ${body} throw e; },`) });
+    await ws.build();
+    expect(await h.reload()).toMatchObject({ ok: false, code: ErrorCodes.HOOK_FAILED, plugin: 'p', stage: 'onLoad' });
+    expect(await h.get()).toBe('v1');
+  });
+
+  it('an error whose stack getter loops, thrown by OnFree and by a teardown, is reported; the host keeps answering', async () => {
+    const bad = `const bad = () => { const e = new Error('x'); Object.defineProperty(e, 'stack', { get() { for (;;) {} } }); return e; };`;
+    ws.plugin('p', { 'index.ts': plugin('v1', 'onLoad(ctx) { ctx.onRetire(() => { throw bad(); }); }, onFree() { throw bad(); },', bad) });
+    await ws.build();
+    const h = await host();
+    ws.plugin('p', { 'index.ts': plugin('v2') });
+    await ws.build();
+    expect(await h.reload()).toMatchObject({ ok: true, generation: 2 });
+    await h.child.waitFor(/^freed p 1\.0\.0$/, 10_000);
+    expect(await h.get()).toBe('v2');
+    expect(h.child.lines.filter((l) => l.startsWith('teardown-failure p 1.0.0 onRetire'))).toHaveLength(1);
   });
 
   const loops: Array<[string, string, string, string]> = [

@@ -1,3 +1,5 @@
+import { types } from 'node:util';
+import { runBounded, TimedOut } from './loader/bounded.js';
 import type { ClusterCanaryStatus, WorkerCanaryReport } from './cluster/canary.js';
 
 /**
@@ -207,16 +209,13 @@ export function isHotswapError(value: unknown): value is AnyHotswapError;
 /** True for an error raised by hotswap with code `code`, narrowed to that code. */
 export function isHotswapError<C extends ErrorCode>(value: unknown, code: C): value is HotswapError<C>;
 export function isHotswapError(value: unknown, code?: string): boolean {
+  // Own data properties only, read without running a getter or a trap: a thrown value a plugin made may loop in
+  // either, and this runs on every failure report. Every HotswapError has its brand and its code as its own.
+  if (typeof value !== 'object' || value === null || types.isProxy(value)) return false;
   try {
-    return (
-      typeof value === 'object' &&
-      value !== null &&
-      (value as Record<symbol, unknown>)[BRAND] === true &&
-      typeof (value as { code?: unknown }).code === 'string' &&
-      (code === undefined || (value as { code?: unknown }).code === code)
-    );
+    const own = ownValue(value, 'code');
+    return ownValue(value, BRAND) === true && typeof own === 'string' && (code === undefined || own === code);
   } catch {
-    // A Proxy whose traps throw, or a getter that throws: not ours.
     return false;
   }
 }
@@ -226,6 +225,45 @@ export function isHotswapError(value: unknown, code?: string): boolean {
  * plugin may throw a Proxy, or an Error whose `message` getter throws.
  */
 export function describe(error: unknown): string {
+  if ((typeof error !== 'object' && typeof error !== 'function') || error === null) return describeAnyhow(error);
+  const own = ownMessage(error);
+  if (own !== undefined) return own;
+  // Anything else may run plugin code (a getter, a trap, toString): within a time limit, so a loop there
+  // cannot hang the host that is reporting it.
+  try {
+    return runBounded(() => describeAnyhow(error), DESCRIBE_LIMIT_MS);
+  } catch (failure) {
+    if (failure instanceof TimedOut) return `a thrown ${typeof error} whose description ran for more than ${DESCRIBE_LIMIT_MS} ms`;
+    return `a thrown ${typeof error} that cannot be described`;
+  }
+}
+
+/** How long reading a thrown value's message may run plugin code (its getters, traps, toString). */
+const DESCRIBE_LIMIT_MS = 100;
+
+/** The message of an Error, read without running any of its code: an own data property, not a getter or a trap. */
+function ownMessage(error: unknown): string | undefined {
+  if (!isPlainError(error)) return undefined;
+  const message = ownValue(error, 'message');
+  return typeof message === 'string' ? message : undefined;
+}
+
+/**
+ * A real Error (made by an Error constructor, a subclass's included) that is
+ * not a Proxy: telling costs no plugin code, where `instanceof` would walk a
+ * prototype chain a plugin may have made of proxies.
+ */
+export function isPlainError(value: unknown): value is Error {
+  return types.isNativeError(value) && !types.isProxy(value);
+}
+
+/** An own data property of a plain object, read without running a getter; undefined for an accessor. */
+export function ownValue(target: object, key: PropertyKey): unknown {
+  const descriptor = Object.getOwnPropertyDescriptor(target, key);
+  return descriptor !== undefined && 'value' in descriptor ? descriptor.value : undefined;
+}
+
+function describeAnyhow(error: unknown): string {
   try {
     if (error instanceof Error) {
       const message: unknown = error.message;

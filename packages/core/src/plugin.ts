@@ -197,6 +197,7 @@ export function definePlugin(definition: PluginHooks & { functions?: object; set
         throw new TypeError(`setup() must return an object of functions, got ${made === null ? 'null' : Array.isArray(made) ? 'an array' : typeof made}`);
       }
       if (typeof (made as { then?: unknown }).then === 'function') {
+        quiet(made as PromiseLike<unknown>);
         throw new TypeError('setup() returned a promise: it must return the functions at once; do async work in onLoad, and have the functions use its results');
       }
       for (const [name, fn] of Object.entries(made)) {
@@ -209,6 +210,20 @@ export function definePlugin(definition: PluginHooks & { functions?: object; set
 }
 
 /**
+ * Marks a promise the runtime refuses (an `async setup`, `giveState` or
+ * `takeState`, a promise of a definition) as handled: the refusal is the
+ * error reported, and the promise's own rejection, were it left unhandled,
+ * would end the host.
+ */
+export function quiet(value: PromiseLike<unknown>): void {
+  try {
+    value.then(undefined, () => undefined);
+  } catch {
+    // A thenable whose then throws has no rejection to leave unhandled.
+  }
+}
+
+/**
  * Checks that a value has the shape of a {@link PluginDefinition} and returns
  * a description of the first problem, or undefined when there is none.
  */
@@ -217,6 +232,7 @@ export function validateDefinition(value: unknown): string | undefined {
     return `the entry module's default export must be an object made by definePlugin(), got ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`;
   }
   if (typeof (value as { then?: unknown }).then === 'function') {
+    quiet(value as PromiseLike<unknown>);
     return "the entry module's default export is a promise: export the definition itself, `export default definePlugin({ ... })`, and do async work in onLoad";
   }
   const proto: unknown = Object.getPrototypeOf(value);

@@ -84,10 +84,15 @@ export class Retirement {
       timer = setTimeout(() => resolve('timeout'), timing.maxFreeWait);
       timer.unref();
     });
-    const [, outcome] = await Promise.all([
+    let [, outcome] = await Promise.all([
       this.#delay(timing.freeDelay),
       Promise.race([drained.then(() => 'drained' as const), outOfTime]),
     ]);
+    // A call that began after the versions first drained (through a generation kept, an invokeEach walking
+    // through the swap, a hold taken late) holds OnFree back too, within the same maxFreeWait.
+    for (let busy = versions.filter((v) => v.inflight > 0); outcome === 'drained' && busy.length > 0; busy = versions.filter((v) => v.inflight > 0)) {
+      outcome = await Promise.race([Promise.all(busy.map((v) => v.drained())).then(() => 'drained' as const), outOfTime]);
+    }
     clearTimeout(timer);
     if (outcome === 'timeout') {
       for (const version of versions) if (version.inflight > 0) this.#listener.stuck(version, version.inflight);

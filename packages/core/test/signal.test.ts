@@ -122,16 +122,37 @@ describe('guarded abort signal', () => {
     expect(runs).toBe(1);
   });
 
-  it('says whether a plugin listens at all, and passes other event types through', () => {
+  it('says whether aborting may run plugin code: not until the plugin takes its signal', () => {
     const { version } = guarded();
     expect(version.hasAbortListeners).toBe(false);
     const other: string[] = [];
     version.signal.addEventListener('custom', (e) => other.push(e.type));
-    expect(version.hasAbortListeners).toBe(false);
     version.signal.dispatchEvent(new Event('custom'));
     expect(other).toEqual(['custom']);
-    version.signal.addEventListener('abort', () => {});
+    // Taken: a signal derived from it with AbortSignal.any may carry listeners no count of ours sees.
     expect(version.hasAbortListeners).toBe(true);
+  });
+
+  it('reports what a listener of a signal derived with AbortSignal.any throws, instead of letting Node rethrow it', async () => {
+    const { version, reported } = guarded();
+    const derived = AbortSignal.any([version.signal, AbortSignal.timeout(60_000)]);
+    derived.addEventListener('abort', () => {
+      throw new Error('derived listener broke');
+    });
+    const uncaught: unknown[] = [];
+    const onUncaught = (error: unknown): void => void uncaught.push(error);
+    process.on('uncaughtException', onUncaught);
+    try {
+      version.abort('retired');
+      await settle();
+    } finally {
+      process.off('uncaughtException', onUncaught);
+    }
+    expect(derived.aborted).toBe(true);
+    expect(uncaught).toEqual([]);
+    expect(reported.map(([stage, error]) => `${stage} ${(error as Error).message}`)).toEqual(['abort derived listener broke']);
+    // The capture is given back: the host's own uncaught exceptions are its own again.
+    expect(process.hasUncaughtExceptionCaptureCallback()).toBe(false);
   });
 
   it('swallows a failing reporter too', async () => {

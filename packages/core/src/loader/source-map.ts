@@ -1,5 +1,8 @@
 import { SourceMap, type SourceMapPayload } from 'node:module';
 import { dirname, isAbsolute, resolve } from 'node:path';
+import { types } from 'node:util';
+import { isPlainError, ownValue } from '../errors.js';
+import { runBounded } from './bounded.js';
 
 // Node does not apply source maps to code compiled with vm.compileFunction,
 // even under --enable-source-maps, so stacks that pass through the framework
@@ -95,29 +98,65 @@ export function mapStack(stack: string): string {
  */
 export function mapErrorStack(error: unknown): SourcePosition | undefined {
   try {
-    return mapChain(error);
+    // V8 formats a stack when it is first read, and formatting may run plugin code (getters of the message and
+    // the name, Error.prepareStackTrace): then within a time limit, so a loop there cannot hang the host.
+    return formatsWithoutCode(error) ? mapChain(error) : runBounded(() => mapChain(error), MAP_LIMIT_MS);
   } catch {
-    // A hostile value (a Proxy, a throwing getter) keeps its stack as it is.
+    // A hostile value (a Proxy, a throwing or endless getter) keeps its stack as it is.
     return undefined;
   }
 }
 
+/** How long reading and mapping one error's stack may take. */
+const MAP_LIMIT_MS = 100;
+
+/**
+ * Whether formatting the stacks of `error` and its causes runs no
+ * JavaScript: no `Error.prepareStackTrace`, and a name and a message that
+ * are plain values all along their prototype chains. The common case, a
+ * plugin's call that throws an Error, then costs no bounded run.
+ */
+function formatsWithoutCode(error: unknown): boolean {
+  if (Object.getOwnPropertyDescriptor(Error, 'prepareStackTrace')?.value !== undefined || hasAccessor(Error, 'prepareStackTrace')) return false;
+  for (let e = error, depth = 0; isPlainError(e) && depth < 8; e = ownValue(e, 'cause'), depth++) {
+    if (!isPlainProperty(e, 'name') || !isPlainProperty(e, 'message')) return false;
+  }
+  return true;
+}
+
+function hasAccessor(target: object, key: string): boolean {
+  const descriptor = Object.getOwnPropertyDescriptor(target, key);
+  return descriptor !== undefined && !('value' in descriptor);
+}
+
+/** Whether reading `key` of `target` reaches a data property (or none) through no getter and no proxy. */
+function isPlainProperty(target: object, key: string): boolean {
+  for (let at: object | null = target; at !== null; at = Object.getPrototypeOf(at) as object | null) {
+    if (types.isProxy(at)) return false;
+    const descriptor = Object.getOwnPropertyDescriptor(at, key);
+    if (descriptor !== undefined) return 'value' in descriptor;
+  }
+  return true;
+}
+
+// Reads only own data properties of real errors: no getter or trap of the plugin's is called (though V8's
+// formatting of a stack on its first read may run plugin code, hence the bound above).
 function mapChain(error: unknown): SourcePosition | undefined {
   let first: SourcePosition | undefined;
-  for (let e = error, depth = 0; e instanceof Error && depth < 8; e = e.cause, depth++) {
-    const done = (e as unknown as Record<symbol, SourcePosition | null | undefined>)[MAPPED];
+  for (let e = error, depth = 0; isPlainError(e) && depth < 8; e = ownValue(e, 'cause'), depth++) {
+    const done = ownValue(e, MAPPED) as SourcePosition | null | undefined;
     if (done !== undefined) {
       first ??= done ?? undefined;
       continue;
     }
-    const stack = e.stack;
+    const stack = ownValue(e, 'stack');
     if (typeof stack !== 'string') continue;
     FRAME.lastIndex = 0;
     const match = FRAME.exec(stack);
     const position = match === null ? undefined : originalPosition(match[1]!, Number(match[2]), Number(match[3]));
     first ??= position;
     try {
-      e.stack = mapStack(stack);
+      Object.defineProperty(e, 'stack', { value: mapStack(stack) });
       Object.defineProperty(e, MAPPED, { value: position ?? null });
     } catch {
       // A frozen error keeps its stack as it is.

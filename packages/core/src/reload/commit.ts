@@ -3,7 +3,7 @@ import { isPromiseLike } from '../hooks.js';
 import { endPiece, runBounded, sharedLimit, START_SHARE, TimedOut } from '../loader/bounded.js';
 import { mapErrorStack } from '../loader/source-map.js';
 import type { Generation } from '../generation.js';
-import type { HostTypes } from '../plugin.js';
+import { quiet, type HostTypes } from '../plugin.js';
 import type { PluginVersion } from '../version/version.js';
 
 /** A version that takes over the state of the one it replaces. */
@@ -85,6 +85,12 @@ function handoffFailed({ handoff: { from, to }, stage, cause }: HandoffFailure):
   );
 }
 
+/** A handoff hook returned a promise: refused, and its rejection, if any, left handled. */
+function refuse(value: PromiseLike<unknown>, hook: 'giveState' | 'takeState'): never {
+  quiet(value);
+  throw new Error(`${hook} returned a promise; it must be synchronous`);
+}
+
 // Each hook limited to `limit` of its own: one that returns past it times out as if stopped (`endPiece`).
 function handOver(handoff: Handoff, limit: number | false, at: (stage: 'giveState' | 'takeState') => void): void {
   const { from, to } = handoff;
@@ -94,7 +100,7 @@ function handOver(handoff: Handoff, limit: number | false, at: (stage: 'giveStat
   let started = performance.now();
   try {
     state = give === undefined ? undefined : give(from.context);
-    if (isPromiseLike(state)) throw new Error('giveState returned a promise; it must be synchronous');
+    if (isPromiseLike(state)) refuse(state, 'giveState');
   } catch (error) {
     throw new HandoffFailure(handoff, 'giveState', error);
   }
@@ -103,7 +109,7 @@ function handOver(handoff: Handoff, limit: number | false, at: (stage: 'giveStat
   started = performance.now();
   try {
     const result: unknown = to.definition.takeState!({ state, version: from.version, buildStamp: from.buildStamp }, to.context);
-    if (isPromiseLike(result)) throw new Error('takeState returned a promise; it must be synchronous');
+    if (isPromiseLike(result)) refuse(result, 'takeState');
   } catch (error) {
     throw new HandoffFailure(handoff, 'takeState', error);
   }

@@ -11,16 +11,14 @@ type RemoveOptions = Parameters<AbortSignal['removeEventListener']>[2];
  * (or returns a rejected promise) is reported to `report` instead of being
  * rethrown by Node on `process.nextTick`, which would kill the host. Covers
  * `addEventListener`, `removeEventListener` and `onabort` on this instance;
- * `listeners()` says how many a plugin added, so an abort with none costs
- * nothing.
+ * for the listeners of signals derived from it, see {@link abortContained}.
  */
-export function guardSignal(signal: AbortSignal, report: ListenerFailure): { listeners(): number } {
+export function guardSignal(signal: AbortSignal, report: ListenerFailure): void {
   const wrapped = new WeakMap<Listener, Guarded>();
   const add = (type: string, listener: Listener, options?: AddOptions): void =>
     EventTarget.prototype.addEventListener.call(signal, type, listener as Guarded, options);
   const remove = (type: string, listener: Listener | Guarded, options?: RemoveOptions): void =>
     EventTarget.prototype.removeEventListener.call(signal, type, listener as Guarded, options);
-  let count = 0;
   const guard = (listener: Listener): Guarded =>
     function (this: unknown, event: Event): void {
       try {
@@ -42,7 +40,6 @@ export function guardSignal(signal: AbortSignal, report: ListenerFailure): { lis
     addEventListener: {
       value(type: string, listener: Listener | null, options?: AddOptions): void {
         if (listener === null) return;
-        if (type === 'abort') count++;
         add(type, type === 'abort' ? wrap(listener) : listener, options);
       },
     },
@@ -62,13 +59,9 @@ export function guardSignal(signal: AbortSignal, report: ListenerFailure): { lis
       if (guardedHandler !== null) remove('abort', guardedHandler);
       handler = typeof value === 'function' ? (value as (this: AbortSignal, event: Event) => unknown) : null;
       guardedHandler = handler === null ? null : guard(handler);
-      if (guardedHandler !== null) {
-        count++;
-        add('abort', guardedHandler);
-      }
+      if (guardedHandler !== null) add('abort', guardedHandler);
     },
   });
-  return { listeners: () => count };
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
@@ -77,4 +70,44 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
   } catch {
     return false;
   }
+}
+
+/** Where the listeners' errors of the abort running now go (see {@link abortContained}). */
+let capturing: ListenerFailure | undefined;
+
+/**
+ * Aborts `controller`, reporting what the listeners Node runs outside the
+ * guard throw: those of signals derived from this one with
+ * `AbortSignal.any`, whose errors Node rethrows on `process.nextTick`. For
+ * exactly the ticks queued during the abort, an uncaught exception goes to
+ * `report` (Node's capture callback, unless the host has one of its own);
+ * a tick before or after it is untouched.
+ */
+export function abortContained(controller: AbortController, reason: Error, report: ListenerFailure): void {
+  if (process.hasUncaughtExceptionCaptureCallback()) {
+    controller.abort(reason);
+    return;
+  }
+  process.nextTick(arm, report);
+  try {
+    controller.abort(reason);
+  } finally {
+    process.nextTick(disarm, report);
+  }
+}
+
+function arm(report: ListenerFailure): void {
+  if (process.hasUncaughtExceptionCaptureCallback()) return;
+  capturing = report;
+  process.setUncaughtExceptionCaptureCallback(captured);
+}
+
+function disarm(report: ListenerFailure): void {
+  if (capturing !== report) return;
+  capturing = undefined;
+  process.setUncaughtExceptionCaptureCallback(null);
+}
+
+function captured(error: unknown): void {
+  capturing?.(error);
 }

@@ -6,7 +6,7 @@ import type { Vault } from '../vault.js';
 import { Binding, callWith, functionOf, liveCall, mapped, withThis, type Callable } from './calls.js';
 import { VersionContext } from './context.js';
 import { Lifecycle, type VersionState } from './lifecycle.js';
-import { guardSignal } from './signal.js';
+import { abortContained, guardSignal } from './signal.js';
 
 export type { VersionState } from './lifecycle.js';
 export type { PluginInfo, TeardownStage, VersionInit } from './info.js';
@@ -46,11 +46,12 @@ export class PluginVersion implements PluginInfo {
    * version, which a reload of a thousand plugins pays a thousand times.
    */
   #controller: AbortController | undefined;
-  #abortListeners: { listeners(): number } | undefined;
   /** Why the version was aborted, once it was. */
   #abortReason: string | undefined;
   readonly #functions: Record<string, Callable> | undefined;
   readonly #teardowns: Array<() => unknown> = [];
+  /** Whether the teardowns registered so far have been taken to run (the version retired or was discarded). */
+  #tornDown = false;
   readonly #releaseSourceMap: () => void;
   readonly #onTeardownFailure: VersionInit['onTeardownFailure'];
   #onDrained: (() => void) | undefined;
@@ -110,16 +111,20 @@ export class PluginVersion implements PluginInfo {
     if (this.#controller === undefined) {
       const controller = new AbortController();
       this.#controller = controller;
-      this.#abortListeners = guardSignal(controller.signal, (error) => this.#teardownFailed('abort', error));
+      guardSignal(controller.signal, (error) => this.#teardownFailed('abort', error));
       // Asked for after the abort: it is aborted already, with the same reason.
       if (this.#abortReason !== undefined) controller.abort(new Error(this.#abortReason));
     }
     return this.#controller.signal;
   }
 
-  /** Whether aborting this version's signal runs any plugin code. */
+  /**
+   * Whether aborting this version's signal may run plugin code: the plugin
+   * took its signal, and may have listeners on it or on a signal derived
+   * from it (`AbortSignal.any`), which no count of ours sees.
+   */
   get hasAbortListeners(): boolean {
-    return (this.#abortListeners?.listeners() ?? 0) > 0;
+    return this.#controller !== undefined;
   }
 
   /** Joins the vault of a generation being built, or goes back to the serving one's on rollback. */
@@ -156,7 +161,7 @@ export class PluginVersion implements PluginInfo {
   abort(reason: string): void {
     if (this.#abortReason !== undefined) return;
     this.#abortReason = reason;
-    this.#controller?.abort(new Error(reason));
+    if (this.#controller !== undefined) abortContained(this.#controller, new Error(reason), (error) => this.#teardownFailed('abort', error));
   }
 
   /** Registers a teardown to run when the version retires or is discarded (`ctx.onRetire`). */
@@ -166,12 +171,31 @@ export class PluginVersion implements PluginInfo {
         plugin: this.name,
       });
     }
+    if (this.#tornDown) {
+      this.#tearDownLate(teardown);
+      return;
+    }
     this.#teardowns.push(teardown);
   }
 
   /** The registered teardowns, last registered first, each to run once; the list is emptied. */
   takeTeardowns(): Array<() => unknown> {
+    this.#tornDown = true;
     return this.#teardowns.splice(0).reverse();
+  }
+
+  // A teardown registered once the version's teardowns have run (a resource opened late, after an await or in
+  // a timer): it runs at once, inside the plugin's own call to onRetire, and what it throws or rejects with is
+  // reported like any teardown's failure.
+  #tearDownLate(teardown: () => unknown): void {
+    try {
+      const result: unknown = teardown();
+      if (typeof (result as { then?: unknown } | null)?.then === 'function') {
+        (result as PromiseLike<unknown>).then(undefined, (error: unknown) => this.#teardownFailed('onRetire', error));
+      }
+    } catch (error) {
+      this.#teardownFailed('onRetire', error);
+    }
   }
 
   /** Reports a failed teardown piece; never throws. */
