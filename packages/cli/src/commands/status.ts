@@ -1,9 +1,9 @@
-import { checkPidFile, isHotswapError, type SwapperStatus } from '@hotswap/core';
+import { checkPidFile, isHotswapError } from '@hotswap/core';
 import type { Command } from 'commander';
 import { CliError, UsageError } from '../errors.js';
 import type { Io } from '../output.js';
 import { adminUrl, callAdmin, refused, timeoutOf, tokenOf } from './admin-client.js';
-import { statusTable } from './status-table.js';
+import { statusText } from './status-table.js';
 
 interface StatusFlags {
   url?: string;
@@ -17,7 +17,7 @@ interface StatusFlags {
 export function registerStatus(program: Command, io: Io): void {
   program
     .command('status')
-    .description("Show a running host's plugins, versions and recent reloads, from its admin endpoint (--url, or the address in its pid file).")
+    .description("Show a running host's plugins, versions and recent reloads (or a cluster coordinator's release, workers and canary), from its admin endpoint (--url, or the address in its pid file).")
     .option('--url <url>', "the host's admin endpoint (serveAdmin's url, or where createAdminHandler is mounted)")
     .option('--pid-file <file>', 'the pid file the host wrote with reloadOnSignal({ pidFile, admin })')
     .option('--token <token>', 'the bearer token (default: $HOTSWAP_ADMIN_TOKEN)')
@@ -31,10 +31,11 @@ export function registerStatus(program: Command, io: Io): void {
       if ((flags.pidFile === undefined) === (flags.url === undefined)) throw new UsageError('give either --url or --pid-file.');
       const token = tokenOf(flags);
       const base = flags.url ?? adminOfPidFile(flags.pidFile!);
-      const answer = await callAdmin<{ status: SwapperStatus }>(adminUrl(base, '/status'), token, {}, timeoutOf(flags));
+      // A swapper's status or a cluster coordinator's (serveAdmin serves either), or a shape of another version: checked before it is shown.
+      const answer = await callAdmin<{ status: unknown }>(adminUrl(base, '/status'), token, {}, timeoutOf(flags));
       const { status } = answer.body;
       if (answer.body.ok !== true || status === undefined) throw refused(answer);
-      io.out.write(flags.json === true ? `${JSON.stringify(status, null, 2)}\n` : statusTable(status, io.color));
+      io.out.write(flags.json === true ? `${JSON.stringify(status, null, 2)}\n` : statusText(status, io.color));
     });
 }
 

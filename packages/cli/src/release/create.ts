@@ -1,5 +1,5 @@
 import { createHash, type KeyObject } from 'node:crypto';
-import { chmod, copyFile, link, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, link, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import {
   ARTIFACT_SUFFIX,
@@ -14,6 +14,7 @@ import {
 import { signer } from '../build/package.js';
 import { CliError, CliErrorCodes } from '../errors.js';
 import { currentId, FILE_MODE, makeDir, newReleaseId, objectPath, objectsDir, releaseDir, releasesDir, switchCurrent, tempBeside } from './layout.js';
+import { readRegularFile } from './regular-file.js';
 
 /** What {@link createRelease} makes a release of, and where. */
 export interface CreateReleaseOptions {
@@ -54,7 +55,9 @@ interface Input {
  * `<root>/releases/<id>` whole, so a reader never sees a release half-made.
  * The release records the active one as its `previous`. With `activate`,
  * `current` is switched to it. Throws `HOTSWAP_CLI_RELEASE_EMPTY` for a
- * directory without artifacts, and the artifact's own error for an invalid one.
+ * directory without artifacts, `HOTSWAP_ARTIFACT_NOT_A_FILE` for an entry
+ * named like one that is not a regular file (a directory, a FIFO: refused
+ * unopened), and the artifact's own error for an invalid one.
  */
 export async function createRelease(options: CreateReleaseOptions): Promise<CreatedRelease> {
   const { root } = options;
@@ -99,7 +102,7 @@ async function readInputs(from: string): Promise<Input[]> {
   const inputs: Input[] = [];
   for (const file of names) {
     const path = join(from, file);
-    const text = await readFile(path, 'utf8');
+    const text = await readArtifact(path, from);
     const artifact = decodeArtifact(text, path);
     const { name, version } = artifact.manifest;
     if (`${name}${ARTIFACT_SUFFIX}` !== file) {
@@ -114,10 +117,38 @@ async function readInputs(from: string): Promise<Input[]> {
   return inputs;
 }
 
+/**
+ * The text of artifact `path` of directory `from`, read only if it is a
+ * regular file (or a link to one), as a host reads it: anything else is
+ * refused unopened with `HOTSWAP_ARTIFACT_NOT_A_FILE`, so a FIFO never
+ * blocks the command; a file that cannot be read is `HOTSWAP_CLI_UNREADABLE`.
+ */
+async function readArtifact(path: string, from: string): Promise<string> {
+  const read = await readRegularFile(path).catch((error: unknown) => {
+    throw new CliError(
+      `cannot read the artifact ${path} (${(error as NodeJS.ErrnoException).code ?? String(error)}), so no release was made. Make it readable, or remove it from ${from}.`,
+      CliErrorCodes.UNREADABLE,
+    );
+  });
+  if ('kind' in read) {
+    throw new HotswapError(
+      ErrorCodes.ARTIFACT_NOT_A_FILE,
+      `${path} is ${read.kind}, not a regular file, so it cannot be an artifact (a host refuses it too) and no release was made. ` +
+        `Remove it from ${from}, or give it a name that does not end in ${ARTIFACT_SUFFIX}; then make the release again.`,
+      { stage: 'scan' },
+    );
+  }
+  return read.bytes.toString('utf8');
+}
+
 /** Puts an artifact in the store unless an intact copy is there; true when it was there already. */
 async function storeObject(root: string, input: Input): Promise<boolean> {
   const path = objectPath(root, input.plugin.digest);
-  const existing = await readFile(path).catch(() => undefined);
+  // Not a regular file (a FIFO, say), or unreadable: not an intact copy, so it is written again, never waited on.
+  const existing = await readRegularFile(path).then(
+    (read) => ('bytes' in read ? read.bytes : undefined),
+    () => undefined,
+  );
   if (existing !== undefined && createHash('sha256').update(existing).digest('hex') === input.plugin.digest) return true;
   const temp = tempBeside(objectsDir(root), basename(path));
   try {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, lstat, mkdir, readlink, rename, rm, symlink } from 'node:fs/promises';
+import { chmod, lstat, mkdir, realpath, rename, rm, symlink } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { CURRENT_LINK, RELEASE_ID_PATTERN, RELEASES_DIR, resolveRelease, type ResolvedRelease } from '@hotswap/core';
 import { CliError, CliErrorCodes } from '../errors.js';
@@ -60,14 +60,30 @@ export async function findRelease(root: string, id: string): Promise<ResolvedRel
   return release;
 }
 
-/** The id of the active release (the target of `<root>/current`), or `undefined` when none is active. */
+/**
+ * The id of the active release, or `undefined` when none is active (no
+ * `<root>/current`, or a link that leads nowhere). `current` is resolved as
+ * a host resolves it (`resolveRelease`: realpath, through every link on the
+ * way), so `current -> live -> releases/<id>` names `<id>`, the release the
+ * host serves, and not the name of the first link's target.
+ */
 export async function currentId(root: string): Promise<string | undefined> {
+  const link = join(root, CURRENT_LINK);
+  const info = await lstat(link).catch((error: unknown) => {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  });
+  if (info === undefined) return undefined;
+  if (!info.isSymbolicLink()) throw new CliError(`${link} is not a symbolic link; move it away, then activate a release.`);
   try {
-    return basename(await readlink(join(root, CURRENT_LINK)));
+    return basename(await realpath(link));
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return undefined;
-    if (code === 'EINVAL') throw new CliError(`${join(root, CURRENT_LINK)} is not a symbolic link; move it away, then activate a release.`);
+    // A host refuses it too (HOTSWAP_RELEASE_INVALID): no release is active.
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    if (code === 'ELOOP') {
+      throw new CliError(`${link} leads round in a loop of symbolic links, so no release can be told active. Activate one: \`hotswap release activate <id> --root ${root}\`.`);
+    }
     throw error;
   }
 }

@@ -52,7 +52,8 @@ export async function readReleases(root: string): Promise<{ entries: ReleaseEntr
  */
 export async function activateRelease(root: string, id: string): Promise<{ id: string; was: string | undefined }> {
   await findRelease(root, id);
-  const was = await currentId(root);
+  // Only for the message: a `current` that names no release (a loop of links, say) is what activating repairs.
+  const was = await currentId(root).catch(() => undefined);
   await switchCurrent(root, id);
   return { id, was };
 }
