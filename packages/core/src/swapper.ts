@@ -224,9 +224,22 @@ export class Swapper<T extends HostTypes = HostTypes> extends SafeEmitter<Swappe
    * reload cannot be prepared.
    */
   prepare(options: PrepareOptions<T> = {}): Promise<PreparedReload> {
+    return this.prepareFrom(undefined, options);
+  }
+
+  /**
+   * `prepare()` of a cluster transaction: the swapper reads `dir` from the
+   * moment the prepared reload starts, at the head of the queue, so a reload
+   * queued before it still reads the directory it was asked of. One that is
+   * no longer `wanted` when its turn comes (the cluster aborted meanwhile)
+   * does not start: it rejects with `HOTSWAP_RELOAD_ABORTED`. @internal
+   */
+  prepareFrom(dir: string | undefined, options: PrepareOptions<T> = {}, wanted: () => boolean = () => true): Promise<PreparedReload> {
     return new Promise<PreparedReload>((resolve, reject) => {
       const timeout = timeoutOf(options.timeoutMs, this.#settings.prepareTimeout);
       this.#enqueue(async () => {
+        if (!wanted()) throw notWanted();
+        if (dir !== undefined) this.resetPluginDir(dir);
         const prepared = await this.#prepare(this.#reloadData(options), options, timeout);
         resolve(prepared);
         // The queue stays taken until the prepared reload is decided.
@@ -259,13 +272,15 @@ export class Swapper<T extends HostTypes = HostTypes> extends SafeEmitter<Swappe
    * transaction (`joinCluster`): its `commit()` starts the canary with no
    * judge of its own, since the coordinator judges every worker's counts
    * together and decides for all. The queue stays taken until the canary is
-   * decided. @internal
+   * decided. With `dir` and `wanted`, as `prepareFrom`. @internal
    */
-  prepareCanary(options: CanarySplit & PrepareOptions<T>): Promise<PreparedCanary<T>> {
+  prepareCanary(options: CanarySplit & PrepareOptions<T>, dir?: string, wanted: () => boolean = () => true): Promise<PreparedCanary<T>> {
     return new Promise<PreparedCanary<T>>((resolve, reject) => {
       checkSplit(options);
       const timeout = timeoutOf(options.timeoutMs, this.#settings.prepareTimeout);
       this.#enqueue(async () => {
+        if (!wanted()) throw notWanted();
+        if (dir !== undefined) this.resetPluginDir(dir);
         const data = this.#reloadData(options);
         const held = await holdCanary(this.#canaryHost, await this.#stage(data, options), data, options, timeout);
         this.#track(held.prepared);
@@ -483,4 +498,9 @@ export class Swapper<T extends HostTypes = HostTypes> extends SafeEmitter<Swappe
   #timing(): { freeDelay: number; maxFreeWait: number } {
     return { freeDelay: this.#settings.freeDelay, maxFreeWait: this.#settings.maxFreeWait };
   }
+}
+
+/** A cluster's prepared reload whose turn came after the cluster gave it up. */
+function notWanted(): HotswapError {
+  return new HotswapError(ErrorCodes.RELOAD_ABORTED, 'the cluster reload was aborted before this worker began to prepare it; nothing was read or run.', { reason: 'aborted' });
 }

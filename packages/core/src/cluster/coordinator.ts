@@ -288,6 +288,8 @@ export class Coordinator {
     } else if (message.type === 'join-failed') {
       this.#joins.get(worker)?.done();
       this.#log.error({ stage: 'join', worker, release: message.release, code: message.error.code }, `worker ${worker} could not load release ${message.release}: ${message.error.message}`);
+    } else if (message.type === 'leave') {
+      this.#left(worker);
     } else if (message.type === 'canary-counts' || message.type === 'canary-decided') {
       this.#canary?.handle(worker, message);
     } else {
@@ -315,6 +317,11 @@ export class Coordinator {
 
   #exited(worker: number): void {
     this.#gone.add(worker);
+    this.#left(worker);
+  }
+
+  /** The worker takes no part any more (it exited, or stopped): no reload waits for it; one under way counts it gone. */
+  #left(worker: number): void {
     this.#members.delete(worker);
     this.#joins.get(worker)?.done();
     this.#txn?.exited(worker);

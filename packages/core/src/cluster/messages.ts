@@ -25,6 +25,8 @@ export type WorkerMessage =
   | { tag: typeof CLUSTER_TAG; type: 'committed'; txn: number; generation: number; at: number }
   | { tag: typeof CLUSTER_TAG; type: 'commit-failed'; txn: number; error: WireError }
   | { tag: typeof CLUSTER_TAG; type: 'aborted'; txn: number }
+  /** The worker stops taking part (`participant.stop()`): no cluster reload waits for it any more. */
+  | { tag: typeof CLUSTER_TAG; type: 'leave' }
   /** A cluster canary's counts in this worker since it started, sent every `reportMs`, and once more before its verdict. */
   | { tag: typeof CLUSTER_TAG; type: 'canary-counts'; txn: number; canary: MeterCounts; baseline: MeterCounts }
   /** This worker's canary is decided: on the coordinator's word, or by its own swapper's `close()`. */

@@ -1,4 +1,4 @@
-import { ErrorCodes, HotswapError } from '../errors.js';
+import { ErrorCodes, HotswapError, isHotswapError } from '../errors.js';
 import type { HostTypes } from '../plugin.js';
 import type { LoadArgs, PreparedReload, Swapper } from '../swapper.js';
 import type { CanaryRun } from '../canary/run.js';
@@ -11,13 +11,19 @@ import type { JoinOptions, ReleaseRef } from './types.js';
 export interface Participant {
   /** The release this worker serves. */
   readonly release: ReleaseRef;
-  /** Stops taking part: cluster reloads no longer reach this worker's swapper. */
+  /**
+   * Stops taking part: the coordinator is told, so no cluster reload waits
+   * for this worker any more (one under way when it stops counts it gone),
+   * and cluster reloads no longer reach its swapper.
+   */
   stop(): void;
 }
 
 /** One transaction as this worker sees it. */
 interface Entry {
   release: ReleaseRef;
+  /** Whether the coordinator asked for a rollback (an older release). */
+  rollback: boolean;
   prepared?: PreparedReload;
   /** A cluster canary: how it splits, and how often its counts are reported. */
   canary?: WireCanary;
@@ -74,8 +80,11 @@ export async function joinCluster<T extends HostTypes>(swapper: Swapper<T>, opti
   };
   const hold = (entry: Entry, rollback: boolean, timeout: number): Promise<PreparedReload> => {
     const canary = entry.canary;
-    if (canary === undefined) return swapper.prepare({ timeoutMs: timeout, rollback });
-    return swapper.prepareCanary({ timeoutMs: timeout, rollback, weight: canary.weight, by: canary.by ?? 'random' }).then((held) => {
+    // The swapper reads the release from when this reload starts: a local reload queued before it reads the committed one.
+    // One aborted while it waited its turn never starts.
+    const wanted = (): boolean => entry.abortAsked !== true;
+    if (canary === undefined) return swapper.prepareFrom(entry.release.dir, { timeoutMs: timeout, rollback }, wanted);
+    return swapper.prepareCanary({ timeoutMs: timeout, rollback, weight: canary.weight, by: canary.by ?? 'random' }, entry.release.dir, wanted).then((held) => {
       entry.held = held;
       return held.prepared;
     });
@@ -100,7 +109,6 @@ export async function joinCluster<T extends HostTypes>(swapper: Swapper<T>, opti
   };
   const prepare = (txn: number, entry: Entry, rollback: boolean, timeout: number): void => {
     pointing = entry;
-    swapper.resetPluginDir(entry.release.dir);
     hold(entry, rollback, timeout).then(
       (prepared) => {
         entry.prepared = prepared;
@@ -137,8 +145,29 @@ export async function joinCluster<T extends HostTypes>(swapper: Swapper<T>, opti
       send({ tag: CLUSTER_TAG, type: 'committed', txn, generation: details.generation, at });
       if (run !== undefined && entry.canary !== undefined) watch(txn, entry, run, entry.canary.reportMs);
     } catch (error) {
-      restore(entry);
-      send({ tag: CLUSTER_TAG, type: 'commit-failed', txn, error: wireError(error) });
+      // A commit that failed on its own (a handoff threw) is reported as such; only a prepared reload that had
+      // already ended (aborted itself when its time ran out) is caught up with.
+      if (entry.canary !== undefined || !isHotswapError(error, ErrorCodes.RELOAD_ABORTED)) {
+        restore(entry);
+        send({ tag: CLUSTER_TAG, type: 'commit-failed', txn, error: wireError(error) });
+        return;
+      }
+      // The cluster has committed this release: a worker whose prepared reload ended before the commit reached
+      // it (its time ran out while its event loop was blocked) catches up with a reload of its own, so that it
+      // serves the release every other worker serves.
+      void catchUp(txn, entry, error);
+    }
+  };
+  const catchUp = async (txn: number, entry: Entry, cause: unknown): Promise<void> => {
+    try {
+      const details = await swapper.prepareFrom(entry.release.dir, { rollback: entry.rollback }).then((prepared) => prepared.commit());
+      release = entry.release;
+      committedDir = entry.release.dir;
+      ended(entry);
+      send({ tag: CLUSTER_TAG, type: 'committed', txn, generation: details.generation, at: performance.timeOrigin + performance.now() });
+    } catch (error) {
+      if (swapper.pluginDir === entry.release.dir) swapper.resetPluginDir(committedDir);
+      send({ tag: CLUSTER_TAG, type: 'commit-failed', txn, error: wireError(isHotswapError(error) ? error : cause) });
     }
   };
   const stop = transport.onMessage((message) => {
@@ -152,7 +181,7 @@ export async function joinCluster<T extends HostTypes>(swapper: Swapper<T>, opti
       return;
     }
     if (message.type === 'prepare') {
-      const entry: Entry = { release: message.release, ...(message.canary === undefined ? {} : { canary: message.canary }) };
+      const entry: Entry = { release: message.release, rollback: message.rollback, ...(message.canary === undefined ? {} : { canary: message.canary }) };
       entries.set(message.txn, entry);
       prepare(message.txn, entry, message.rollback, message.timeoutMs);
       return;
@@ -194,10 +223,17 @@ export async function joinCluster<T extends HostTypes>(swapper: Swapper<T>, opti
     send({ tag: CLUSTER_TAG, type: 'join-failed', release: joined.id, error: wireError(error) });
     throw error;
   }
+  let stopped = false;
   return {
     get release() {
       return release ?? joined;
     },
-    stop,
+    stop() {
+      if (stopped) return;
+      stopped = true;
+      // Told first, so that the coordinator's next reload does not wait for this worker to vote.
+      send({ tag: CLUSTER_TAG, type: 'leave' });
+      stop();
+    },
   };
 }

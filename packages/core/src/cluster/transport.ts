@@ -80,7 +80,7 @@ export function clusterWorkerTransport(): ParticipantTransport {
   };
 }
 
-const WORKER_TYPES = new Set(['hello', 'ready', 'join-failed', 'vote', 'committed', 'commit-failed', 'aborted', 'canary-counts', 'canary-decided']);
+const WORKER_TYPES = new Set(['hello', 'ready', 'join-failed', 'vote', 'committed', 'commit-failed', 'aborted', 'leave', 'canary-counts', 'canary-decided']);
 
 function isFromWorker(message: unknown): message is WorkerMessage {
   return isClusterMessage(message) && WORKER_TYPES.has(message.type);
