@@ -80,6 +80,12 @@ describe('canary', () => {
     await s.settled();
     expect(suite.log).toContain('alpha:a1:onFree');
     expect(thrown(() => canary.promote()).code).toBe(ErrorCodes.CANARY_DECIDED);
+    // A rollback of a promoted canary says so instead of returning as if it rolled back.
+    const refused = thrown(() => canary.rollback('changed my mind'));
+    expect(refused.code).toBe(ErrorCodes.CANARY_DECIDED);
+    expect(refused.message).toContain('promoted');
+    expect(canary.state).toBe('promoted');
+    expect(s.current.invoke('alpha', 'whoami')).toBe('a2');
   });
 
   it('splits the calls of handles bound before it, through invoke and fn, with every count of arguments; after promote() they reach the canary alone', async () => {

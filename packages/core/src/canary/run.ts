@@ -76,7 +76,11 @@ export interface Canary {
   status(): CanaryStatus;
   /** Makes the canary the only serving generation now; the baseline's replaced versions retire. Returns the reload's details. */
   promote(): ReloadDetails;
-  /** Gives the canary up now: the baseline serves everything again, the canary's versions retire and get OnFree. */
+  /**
+   * Gives the canary up now: the baseline serves everything again, the
+   * canary's versions retire and get OnFree. Throws `HOTSWAP_CANARY_DECIDED`
+   * once the canary is decided, as `promote()` does.
+   */
   rollback(reason?: string): void;
   /** Settles with the outcome once the canary is promoted or rolled back. */
   readonly settled: Promise<CanaryOutcome>;
@@ -165,6 +169,9 @@ export class CanaryRun<T extends Contract = Contract> implements Canary {
   }
 
   rollback(reason = 'rolled back by the host'): void {
+    // As promote(), and as a cluster canary's: a canary already decided says so, and a caller never believes
+    // it rolled back a canary that was promoted.
+    this.#running('roll back');
     this.#rollback('manual', [reason]);
   }
 
