@@ -8,7 +8,9 @@ import type { Contract } from './plugin.js';
  * response, when the client goes away and when a server timeout destroys the
  * socket. Returns the release, which may also be called early (once counts;
  * more calls do nothing). The framework integrations call this at the start
- * of every request; a `node:http` host can too.
+ * of every application request; a `node:http` host can too. Not for the
+ * admin endpoint's requests: they call no plugin, and an open `GET /events`
+ * stream would keep the version a reload replaces retiring.
  *
  * @example
  * const generation = swapper.current;

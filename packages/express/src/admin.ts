@@ -1,5 +1,6 @@
 import { createAdminHandler, ErrorCodes, type HostTypes, type MountedAdminOptions, type Swapper } from '@hotswap/core';
 import type { Request, RequestHandler } from 'express';
+import { releaseHolds } from './middleware.js';
 
 /**
  * The admin routes (`POST /reload`, `GET /status`) as Express middleware, to
@@ -7,11 +8,17 @@ import type { Request, RequestHandler } from 'express';
  * adminRouter(swapper, { token }))`. Same token, Host and body rules as
  * `serveAdmin`. Mount it before any body parser (`express.json()` and the
  * like): it reads the body itself. Throws `HOTSWAP_INVALID_OPTION` for a weak
- * token or a bad option.
+ * token or a bad option. A request it serves holds no generation, even
+ * with `hotswapMiddleware` mounted before it: the router gives back what the
+ * middleware took, so an open status page (`GET /events`) never keeps a
+ * replaced version retiring.
  */
 export function adminRouter<T extends HostTypes>(swapper: Swapper<T>, options: MountedAdminOptions): RequestHandler {
   const handle = createAdminHandler(swapper, options);
   return (req, res) => {
+    // An admin request calls no plugin: what hotswapMiddleware, mounted before, made it hold goes back now,
+    // or an open GET /events stream would keep the version a reload replaces retiring until maxFreeWait.
+    releaseHolds(req);
     // A body parser mounted before the router read the body already: the router would see none, and a
     // request for a rollback or a canary would turn into a plain reload. It is refused instead, saying why.
     if (bodyTaken(req)) {

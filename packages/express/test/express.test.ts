@@ -148,6 +148,55 @@ it('mounts the admin router under a path: the token, then status and reload', as
   await swapper.close();
 });
 
+/** GETs `path` on `url` and resolves once the headers came, leaving the response open: `close` ends it from the client. */
+function openStream(url: string, path: string, headers: Record<string, string> = {}): Promise<{ response: IncomingMessage; close: () => void }> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const client = httpRequest({ hostname, port, path, headers }, (response) => {
+      response.resume();
+      resolve({ response, close: () => client.destroy() });
+    });
+    client.on('error', reject);
+    client.end();
+  });
+}
+
+it('holds no generation for an admin request: an open GET /_hotswap/events lets the replaced version go, a long-lived app response keeps it', async () => {
+  const swapper = await loaded();
+  const app = express();
+  const hot = hotswapMiddleware(swapper);
+  // As docs/frameworks.md mounts them: the middleware first, so it sees the admin requests too.
+  app.use(hot);
+  app.use('/_hotswap', adminRouter(swapper, { token, coalesceMs: 0 }));
+  // An application stream: it holds its generation until it ends, as every app request does.
+  app.get('/stream', (req, res) => {
+    res.writeHead(200, { 'content-type': 'text/plain' });
+    res.write(`${hot.of(req).invoke('quotes', 'label')}\n`);
+  });
+  const listening = app.listen(0, '127.0.0.1');
+  server = listening;
+  await new Promise((resolve) => listening.once('listening', resolve));
+  const url = `http://127.0.0.1:${(listening.address() as AddressInfo).port}`;
+  const headers = { authorization: `Bearer ${token}` };
+
+  const events = await openStream(url, '/_hotswap/events', headers);
+  expect(events.response.headers['content-type']).toMatch(/^text\/event-stream/);
+  const stream = await openStream(url, '/stream');
+  quotes.restamp('q-1');
+  const freed = nextFree(swapper);
+  expect((await fetch(`${url}/_hotswap/reload`, { method: 'POST', headers })).status).toBe(200);
+  // Only the app's stream holds q-0 (the event stream and the reload request hold nothing).
+  expect(swapper.status().retiring.map((v) => [v.buildStamp, v.inflight])).toEqual([['q-0', 1]]);
+  stream.close();
+  // Freed while the status page still watches: no wait for maxFreeWait, no version:stuck.
+  expect(await freed).toBe('q-0');
+  expect(swapper.status().retiring).toEqual([]);
+  expect(events.response.complete).toBe(false);
+  expect(events.response.destroyed).toBe(false);
+  events.close();
+  await swapper.close();
+});
+
 it('refuses, saying why, a request whose body a parser mounted before the admin router read, instead of dropping its rollback', async () => {
   const swapper = await loaded();
   const app = express();

@@ -1,10 +1,22 @@
 import { createAdminHandler, ErrorCodes, HotswapError, type HostTypes, type MountedAdminOptions, type Swapper } from '@hotswap/core';
-import type { FastifyInstance, onRequestHookHandler } from 'fastify';
+import type { FastifyInstance, FastifyRequest, onRequestHookHandler } from 'fastify';
 
 /** The admin routes in the host's Fastify server: where, and with which token and rules. */
 export interface HotswapFastifyAdmin extends MountedAdminOptions {
   /** The path the routes go under, such as `/_hotswap`: `POST /_hotswap/reload`, `GET /_hotswap/status`. */
   prefix: string;
+}
+
+/** The mark in an admin route's `config` (Fastify copies the config, and binds the handler, so neither is the same object). */
+const ADMIN_ROUTE = Symbol('hotswap admin route');
+
+/**
+ * Whether `request` is for an admin route, of any `hotswapFastify` in the
+ * server: one that holds no generation, as it calls no plugin (an open
+ * `GET <prefix>/events` stream would keep a replaced version retiring).
+ */
+export function isAdminRequest(request: FastifyRequest): boolean {
+  return ADMIN_ROUTE in request.routeOptions.config;
 }
 
 /** Registers the admin routes under `admin.prefix`. They take over the raw request (no body parsing, no serializer). */
@@ -21,10 +33,11 @@ export function mountAdmin<T extends HostTypes>(app: FastifyInstance, swapper: S
     next();
   };
   const unreachable = (): void => {};
+  const config = { [ADMIN_ROUTE]: true };
   void app.register(
     (scope, _options, done) => {
-      scope.all('/', { onRequest }, unreachable);
-      scope.all('/*', { onRequest }, unreachable);
+      scope.all('/', { onRequest, config }, unreachable);
+      scope.all('/*', { onRequest, config }, unreachable);
       done();
     },
     { prefix },

@@ -1,7 +1,7 @@
 import { ErrorCodes, holdForResponse, HotswapError, type Generation, type HostTypes, type Swapper } from '@hotswap/core';
 import type { FastifyInstance, FastifyPluginCallback, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { mountAdmin, type HotswapFastifyAdmin } from './admin.js';
+import { isAdminRequest, mountAdmin, type HotswapFastifyAdmin } from './admin.js';
 
 export type { HotswapFastifyAdmin } from './admin.js';
 
@@ -59,6 +59,12 @@ const plugin: FastifyPluginCallback<HotswapFastifyOptions> = (app: FastifyInstan
   });
 
   app.addHook('onRequest', (request, reply, next) => {
+    // The admin routes call no plugin and hold nothing: an open status page (GET <prefix>/events) would
+    // otherwise keep the version a reload replaces retiring, stuck, until maxFreeWait.
+    if (isAdminRequest(request)) {
+      next();
+      return;
+    }
     let generation: Generation<RegisteredContract>;
     try {
       generation = swapper.current;
@@ -93,7 +99,7 @@ const plugin: FastifyPluginCallback<HotswapFastifyOptions> = (app: FastifyInstan
  * request holds the generation serving when it arrived until its response
  * is sent, and reads it as `request.hotswap`, typed by the contract named in
  * {@link HotswapTypes}. With `admin`, mounts the admin routes under
- * `admin.prefix`. Throws `HOTSWAP_INVALID_OPTION` (at `register`) for a
- * weak token or a bad prefix.
+ * `admin.prefix`; their requests hold no generation. Throws
+ * `HOTSWAP_INVALID_OPTION` (at `register`) for a weak token or a bad prefix.
  */
 export const hotswapFastify = fp(plugin, { fastify: '5.x', name: '@hotswap/fastify' });
