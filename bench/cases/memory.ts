@@ -3,6 +3,7 @@
 import type { MemoryConfig, MemoryResult } from '../lib/memory-loop.js';
 import { count, fmt, type CaseContext, type CaseResult, type TargetCheck } from '../lib/report.js';
 import { procPath, reason, runProc } from '../lib/spawn.js';
+import { slope } from '../lib/stats.js';
 
 interface Contender {
   key: string;
@@ -36,6 +37,8 @@ function againstVite(rows: readonly MemoryRow[], quick: boolean): TargetCheck[] 
   const o = ours.result;
   const v = vite.result;
   const data = (r: MemoryResult): number => r.heapKBPerReload - r.codeKBPerReload;
+  const os = steadyKBPerReload(o);
+  const vs = steadyKBPerReload(v);
   const all = o.collected === o.oldVersions;
   const judge = (ok: boolean): boolean | null => (quick ? null : ok && all);
   return [
@@ -45,11 +48,29 @@ function againstVite(rows: readonly MemoryRow[], quick: boolean): TargetCheck[] 
       met: judge(o.heapKBPerReload <= v.heapKBPerReload),
     },
     {
+      target: 'steady heap growth per reload (slope over the second half of the loop) ≤ Vite’s module runner, same run, every retired version collected',
+      measured: `${fmt(os, 2)} KB vs ${fmt(vs, 2)} KB`,
+      met: judge(os <= vs),
+    },
+    {
       target: 'heap per reload without JIT code ≤ Vite’s module runner, same run',
       measured: `${fmt(data(o), 2)} KB vs ${fmt(data(v), 2)} KB (JIT code ${fmt(o.codeKBPerReload, 2)} vs ${fmt(v.codeKBPerReload, 2)} KB)`,
       met: judge(data(o) <= data(v)),
     },
   ];
+}
+
+/**
+ * KB per reload the heap grows by once the loop is under way: the
+ * least-squares slope of the heap after full collections over the samples of
+ * the second half of the loop. Unlike (after − before) / reloads it leaves out
+ * what happens once (code compiled as the loop warms up; what V8 drops from
+ * the start after a few hundred reloads, in every contender), and measures
+ * what each reload keeps.
+ */
+export function steadyKBPerReload(r: MemoryResult): number {
+  const half = r.reloads / 2;
+  return slope(r.series.filter((s) => s.reload >= half).map((s) => ({ x: s.reload, y: s.heapMB * 1024 })));
 }
 
 export async function memory(ctx: CaseContext): Promise<CaseResult & { rows: MemoryRow[] }> {
@@ -92,19 +113,20 @@ export async function memory(ctx: CaseContext): Promise<CaseResult & { rows: Mem
     tables: [
       {
         title: `1. Memory per reload: ${cfg.reloads} reloads of a plugin holding 1 MiB, fresh process each, --expose-gc`,
-        columns: ['contender', 'heap KB/reload', 'of it JIT code KB/reload', 'RSS KB/reload', 'old versions collected', 'heap after GC, MB (before → after)', 'reload p50 ms'],
+        columns: ['contender', 'heap KB/reload', 'of it JIT code KB/reload', 'steady growth KB/reload', 'RSS KB/reload', 'old versions collected', 'heap after GC, MB (before → after)', 'reload p50 ms'],
         rows: rows.map((r) =>
           r.ok
             ? [
                 r.label,
                 fmt(r.result.heapKBPerReload, 2),
                 fmt(r.result.codeKBPerReload, 2),
+                fmt(steadyKBPerReload(r.result), 2),
                 fmt(r.result.rssKBPerReload, 1),
                 `${count(r.result.collected)} of ${count(r.result.oldVersions)}`,
                 `${fmt(r.result.heapBeforeMB, 1)} → ${fmt(r.result.heapAfterMB, 1)}`,
                 fmt(r.result.reloadMs.p50, 2),
               ]
-            : [r.label, 'failed', '', '', '', r.error.slice(0, 120), ''],
+            : [r.label, 'failed', '', '', '', '', r.error.slice(0, 120), ''],
         ),
         notes: [
           ...rows.flatMap((r) =>
@@ -113,6 +135,7 @@ export async function memory(ctx: CaseContext): Promise<CaseResult & { rows: Mem
               : [],
           ),
           'heap and RSS are read after forced full collections; KB/reload = (after − before) / reloads.',
+          'steady growth = the least-squares slope of the heap over the samples of the second half of the loop (one every 50 reloads): what each reload keeps once the loop is under way, without what happens once (warm-up, and what V8 drops from the start a few hundred reloads in, in every contender).',
           'JIT code = the growth of V8’s code space: machine code compiled for hot functions of the host, the tool and Node as the loop warms them up; no version holds it.',
           'collected = versions whose 1 MiB payload was finalized, of all versions replaced (warm-up included).',
           'reload p50 = writing the new version to serving it (dynohot waits its 100 ms watcher debounce; it ran beside the others).',
