@@ -29,6 +29,8 @@ export interface EditResult {
   missed: number;
   /** Optional split of each edit (hotswap: build and reload). */
   parts?: Record<string, Summary>;
+  /** Every timed edit, in ms, and every part's: for the rounds of one contender to be summed up together. */
+  raw: { times: number[]; parts: Record<string, number[]> };
 }
 
 /**
@@ -65,7 +67,15 @@ export async function editLoop(
       process.stderr.write(`${contender}: edit ${n}: ${String(error)}\n`);
     }
   }
-  const result: EditResult = { contender, ms: roundSummary(summarize(times)), missed };
+  return summed(contender, [{ times, parts }], missed);
+}
+
+/** One result from the raw edits of one or more rounds. */
+export function summed(contender: string, rounds: ReadonlyArray<EditResult['raw']>, missed: number): EditResult {
+  const times = rounds.flatMap((r) => r.times);
+  const parts: Record<string, number[]> = {};
+  for (const r of rounds) for (const [k, v] of Object.entries(r.parts)) (parts[k] ??= []).push(...v);
+  const result: EditResult = { contender, ms: roundSummary(summarize(times)), missed, raw: { times, parts } };
   if (Object.keys(parts).length > 0) {
     result.parts = Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, roundSummary(summarize(v))]));
   }
