@@ -17,6 +17,7 @@ export type {
   ImportsOf,
   Declares,
   DeclaredFunctions,
+  DeclaredImports,
   InvokeFunc,
   LooseFunction,
   PluginsOf,
@@ -34,6 +35,8 @@ export type {
   PluginOf,
   Predecessor,
   StateOf,
+  StrictFunctions,
+  SyncVoid,
 } from './plugin.js';
 export type { Crossable, LiveFunction, Primitive, Vault } from './vault.js';
 export type { LiveClass, LiveData } from './live/data.js';

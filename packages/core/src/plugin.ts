@@ -7,6 +7,7 @@ import type {
   ExportsOf,
   FunctionsOf,
   ImportSpec,
+  ImportNamesOf,
   ImportsOf,
   LooseFunction,
   PluginName,
@@ -102,8 +103,22 @@ export interface PluginHooks<C extends Contract = Contract, N extends string = s
    * swap; throwing fails the reload, and the previous version keeps serving
    * with its state untouched.
    */
-  takeState?: (previous: Predecessor, ctx: PluginContext<C, N>) => void;
+  takeState?: (previous: Predecessor, ctx: PluginContext<C, N>) => SyncVoid;
 }
+
+/**
+ * What a synchronous hook returns: nothing. Not plain `void`, which
+ * TypeScript lets any function satisfy, an `async` one included: a promise
+ * from `takeState` fails the reload, so its type says so.
+ */
+export type SyncVoid = void | undefined;
+
+/**
+ * A contract's functions as properties, not methods: TypeScript checks a
+ * method's parameters both ways (an implementation taking `string` would
+ * pass for one declared to take `string | number`), a property's strictly.
+ */
+export type StrictFunctions<F> = { [K in keyof F]: F[K] extends (...params: infer P) => infer R ? (...params: P) => R : F[K] };
 
 /** Handles `invoke(name, ...params)` itself (Go's `InvokeFunc`), instead of a table of functions. */
 export type InvokeFunc = (name: string, ...params: unknown[]) => unknown;
@@ -125,7 +140,7 @@ export type PluginFunctions<C extends Contract, N extends string, F extends obje
   | { invokeFunc?: InvokeFunc; functions?: never; setup?: never };
 
 /** As {@link PluginFunctions}, for a plugin whose functions the contract declares: one of the three is required. */
-export type DeclaredFunctions<C extends Contract, N extends string, F extends object = FunctionsOf<C, N>> =
+export type DeclaredFunctions<C extends Contract, N extends string, F extends object = StrictFunctions<FunctionsOf<C, N>>> =
   | { functions: F; setup?: never; invokeFunc?: never }
   | {
       /** Returns the functions as closures over this version's context; runs at the start of OnLoad. */
@@ -141,7 +156,13 @@ export type DeclaredFunctions<C extends Contract, N extends string, F extends ob
  * each to its Go name.
  */
 export type PluginDefinition<C extends Contract = Contract, N extends string = string> = PluginHooks<C, N> &
-  (PluginOf<C, N> extends { functions: object } ? DeclaredFunctions<C, N> : PluginFunctions<C, N>);
+  (PluginOf<C, N> extends { functions: object } ? DeclaredFunctions<C, N> : PluginFunctions<C, N>) &
+  DeclaredImports<C, N>;
+
+/** Under a contract that says plugin `N` imports others, `import` is required: without it `ctx.imports` would be empty. */
+export type DeclaredImports<C extends Contract, N extends string> = [ImportNamesOf<C, N>] extends [never]
+  ? unknown
+  : { import: NonNullable<PluginHooks<C, N>['import']> };
 
 /** A plugin definition as the runtime reads it: hooks and a plain table of functions. @internal */
 export interface LoadedDefinition extends PluginHooks {

@@ -103,8 +103,9 @@ describe('commit', () => {
       const give = attempt({ giveState: () => Promise.resolve(1) }, {});
       expect(give.error).toMatchObject({ code: ErrorCodes.HANDOFF_FAILED, stage: 'giveState' });
       expect(give.error.message).toContain('giveState returned a promise');
-      // Returns a promise where the type of takeState says void: the check must catch exactly that.
-      const take = attempt({}, { takeState: (): unknown => Promise.resolve() });
+      // Returns a promise, which the type of takeState refuses (a JavaScript plugin has no types): the check must catch it.
+      const asyncTake = (() => Promise.resolve()) as unknown as () => undefined;
+      const take = attempt({}, { takeState: asyncTake });
       expect(take.error).toMatchObject({ code: ErrorCodes.HANDOFF_FAILED, stage: 'takeState' });
       expect(take.error.message).toContain('takeState returned a promise');
       expect([give.swapped, take.swapped]).toEqual([false, false]);

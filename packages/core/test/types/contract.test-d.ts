@@ -42,6 +42,10 @@ interface App {
     types: { Live_Job: new (id: number) => Job };
   };
 }
+/** A contract whose function takes a wider parameter than an implementation might. */
+interface Wide {
+  plugins: { m: { functions: { f(x: string | number): string } } };
+}
 /** A contract whose data may be left out. */
 interface Optional {
   data?: { tag: string };
@@ -100,19 +104,50 @@ describe('plugins under a contract', () => {
     definePlugin<App, 'alpha'>({ import: { gamma: '*' }, export: () => ({ pulse: () => '' }) });
   });
 
+  it('refuse a plugin that leaves out the import its contract declares', () => {
+    // @ts-expect-error: gamma imports alpha: without `import`, ctx.imports.alpha would be undefined at run time
+    definePlugin<App, 'gamma'>({ functions: { pulse: () => '', add: (a, b) => a + b } });
+  });
+
   it('refuse functions that do not match the declared functions', () => {
     // @ts-expect-error: add is declared but missing
-    definePlugin<App, 'gamma'>({ functions: { pulse: () => '' } });
+    definePlugin<App, 'gamma'>({ import: { alpha: '*' }, functions: { pulse: () => '' } });
     definePlugin<App, 'gamma'>({
+      import: { alpha: '*' },
       // @ts-expect-error: pulze is not declared
       functions: { pulse: () => '', add: (a, b) => a + b, pulze: () => '' },
     });
     definePlugin<App, 'gamma'>({
+      import: { alpha: '*' },
       // @ts-expect-error: add returns a number
       functions: { pulse: () => '', add: () => 'three' },
     });
     // @ts-expect-error: a plugin that offers functions under the contract must offer them
     definePlugin<App, 'gamma'>({ import: { alpha: '*' } });
+  });
+
+  it('check an implementation\'s parameters strictly, though the contract declares its functions as methods', () => {
+    definePlugin<Wide, 'm'>({
+      // @ts-expect-error: f is declared to take string | number; this one handles strings only
+      functions: { f: (x: string) => x.toUpperCase() },
+    });
+    definePlugin<Wide, 'm'>({
+      // @ts-expect-error: the same through setup
+      setup: () => ({ f: (x: string) => x.toUpperCase() }),
+    });
+    definePlugin<Wide, 'm'>({ functions: { f: (x) => String(x) } });
+    definePlugin<Wide, 'm'>({ functions: { f(x: string | number) { return String(x); } } });
+  });
+
+  it('refuse an async takeState: it must be synchronous', () => {
+    // @ts-expect-error: a promise from takeState fails the reload
+    definePlugin<App, 'store'>({ functions: { total: () => 0 }, async takeState() {} });
+    definePlugin<App, 'store'>({
+      functions: { total: () => 0 },
+      takeState(previous) {
+        expectTypeOf(previous.state).toBeUnknown();
+      },
+    });
   });
 
   it('refuse an export of the wrong shape, a wrong state and an undeclared plugin name', () => {
