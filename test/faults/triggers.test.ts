@@ -408,6 +408,21 @@ describe('the plugin-directory watcher', () => {
     expect(errors).toEqual([]);
   });
 
+  it('waits for a directory made again but still empty (rm -rf bin && hotswap build): one reload, from the build', async () => {
+    await startSwapper();
+    const errors = await watching(3000);
+    rmSync(ws.bin, { recursive: true });
+    mkdirSync(ws.bin);
+    // Longer than the burst window: the empty directory is looked at, and waited for, before the build fills it.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(outcomes).toEqual([]);
+    await build('v2', 'b2');
+    await until(() => outcomes.length === 1, 'the reload of the filled directory');
+    expect(outcomes[0]).toHaveProperty('details');
+    expect(swapper.current.invoke('p', 'whoami')).toBe('v2');
+    expect(errors).toEqual([]);
+  });
+
   it('survives the directory\'s parent being deleted and created again, which no file watcher of the old one sees', async () => {
     await startSwapper();
     const errors = await watching();

@@ -87,4 +87,10 @@ describe('the hotswap binary', () => {
     expect(failed.status).toBe(1);
     expect(failed.stderr).toContain('HOTSWAP_BUILD_NO_PLUGINS');
   });
+
+  it.runIf(built)('exits 0, without an EPIPE trace, when its reader stops early (hotswap help build | head -1)', () => {
+    const piped = spawnSync('/bin/sh', ['-c', `"${process.execPath}" "${bin}" help build | head -1`], { encoding: 'utf8' });
+    expect(piped.stdout).toMatch(/^Usage: hotswap build/);
+    expect(piped.stderr).not.toMatch(/EPIPE|Unhandled/);
+  });
 });

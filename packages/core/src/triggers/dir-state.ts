@@ -23,7 +23,12 @@ export class DirState {
     this.#whole.clear();
   }
 
-  /** The directory's fingerprint if every artifact in it is whole; undefined while one is not, or the directory is missing. */
+  /**
+   * The directory's fingerprint if every artifact in it is whole; undefined
+   * while one is not, or the directory is missing or holds no artifact (made
+   * again and not filled yet: `rm -rf bin && hotswap build`), which no swapper
+   * would load.
+   */
   read(dir: string): string | undefined {
     let names: string[];
     try {
@@ -31,6 +36,7 @@ export class DirState {
     } catch {
       return undefined;
     }
+    if (names.length === 0) return undefined;
     const present = new Set<string>();
     const fingerprint: string[] = [];
     for (const name of names) {

@@ -22,8 +22,8 @@ export interface WatchOptions {
   debounceMs?: number;
   /**
    * How long an artifact may stay incomplete (its bundle not matching its
-   * hash: a writer still at work), or the directory stay missing, before the
-   * reload is tried anyway and fails visibly. Default 5000 ms.
+   * hash: a writer still at work), or the directory stay missing or empty,
+   * before the reload is tried anyway and fails visibly. Default 5000 ms.
    */
   settleMs?: number;
   /** Called with each reload's outcome; a failed reload leaves the current generation serving. */
