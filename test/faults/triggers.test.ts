@@ -526,6 +526,16 @@ describe('pid files and signals', () => {
     await child.waitFor(/^reloaded generation 3$/);
   });
 
+  it('removes its pid file when the host exits without stopping the trigger, so none is left naming a process that is gone', async () => {
+    await startSwapper();
+    const pidFile = join(ws.root, 'run', 'host.pid');
+    // The host's only work is the trigger: it loads, says so, and its event loop ends.
+    const child = await host({ PID_FILE: pidFile, EXIT_WHEN_LOADED: '1' }, false);
+    await child.waitFor(/^host \d+ ready$/);
+    expect(await child.exited).toBe(0);
+    expect(existsSync(pidFile)).toBe(false);
+  });
+
   it('refuses a pid-file path that is a symbolic link, or under a regular file', async () => {
     await startSwapper();
     const victim = join(ws.root, 'victim.txt');

@@ -19,7 +19,7 @@ export function initPlugin(dir: string): InitResult {
   const target = resolve(dir);
   const name = basename(target);
   if (!PLUGIN_NAME_PATTERN.test(name)) {
-    throw new BuildError(BuildErrorCodes.BAD_NAME, `"${name}" is not a valid plugin name: use letters, digits, "_", "-" and ".".`);
+    throw new BuildError(BuildErrorCodes.BAD_NAME, `"${name}" is not a valid plugin name: use letters, digits, "_", "-" and ".", not starting with "-" or ".".`);
   }
   checkEmpty(dir, target);
   const files: Record<string, string> = {

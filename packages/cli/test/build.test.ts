@@ -147,7 +147,21 @@ describe('build errors write nothing', () => {
     const error = await buildError(ws.build());
     expect(error.code).toBe(BuildErrorCodes.BUNDLE_FAILED);
     expect(error.message).toContain('Could not resolve "./missing.js"');
+    expect(error.message).toContain('Check the path');
     expect(error.locations[0]).toMatchObject({ line: 2 });
+  });
+
+  it('a package that is not installed: says to install it or share it, not to mark it external (a flag hotswap refuses)', async () => {
+    ws.plugin('p', { 'index.ts': `import { definePlugin } from '@hotswap/core/plugin';
+import leftPad from 'left-pad-not-installed';
+export default definePlugin({ functions: { pad: () => leftPad } });` });
+    const error = await buildError(ws.build());
+    expect(error.code).toBe(BuildErrorCodes.BUNDLE_FAILED);
+    expect(error.message).toContain('Could not resolve "left-pad-not-installed"');
+    expect(error.message).toContain('npm install left-pad-not-installed');
+    expect(error.message).toContain('--shared');
+    expect(error.formatted).toContain('npm install left-pad-not-installed');
+    expect(error.formatted).not.toMatch(/as external/);
   });
 
   it('an entry with no plugin definition', async () => {

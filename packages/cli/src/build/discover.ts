@@ -43,7 +43,7 @@ export function discoverPlugins(pluginDir: string, filter: NameFilter = {}): Plu
     if (!PLUGIN_NAME_PATTERN.test(name)) {
       throw new BuildError(
         BuildErrorCodes.BAD_NAME,
-        `"${name}" is not a valid plugin name: use letters, digits, "_", "-" and ".". Rename the directory.`,
+        `"${name}" is not a valid plugin name: use letters, digits, "_", "-" and ".", not starting with "-" or ".". Rename the directory.`,
         { plugin: name },
       );
     }

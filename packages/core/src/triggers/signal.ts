@@ -19,7 +19,8 @@ export interface SignalTriggerOptions {
   /**
    * A file to write this process's pid to: line 1 the pid (for
    * `kill -USR2 "$(head -n1 file)"`), line 2 a JSON record with its start
-   * time, which `hotswap reload --pid-file` checks. Removed again by `stop()`.
+   * time, which `hotswap reload --pid-file` checks. Removed again by `stop()`,
+   * or when the process exits.
    */
   pidFile?: string;
   /** Called with each reload's outcome: its details, or the error (the current generation keeps serving). */
@@ -74,9 +75,16 @@ export function reloadOnSignal(swapper: ReloadTarget, options: SignalTriggerOpti
     if (pidFile !== undefined) removePidFile(pidFile);
     throw new HotswapError(ErrorCodes.INVALID_OPTION, `this platform cannot deliver ${signal} to a handler: ${String(error)}. Use a signal file or the admin endpoint.`, { cause: error });
   }
+  // A host that exits without stopping the trigger (its work done, or process.exit) takes its pid file with it:
+  // one left behind names a process that is gone.
+  const onExit = (): void => {
+    if (pidFile !== undefined) removePidFile(pidFile);
+  };
+  if (pidFile !== undefined) process.once('exit', onExit);
   return {
     stop() {
       process.off(signal, handler);
+      process.off('exit', onExit);
       if (pidFile !== undefined) removePidFile(pidFile);
     },
   };
