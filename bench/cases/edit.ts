@@ -2,6 +2,7 @@
 import { summed, type EditConfig, type EditResult } from '../lib/edit-loop.js';
 import { count, fmt, type CaseContext, type CaseResult, type TargetCheck } from '../lib/report.js';
 import { procPath, reason, runProc } from '../lib/spawn.js';
+import { quantile } from '../lib/stats.js';
 
 interface Contender {
   key: string;
@@ -59,6 +60,17 @@ const CONTENDERS: Contender[] = [
 
 type Row = { key: string; label: string; how: string } & ({ ok: true; result: EditResult } | { ok: false; error: string });
 
+/**
+ * The `pct` percentile of the time to serving over every edit, a missed edit
+ * counting as never served (Infinity): a tool that applied 3 edits of 50 has
+ * no median time to serving, however fast those 3 were.
+ */
+export function served(r: EditResult, pct: 'p50' | 'p99'): number {
+  const times = [...r.raw.times, ...Array<number>(r.missed).fill(Number.POSITIVE_INFINITY)];
+  if (times.length === 0) return Number.POSITIVE_INFINITY;
+  return quantile(times, pct === 'p50' ? 0.5 : 0.99);
+}
+
 export async function edit(ctx: CaseContext): Promise<CaseResult> {
   const cfg: EditConfig = ctx.quick
     ? { edits: 5, warmup: 1, gapMs: 100, timeoutMs: 3000 }
@@ -98,30 +110,31 @@ export async function edit(ctx: CaseContext): Promise<CaseResult> {
   const burst = rows.find((r) => r.key === 'hotswap-watch-burst');
   const viteBurst = rows.find((r) => r.key === 'vite-burst');
   type Pct = 'p50' | 'p99';
+  const shown = (r: EditResult, pct: Pct): string => {
+    const ms = served(r, pct);
+    return Number.isFinite(ms) ? `${fmt(ms, 1)} ms` : `never (${count(r.missed)} of ${count(r.missed + r.ms.n)} missed)`;
+  };
   const versus = (row: Row | undefined, other: Row | undefined, pct: Pct = 'p50'): string => {
     if (row?.ok !== true || other?.ok !== true) return 'a contender failed';
-    if (other.result.ms.n === 0) return `${fmt(row.result.ms[pct], 1)} ms vs never (${count(other.result.missed)} of ${count(other.result.missed)} missed)`;
-    return `${fmt(row.result.ms[pct], 1)} ms vs ${fmt(other.result.ms[pct], 1)} ms (${fmt(row.result.ms[pct] / other.result.ms[pct], 2)}×)`;
+    const [a, b] = [served(row.result, pct), served(other.result, pct)];
+    const ratio = Number.isFinite(a) && Number.isFinite(b) ? ` (${fmt(a / b, 2)}×)` : '';
+    return `${shown(row.result, pct)} vs ${shown(other.result, pct)}${ratio}`;
   };
-  /**
-   * Met when faster at `pct` and no edit missed that the other applied; a
-   * contender that never served an edit is beaten by one that served every one.
-   */
+  /** Met when faster at `pct`, every edit counted (a missed one as never served), and no edit missed that the other applied. */
   const ahead = (row: Row | undefined, other: Row | undefined, pct: Pct): boolean | null => {
     if (row?.ok !== true || other?.ok !== true) return null;
-    if (other.result.ms.n === 0) return row.result.ms.n > 0 && row.result.missed === 0;
-    return row.result.ms[pct] < other.result.ms[pct] && row.result.missed <= other.result.missed;
+    return served(row.result, pct) < served(other.result, pct) && row.result.missed <= other.result.missed;
   };
   const targets: TargetCheck[] = [
     {
       target: "edit → serving p50 (hotswap watch, defaults) no slower than Vite's module runner (same run)",
       measured: versus(watch, vite),
-      met: watch?.ok === true && vite?.ok === true ? watch.result.ms.p50 <= vite.result.ms.p50 : null,
+      met: watch?.ok === true && vite?.ok === true ? served(watch.result, 'p50') <= served(vite.result, 'p50') : null,
     },
     {
       target: "edit → serving p50 (hotswap watch, host debounce 5 ms) no slower than Vite's module runner",
       measured: versus(fast, vite),
-      met: fast?.ok === true && vite?.ok === true ? fast.result.ms.p50 <= vite.result.ms.p50 : null,
+      met: fast?.ok === true && vite?.ok === true ? served(fast.result, 'p50') <= served(vite.result, 'p50') : null,
     },
     {
       target: "edit → serving p50 (hotswap watch, defaults) faster than Vite's module runner, none missed",
