@@ -360,12 +360,18 @@ export default definePlugin({
     before('a1 work ends', 'a1 onFree');
   });
 
-  it('a call through a generation kept, made during the free delay, ends before OnFree', async () => {
+  /** A swapper whose first generation (a1) was just replaced by a2 and now retires, and that generation, kept. */
+  async function retiring(freeDelay: number): Promise<{ s: Swapper; kept: Swapper['current'] }> {
     await build({ a: worker('a1') });
-    const s = await load({ freeDelay: 100 });
+    const s = await load({ freeDelay });
     const kept = s.current;
     await build({ a: worker('a2') });
     await s.reload();
+    return { s, kept };
+  }
+
+  it('a call through a generation kept, made during the free delay, ends before OnFree', async () => {
+    const { s, kept } = await retiring(100);
     await new Promise((r) => setTimeout(r, 30));
     expect(kept.find('a')?.state).toBe('retiring');
     expect(await kept.invoke('a', 'work', 250)).toBe('a1');
@@ -374,11 +380,7 @@ export default definePlugin({
   });
 
   it('a hold taken on a retiring generation keeps its versions from OnFree until released', async () => {
-    await build({ a: worker('a1') });
-    const s = await load({ freeDelay: 50 });
-    const kept = s.current;
-    await build({ a: worker('a2') });
-    await s.reload();
+    const { s, kept } = await retiring(50);
     const release = kept.hold();
     await new Promise((r) => setTimeout(r, 150));
     expect(log).not.toContain('a1 onFree');
