@@ -51,7 +51,7 @@ function abortAll(versions: readonly PluginVersion[], runner: HookRunner, step: 
   let i = 0;
   while (i < versions.length) {
     // Aborting a signal nobody listens to runs no plugin code: no watchdog needed.
-    const limit = versions.slice(i).some((v) => v.hasAbortListeners) ? runner.syncLimit : false;
+    const limit = versions.slice(i).some((v) => v.mayRunOnAbort) ? runner.syncLimit : false;
     try {
       // Each version's listeners get the limit of their own (see loader/bounded.ts): a fresh run once a quarter of it is used.
       runBounded(() => {

@@ -123,7 +123,7 @@ export class PluginVersion implements PluginInfo {
    * took its signal, and may have listeners on it or on a signal derived
    * from it (`AbortSignal.any`), which no count of ours sees.
    */
-  get hasAbortListeners(): boolean {
+  get mayRunOnAbort(): boolean {
     return this.#controller !== undefined;
   }
 
